@@ -1,0 +1,169 @@
+/**
+ * Configuration schema, shared by every process. Sources, later wins: built-in defaults, then
+ * `tally.config.json` (top-level keys, then the section named after the process, e.g.
+ * `"tally-server": {...}`), then `TALLY_*` environment variables, then command-line flags.
+ * The result is validated once, every problem is reported at once, and it is frozen.
+ * This module is pure: the caller reads the file, the environment and argv.
+ */
+import { z } from 'zod';
+import { isServerId, SERVER_ID_RULE } from './names.js';
+
+export type ProcessKind = 'tally-server' | 'tally-balancer';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const urlList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0))
+  .pipe(z.array(httpUrl));
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const common = {
+  host: z.string().min(1).default('127.0.0.1'),
+  secret: z.string().min(1, 'secret must not be empty'),
+  logLevel: logLevel.default('info'),
+  /** When set, the public API requires `Authorization: Bearer <clientToken>`. */
+  clientToken: z.string().min(1).optional(),
+  /** Timeout of every internal HTTP call and health check. */
+  requestTimeoutMs: int(10, 600_000).default(2000),
+};
+
+export const serverConfigSchema = z.strictObject({
+  ...common,
+  id: z.string().refine(isServerId, SERVER_ID_RULE).optional(),
+  port: int(0, 65535).default(7001),
+  /** The URL peers and clients use; defaults to http://host:port once listening. */
+  url: httpUrl.optional(),
+  balancer: httpUrl.optional(),
+  peers: urlList.default([]),
+  dataDir: z.string().min(1).optional(),
+  /** `embedded` (the default, in dataDir) or `redis://host:port/db`. */
+  store: z
+    .string()
+    .refine((s) => s === 'embedded' || /^rediss?:\/\//.test(s), 'store must be "embedded" or a redis:// URL')
+    .default('embedded'),
+  publishIntervalMs: int(10, 3_600_000).default(1000),
+  /** How often a full state (other servers' slots included) goes to every peer. */
+  fullSyncIntervalMs: int(100, 86_400_000).default(10_000),
+  fsync: z.enum(['always', 'interval', 'none']).default('always'),
+  fsyncIntervalMs: int(10, 60_000).default(1000),
+  heartbeatIntervalMs: int(10, 600_000).default(1000),
+  /** How long `?wait=` writes and `?consistency=` reads wait before answering 408. */
+  waitTimeoutMs: int(10, 600_000).default(5000),
+  /** How long startup waits for peers' state before giving up on unreachable ones. */
+  startupPullTimeoutMs: int(10, 600_000).default(5000),
+  maxBodyBytes: int(16, 1 << 20).default(4096),
+  maxInternalBodyBytes: int(1024, 1 << 30).default(64 << 20),
+  idempotencyTtlMs: int(1000).default(86_400_000),
+  idempotencyMaxKeys: int(1, 100_000_000).default(1_000_000),
+  /** Snapshot the embedded log once it holds this many bytes beyond the last snapshot. */
+  snapshotBytes: int(1024).default(64 << 20),
+});
+export type ServerConfig = Readonly<z.output<typeof serverConfigSchema>>;
+
+export const balancerConfigSchema = z
+  .strictObject({
+    ...common,
+    port: int(0, 65535).default(7000),
+    url: httpUrl.optional(),
+    healthIntervalMs: int(10, 600_000).default(1000),
+    /** Consecutive failed checks before a server is no longer handed out. */
+    suspectAfter: int(1, 1_000_000).default(3),
+    /** Consecutive failed checks before a server leaves the registry. */
+    removeAfter: int(1, 1_000_000).default(60),
+  })
+  .refine((c) => c.removeAfter >= c.suspectAfter, {
+    message: 'removeAfter must be at least suspectAfter',
+    path: ['removeAfter'],
+  });
+export type BalancerConfig = Readonly<z.output<typeof balancerConfigSchema>>;
+
+const SCHEMAS = { 'tally-server': serverConfigSchema, 'tally-balancer': balancerConfigSchema } as const;
+const keysOf = (kind: ProcessKind): string[] =>
+  Object.keys(kind === 'tally-server' ? serverConfigSchema.shape : balancerConfigSchema.shape);
+
+/** `publishIntervalMs` -> `--publish-interval-ms`. */
+export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `publishIntervalMs` -> `TALLY_PUBLISH_INTERVAL_MS`. */
+export const envName = (key: string): string => `TALLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+/** The flags a process accepts (without `--`), for the argv parser. */
+export const configFlags = (kind: ProcessKind): string[] => keysOf(kind).map(flagName);
+
+export interface ConfigSources {
+  /** Parsed `tally.config.json`, if any. */
+  file?: unknown;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Flags by flag name without `--`, e.g. `{ 'publish-interval-ms': '200' }`. */
+  flags: Readonly<Record<string, string | undefined>>;
+}
+
+export type ConfigResult<C> = { ok: true; config: C } | { ok: false; problems: string[] };
+
+/** Merges the sources for one process and validates them; every problem is listed. */
+export function resolveConfig(kind: 'tally-server', sources: ConfigSources): ConfigResult<ServerConfig>;
+export function resolveConfig(kind: 'tally-balancer', sources: ConfigSources): ConfigResult<BalancerConfig>;
+export function resolveConfig(kind: ProcessKind, sources: ConfigSources): ConfigResult<ServerConfig | BalancerConfig> {
+  const problems: string[] = [];
+  const merged: Record<string, unknown> = {};
+  const own = new Set(keysOf(kind));
+  const anyProcess = new Set([...keysOf('tally-server'), ...keysOf('tally-balancer')]);
+
+  if (sources.file !== undefined) mergeFile(kind, sources.file, own, anyProcess, merged, problems);
+  for (const key of own) {
+    const fromEnv = sources.env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
+  }
+  for (const key of own) {
+    const fromFlag = sources.flags[flagName(key)];
+    if (fromFlag !== undefined) merged[key] = fromFlag;
+  }
+  const parsed = SCHEMAS[kind].safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, merged));
+  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  return { ok: true, config: Object.freeze(parsed.data) };
+}
+
+function mergeFile(
+  kind: ProcessKind,
+  file: unknown,
+  own: Set<string>,
+  anyProcess: Set<string>,
+  merged: Record<string, unknown>,
+  problems: string[],
+): void {
+  if (!isPlainObject(file)) {
+    problems.push('config file must hold a JSON object');
+    return;
+  }
+  for (const [key, value] of Object.entries(file)) {
+    if (key === 'tally-server' || key === 'tally-balancer' || key === '$comment') continue;
+    if (!anyProcess.has(key)) problems.push(`config file: unknown key '${key}'`);
+    else if (own.has(key)) merged[key] = value;
+  }
+  const section = file[kind];
+  if (section === undefined) return;
+  if (!isPlainObject(section)) {
+    problems.push(`config file: "${kind}" must be an object`);
+    return;
+  }
+  for (const [key, value] of Object.entries(section)) {
+    if (own.has(key)) merged[key] = value;
+    else problems.push(`config file: unknown key '${kind}.${key}'`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, merged: Record<string, unknown>): string {
+  const key = issue.path.map(String).join('.');
+  if (key === '') return issue.message;
+  const root = String(issue.path[0]);
+  const got = merged[root];
+  const where = `${key} (--${flagName(root)}, ${envName(root)})`;
+  if (got === undefined && issue.code === 'invalid_type') return `${where} is required`;
+  return `${where}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1,0 +1,30 @@
+/**
+ * Errors that cross a process boundary carry an HTTP status, a stable machine code and whether
+ * the message may reach the client (koa's `expose`). 4xx messages say what was wrong and with
+ * which value; 5xx render as "internal error" and the whole error goes to the log.
+ */
+export class TallyError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly expose: boolean;
+  /** Extra JSON fields rendered next to `code` and `message` (e.g. the best value on a 408). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'TallyError';
+    this.status = status;
+    this.code = code;
+    this.expose = status < 500;
+    this.details = details;
+  }
+}
+
+export const badRequest = (code: string, message: string): TallyError =>
+  new TallyError(400, code, message);
+
+/** Quotes a user-supplied value for an error message, cut so a huge input can't flood a log. */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return `'${text.length > 60 ? `${text.slice(0, 60)}…` : text}'`;
+}

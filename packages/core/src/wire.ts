@@ -1,0 +1,121 @@
+/**
+ * Wire types shared by servers, balancer and client. Counts are decimal strings on the wire:
+ * JSON numbers are doubles, and a counter is a BigInt of any size.
+ */
+import { z } from 'zod';
+import { isCounterName, isServerId } from './names.js';
+import { isSlotId, type SlotId } from './slot-id.js';
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/** `[p, n]`: a slot's increments and decrements, each a non-negative decimal string. */
+export type SlotJSON = [string, string];
+/** A counter's CRDT state: slot id to `[p, n]`. */
+export type CounterJSON = Record<SlotId, SlotJSON>;
+
+const slotIdSchema = z.string().refine(isSlotId, { message: 'not a slot id (serverId:incarnation)' });
+const counterNameSchema = z.string().refine(isCounterName, { message: 'not a valid counter name' });
+const decimalSchema = z.string().regex(DECIMAL, 'must be a non-negative decimal integer string');
+export const counterJsonSchema = z.record(slotIdSchema, z.tuple([decimalSchema, decimalSchema]));
+
+/** A push of counter state from one server to another (`POST /internal/replicate`). */
+export const replicateFrameSchema = z.strictObject({
+  /** The sender's server id. */
+  from: z.string().refine(isServerId, { message: 'not a server id' }),
+  /** The sender's live slot: a new one tells the receiver that the sender restarted. */
+  slot: slotIdSchema,
+  /** True when the frame is part of a full-state sync (other servers' slots included). */
+  full: z.boolean(),
+  counters: z.record(counterNameSchema, counterJsonSchema),
+});
+export type ReplicateFrame = z.infer<typeof replicateFrameSchema>;
+
+/** The receiver's answer to a frame; its live slot lets the sender notice a restart. */
+export interface ReplicateAck {
+  slot: SlotId;
+  /** Number of (counter, slot) pairs that grew. */
+  merged: number;
+}
+
+/** One page of a server's whole state (`GET /internal/state?after=NAME&limit=N`). */
+export interface StatePage {
+  slot: SlotId;
+  counters: Record<string, CounterJSON>;
+  /** Pass as `after` to get the next page; null on the last page. */
+  next: string | null;
+}
+export const statePageSchema = z.object({
+  slot: slotIdSchema,
+  counters: z.record(counterNameSchema, counterJsonSchema),
+  next: z.string().nullable(),
+});
+
+/** One counter's state on one server (`GET /internal/counter/:name`). */
+export interface CounterPull {
+  slot: SlotId;
+  name: string;
+  counter: CounterJSON;
+}
+export const counterPullSchema = z.object({
+  slot: slotIdSchema,
+  name: counterNameSchema,
+  counter: counterJsonSchema,
+});
+
+/** Balancer registry entries. `suspect` servers are members but are not handed out. */
+export type ServerStatus = 'ready' | 'failing' | 'suspect';
+export interface ServerInfo {
+  id: string;
+  url: string;
+  status: ServerStatus;
+}
+export const serverInfoSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  status: z.enum(['ready', 'failing', 'suspect']),
+});
+
+/** `POST /servers` body: a registration or heartbeat. */
+export const registerRequestSchema = z.strictObject({
+  id: z.string().refine(isServerId, { message: 'not a valid server id' }),
+  url: z.url({ protocol: /^https?$/ }),
+});
+export type RegisterRequest = z.infer<typeof registerRequestSchema>;
+
+/** `GET /assign` answer. */
+export interface Assignment {
+  id: string;
+  url: string;
+}
+
+/** JSON answer of counter reads and writes (`Accept: application/json`). */
+export interface CounterAnswer {
+  name: string;
+  value: string;
+  /** Write answers: whether the increment was applied (it stays applied on a 408). */
+  applied?: boolean;
+  /** Write answers: receipt of the increment. */
+  slot?: SlotId;
+  seq?: string;
+  /** Reads and writes with a level: servers that answered or hold the write, and how many were needed. */
+  acks?: number;
+  required?: number;
+  message?: string;
+}
+
+/** `GET /requests/:key` answer: the receipt of an idempotent increment. */
+export interface RequestReceipt {
+  key: string;
+  applied: true;
+  name: string;
+  amount: string;
+  slot: SlotId;
+  seq: string;
+  value: string;
+  at: string;
+}
+
+/** Header names. */
+export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
+export const HEADER_TOKEN = 'tally-token';
+export const HEADER_SECRET = 'tally-secret';

@@ -1,0 +1,93 @@
+/**
+ * The storage protocol between a counting server and its durable store. Every record holds
+ * ABSOLUTE slot values (never deltas), so replaying a log is a per-slot max: replay order does
+ * not matter, duplicates are harmless, and a cut tail can only make values smaller, never wrong.
+ */
+import type { SlotId } from '@tally/core';
+
+/** What an idempotent increment answered; stored inside the slot record that applied it. */
+export interface RequestRecord {
+  key: string;
+  amount: bigint;
+  /** The counter's value as answered to the client. */
+  value: bigint;
+  /** Milliseconds since the epoch when it was applied; keys expire after the configured window. */
+  at: number;
+}
+
+/**
+ * One slot's absolute state for one counter. `seq` is set on records of this server's own live
+ * slot: a per-incarnation sequence number, the receipt of the increment. `request` is set when the
+ * increment carried an Idempotency-Key, so the key is durable in the same write as the increment.
+ */
+export interface SlotRecord {
+  name: string;
+  slot: SlotId;
+  p: bigint;
+  n: bigint;
+  seq?: bigint;
+  request?: RequestRecord;
+}
+
+/** A known request, as kept in memory and in snapshots: its record plus where it was applied. */
+export interface StoredRequest extends RequestRecord {
+  name: string;
+  slot: SlotId;
+  seq: bigint;
+}
+
+/** This server's identity in the store. */
+export interface StoreMeta {
+  serverId: string;
+  /** The live incarnation: the slot id is `serverId:incarnation`. */
+  incarnation: number;
+}
+
+export interface LoadedState {
+  /** Undefined for an empty (new or destroyed) store. */
+  meta: StoreMeta | undefined;
+  /** Every slot record found, merged per (name, slot) by max. */
+  slots: Iterable<SlotRecord>;
+  /** Every unexpired request found. */
+  requests: Iterable<StoredRequest>;
+  /** Highest `seq` recorded for the live slot in `meta`, 0n if none. */
+  seq: bigint;
+  /**
+   * True only when the store can prove that it holds every write it ever acknowledged: nothing
+   * was cut or failed a checksum, and either each write was fsynced before it was acknowledged
+   * (`fsync always`), or the previous process closed the store cleanly, or the machine has not
+   * rebooted since (same kernel boot id: SIGKILL loses nothing that reached the page cache).
+   */
+  isComplete: boolean;
+  /** Human-readable reports of what was found damaged and cut; empty when the store was intact. */
+  repairs: string[];
+}
+
+/** Provides the state to write into a snapshot: at least everything already durable. */
+export interface SnapshotSource {
+  meta(): StoreMeta;
+  slots(): Iterable<SlotRecord>;
+  requests(): Iterable<StoredRequest>;
+}
+
+export interface Store {
+  /** Reads everything, repairing (and reporting) a torn or corrupt tail. Called once, first. */
+  load(): Promise<LoadedState>;
+  /**
+   * Durably records the identity this process will write under, and marks the store open (not
+   * cleanly closed). Called once after `load`, before any `append`.
+   */
+  open(meta: StoreMeta, source: SnapshotSource): Promise<void>;
+  /**
+   * Appends records; resolves once they are durable under the fsync policy. Concurrent calls are
+   * group-committed: they share one write and (with `always`) one fsync. All records of one call
+   * are written atomically: after a crash either all of them are found, or none.
+   */
+  append(records: readonly SlotRecord[]): Promise<void>;
+  /** Flushes, fsyncs and marks the store cleanly closed. */
+  close(): Promise<void>;
+  /** A short description for logs, e.g. `embedded:/path (fsync always)`. */
+  describe(): string;
+}
+
+export type FsyncPolicy = 'always' | 'interval' | 'none';
