@@ -15,7 +15,8 @@ export class TallyError extends Error {
     this.name = 'TallyError';
     this.status = status;
     this.code = code;
-    this.expose = status < 500;
+    // 503 is deliberate (not ready, no servers): its message helps the caller, so it is shown.
+    this.expose = status < 500 || status === 503;
     this.details = details;
   }
 }

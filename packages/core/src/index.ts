@@ -7,3 +7,8 @@ export * from './token.js';
 export * from './config.js';
 export * from './http.js';
 export * from './cli-config.js';
+export * as pnCounter from './pn-counter.js';
+export type { Slot, PNCounter } from './pn-counter.js';
+export { SumTree } from './sum-tree.js';
+export { checkSumTree } from './sum-tree-check.js';
+export { CounterReplica } from './counter-replica.js';

@@ -78,7 +78,10 @@ export const serverInfoSchema = z.object({
 /** `POST /servers` body: a registration or heartbeat. */
 export const registerRequestSchema = z.strictObject({
   id: z.string().refine(isServerId, { message: 'not a valid server id' }),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'url must not have a query or fragment')
+    .transform((u) => u.replace(/\/+$/, '')),
 });
 export type RegisterRequest = z.infer<typeof registerRequestSchema>;
 
@@ -119,3 +122,6 @@ export interface RequestReceipt {
 export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
 export const HEADER_TOKEN = 'tally-token';
 export const HEADER_SECRET = 'tally-secret';
+
+/** `GET /servers` answer. */
+export const serverListSchema = z.array(serverInfoSchema);

@@ -1,0 +1,33 @@
+/**
+ * The one error middleware, registered first: whatever goes wrong below it is answered as
+ * `{ error: { code, message } }`. 4xx messages reach the client; a 5xx says only "internal
+ * error" and the whole error goes to the log.
+ */
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { renderError, TallyError } from '@tally/core';
+
+export function errorHandler(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      // Nothing answered (unknown route) or the router set a bare 405/501: give it a body.
+      if (ctx.body == null && ctx.status >= 400) throw bareStatusError(ctx);
+    } catch (err) {
+      const { status, body, isInternal } = renderError(err);
+      if (isInternal) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      ctx.status = status;
+      ctx.body = body;
+    }
+  };
+}
+
+function bareStatusError(ctx: Context): TallyError {
+  const what = `${ctx.method} ${ctx.path}`;
+  if (ctx.status === 404) return new TallyError(404, 'not_found', `no route for ${what}`);
+  if (ctx.status === 405) {
+    return new TallyError(405, 'method_not_allowed', `${what} is not allowed; allowed: ${ctx.response.get('allow')}`);
+  }
+  if (ctx.status === 501) return new TallyError(501, 'not_implemented', `method ${ctx.method} is not implemented`);
+  return new TallyError(ctx.status, `http_${ctx.status}`, `${what} failed with status ${ctx.status}`);
+}

@@ -1,0 +1,82 @@
+/**
+ * The balancer's own routes: membership (`/servers`), assignment (`/assign`) and the
+ * operational endpoints every Tally process has (`/ping`, `/healthz`, `/readyz`, `/metrics`).
+ */
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { BalancerConfig, ServerInfo } from '@tally/core';
+import { badRequest, registerRequestSchema } from '@tally/core';
+import { assignServer } from './assignment.js';
+import { requireClient, requireSecret } from './auth.js';
+import type { BalancerMetrics } from './metrics.js';
+import type { Registry, Transition } from './registry.js';
+import { clientIdOf, describeIssues, excludedIds, readJsonBody } from './request.js';
+
+export interface RouteDeps {
+  config: BalancerConfig;
+  registry: Registry;
+  metrics: BalancerMetrics;
+  promRegistry: MetricsRegistry;
+  log: Logger;
+}
+
+export function createRouter(deps: RouteDeps): Router {
+  const router = new Router();
+  const client = requireClient(deps.config);
+  router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));
+  router.get('/servers', client, (ctx) => {
+    ctx.body = deps.registry.list();
+  });
+  router.get('/assign', client, (ctx) => {
+    // Same client id as the redirects use, so both ways to find a server agree.
+    ctx.body = assignServer(deps.registry, clientIdOf(ctx), excludedIds(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    deps.metrics.assignments.inc();
+  });
+  addOperationalRoutes(router, deps);
+  return router;
+}
+
+/** `POST /servers`: a registration or a heartbeat; either way the server is `ready` afterwards. */
+async function registerServer(ctx: Context, deps: RouteDeps): Promise<void> {
+  const body = await readJsonBody(ctx);
+  const parsed = registerRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error.issues, body);
+    throw badRequest('bad_registration', `registration must be {"id": server id, "url": http(s) URL}: ${problems}`);
+  }
+  // Trailing slashes would double up in redirects (url + '/counter/x').
+  const url = parsed.data.url.replace(/\/+$/, '');
+  const previousUrl = deps.registry.get(parsed.data.id)?.url;
+  const transition = deps.registry.register(parsed.data.id, url);
+  deps.metrics.registrations.inc({ kind: transition.from === 'absent' ? 'new' : 'heartbeat' });
+  logRegistration(deps.log, transition, url, previousUrl);
+  const info: ServerInfo = { id: transition.id, url, status: 'ready' };
+  ctx.body = info;
+}
+
+// Heartbeats arrive every second from every server: only changes are worth a log line.
+function logRegistration(log: Logger, t: Transition, url: string, previousUrl: string | undefined): void {
+  if (t.from === 'absent') log.info({ id: t.id, url }, 'server registered');
+  else if (previousUrl !== url) log.info({ id: t.id, url, was: previousUrl }, 'server moved');
+  else if (t.from !== 'ready') log.info({ id: t.id, url, from: t.from }, 'server heartbeat: ready again');
+}
+
+function addOperationalRoutes(router: Router, deps: RouteDeps): void {
+  router.get('/ping', (ctx) => {
+    ctx.body = 'pong';
+  });
+  router.get('/healthz', (ctx) => {
+    ctx.body = 'ok';
+  });
+  // Answering at all means the balancer listens; the count tells how much it can hand out.
+  router.get('/readyz', (ctx) => {
+    ctx.body = { ready: true, servers: deps.registry.candidates().length };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = deps.promRegistry.contentType;
+    ctx.body = await deps.promRegistry.metrics();
+  });
+}

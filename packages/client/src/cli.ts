@@ -1,0 +1,155 @@
+/**
+ * `tally`'s command line: global options, one-shot subcommands and the REPL (the default).
+ * Everything from the process (argv, env, streams, home directory) comes in as arguments and the
+ * exit code goes out as the result, so `main.ts` stays the only file that touches `process`.
+ */
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EXIT_ERROR, EXIT_OK, describeError, exitCodeFor, parsePositiveAmount, runCommand, type Command as TallyCommand } from './commands.js';
+import { TimeoutLevelError } from './errors.js';
+import { formatLevelTimeout } from './format.js';
+import { Repl } from './repl.js';
+import { DEFAULT_BALANCER, TallyClient } from './tally-client.js';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The user's home directory, for the default history file. */
+  home: string;
+}
+
+interface GlobalOptions {
+  balancer: string;
+  server?: string;
+  json?: boolean;
+  timeoutMs: number;
+  clientId?: string;
+}
+
+/** Runs `tally` with these arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const state = { exitCode: EXIT_OK };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr.write(`${describeError(err)}\n`);
+    return EXIT_ERROR;
+  }
+  return state.exitCode;
+}
+
+function buildProgram(io: CliIo, state: { exitCode: number }): Command {
+  const program = new Command('tally')
+    .description('Client of Tally, a distributed counter service: one-shot commands, or an interactive shell')
+    .option('--balancer <url>', 'balancer URL (env TALLY_BALANCER)', io.env.TALLY_BALANCER || DEFAULT_BALANCER)
+    .option('--server <url>', 'talk to this counting server directly, without the balancer')
+    .option('--json', 'print each result as one JSON object')
+    .option('--timeout-ms <n>', 'timeout of every request, in milliseconds', parsePositiveInt, 3000)
+    .option('--client-id <id>', 'the id the balancer maps to a server (random by default)')
+    .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached')
+    // Set before the subcommands are added, which copy these settings.
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(tally --help shows the usage)');
+  addIncrement(program, 'inc', 'add N (default 1) to a counter', io, state);
+  addIncrement(program, 'dec', 'subtract N (default 1) from a counter', io, state);
+  program
+    .command('get')
+    .description('read a counter')
+    .argument('<name>', 'counter name')
+    .option('--consistency <level>', 'local (default), quorum, all or a number of servers')
+    .action(async (name: string, options: { consistency?: string }, command: Command) => {
+      const run: TallyCommand = { kind: 'get', name, ...(options.consistency === undefined ? {} : { consistency: options.consistency }) };
+      state.exitCode = await oneShot(command, () => run, io);
+    });
+  program
+    .command('servers')
+    .description("list the balancer's servers and their health")
+    .action(async (_options: unknown, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'servers' }), io);
+    });
+  addRepl(program, io, state);
+  return program;
+}
+
+function addIncrement(program: Command, verb: 'inc' | 'dec', description: string, io: CliIo, state: { exitCode: number }): void {
+  program
+    .command(verb)
+    .description(description)
+    .argument('<name>', 'counter name')
+    .argument('[n]', 'a positive integer of at most 2^63-1', '1')
+    .option('--wait <w>', 'answer once W servers hold it: a number, quorum or all')
+    .option('--key <key>', 'Idempotency-Key, to settle an earlier "outcome unknown" on the same server')
+    .action(async (name: string, n: string, options: { wait?: string; key?: string }, command: Command) => {
+      const make = (): TallyCommand => {
+        const amount = parsePositiveAmount(n);
+        return { kind: 'inc', name, amount: verb === 'dec' ? -amount : amount, ...options };
+      };
+      state.exitCode = await oneShot(command, make, io);
+    });
+}
+
+function addRepl(program: Command, io: CliIo, state: { exitCode: number }): void {
+  program
+    .command('repl', { isDefault: true })
+    .description('interactive shell (the default); history in ~/.tally_history or TALLY_HISTORY')
+    .allowExcessArguments(true)
+    .action(async (_options: unknown, command: Command) => {
+      // As the default command, it receives any word that names no command.
+      const [word] = command.args;
+      if (word !== undefined) command.error(`error: unknown command '${word}'`);
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const client = makeClient(globals);
+      const history = io.env.TALLY_HISTORY ?? join(io.home, '.tally_history');
+      try {
+        state.exitCode = await new Promise<number>((resolve, reject) => {
+          const repl = new Repl({ input: io.stdin, output: io.stdout, client, onExit: resolve, json: globals.json === true, ...(history === '' ? {} : { historyFile: history }) });
+          repl.start().catch(reject);
+        });
+      } finally {
+        client.close();
+      }
+    });
+}
+
+/** Runs one command and prints its result; returns the exit code. */
+async function oneShot(command: Command, make: () => TallyCommand, io: CliIo): Promise<number> {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const isJson = globals.json === true;
+  let client: TallyClient | undefined;
+  try {
+    client = makeClient(globals);
+    const { output } = await runCommand(make(), { client, json: isJson });
+    io.stdout.write(`${output}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    const best = err instanceof TimeoutLevelError ? formatLevelTimeout(err, isJson) : undefined;
+    if (best !== undefined) io.stdout.write(`${best}\n`);
+    io.stderr.write(`${describeError(err)}\n`);
+    return exitCodeFor(err);
+  } finally {
+    client?.close();
+  }
+}
+
+function makeClient(globals: GlobalOptions): TallyClient {
+  return new TallyClient({
+    balancer: globals.balancer,
+    timeoutMs: globals.timeoutMs,
+    ...(globals.server === undefined ? {} : { server: globals.server }),
+    ...(globals.clientId === undefined ? {} : { clientId: globals.clientId }),
+  });
+}
+
+function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`must be a positive integer, got '${text}'`);
+  }
+  return n;
+}

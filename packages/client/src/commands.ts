@@ -1,0 +1,190 @@
+/**
+ * The commands of the REPL and of one-shot `tally` runs, apart from any I/O: a line goes in,
+ * the text to print comes out. Errors become one line, `error: <message>`, never a stack trace.
+ */
+import { parseAmountText, quote } from '@tally/core';
+import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
+import { formatIncrement, formatRead, formatServers, formatUse } from './format.js';
+import type { TallyClient } from './tally-client.js';
+
+/** The part of a client the commands use, so tests can hand in a stand-in. */
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'>;
+
+export interface CommandContext {
+  client: CommandClient;
+  json: boolean;
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  | { kind: 'servers' }
+  | { kind: 'use'; id: string }
+  /** `dec` is an `inc` with a negative amount. */
+  | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
+  | { kind: 'get'; name: string; consistency?: string };
+
+export interface EvalResult {
+  output: string;
+  /** True after `quit`/`exit`. */
+  exit?: boolean;
+  /** What a one-shot run would exit with: 0 ok, 1 error, 3 outcome unknown, 4 level timeout. */
+  exitCode: number;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_OUTCOME_UNKNOWN = 3;
+export const EXIT_LEVEL_TIMEOUT = 4;
+
+export const HELP = [
+  'commands:',
+  '  inc NAME [N] [--wait W]   add N (default 1) to counter NAME; W is a number, quorum or all',
+  '  dec NAME [N] [--wait W]   subtract N (default 1) from counter NAME',
+  '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
+  '  servers                   list the balancer\'s servers; * marks the one in use',
+  '  use ID                    send every request to server ID from now on',
+  '  help                      show this text',
+  '  quit, exit                leave (Ctrl-D works too)',
+].join('\n');
+
+const USAGE: Record<string, string> = {
+  inc: 'inc NAME [N] [--wait W] [--key K]',
+  dec: 'dec NAME [N] [--wait W] [--key K]',
+  get: 'get NAME [LEVEL]',
+  use: 'use ID',
+};
+
+const usageError = (command: string): TallyClientError =>
+  new TallyClientError('usage', `usage: ${USAGE[command] ?? command}`);
+
+/** Evaluates one line. Never throws: errors come back as `error: ...` with their exit code. */
+export async function evaluate(line: string, ctx: CommandContext): Promise<EvalResult> {
+  try {
+    const command = parseLine(line);
+    if (command === undefined) return { output: '', exitCode: EXIT_OK };
+    return { ...(await runCommand(command, ctx)), exitCode: EXIT_OK };
+  } catch (err) {
+    return { output: describeError(err), exitCode: exitCodeFor(err) };
+  }
+}
+
+/** Runs a parsed command; client errors are thrown as they are. */
+export async function runCommand(command: Command, ctx: CommandContext): Promise<{ output: string; exit?: boolean }> {
+  switch (command.kind) {
+    case 'help':
+      return { output: HELP };
+    case 'quit':
+      return { output: '', exit: true };
+    case 'servers':
+      return { output: formatServers(await ctx.client.servers(), ctx.client.current(), ctx.json) };
+    case 'use':
+      return { output: formatUse(await ctx.client.use(command.id), ctx.json) };
+    case 'inc': {
+      const options = { ...(command.wait === undefined ? {} : { wait: command.wait }), ...(command.key === undefined ? {} : { key: command.key }) };
+      return { output: formatIncrement(await ctx.client.increment(command.name, command.amount, options), ctx.json) };
+    }
+    case 'get': {
+      const options = command.consistency === undefined ? {} : { consistency: command.consistency };
+      return { output: formatRead(await ctx.client.get(command.name, options), ctx.json) };
+    }
+  }
+}
+
+/** Parses a REPL line; undefined for a blank one. */
+export function parseLine(line: string): Command | undefined {
+  const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+  const [verb, ...rest] = words;
+  if (verb === undefined) return undefined;
+  const { positionals, flags } = splitFlags(verb, rest);
+  switch (verb.toLowerCase()) {
+    case 'help':
+    case '?':
+      return { kind: 'help' };
+    case 'quit':
+    case 'exit':
+      return { kind: 'quit' };
+    case 'servers':
+      return { kind: 'servers' };
+    case 'use':
+      return parseUse(positionals);
+    case 'inc':
+    case 'dec':
+      return parseIncrement(verb.toLowerCase() as 'inc' | 'dec', positionals, flags);
+    case 'get':
+      return parseGet(positionals, flags);
+    default:
+      throw new TallyClientError('usage', `unknown command ${quote(verb)}; type help for the list`);
+  }
+}
+
+/** N for inc/dec: a positive integer of at most 2^63-1, parsed exactly (no float on the way). */
+export function parsePositiveAmount(text: string): bigint {
+  let amount: bigint;
+  try {
+    amount = parseAmountText(text);
+  } catch {
+    amount = 0n;
+  }
+  if (amount <= 0n) throw new TallyClientError('bad_amount', `N must be a positive integer of at most 2^63-1, got ${quote(text)}`);
+  return amount;
+}
+
+/** `error: <message>` on one line. */
+export function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `error: ${message.replace(/\s*\n\s*/g, ' ')}`;
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof OutcomeUnknownError) return EXIT_OUTCOME_UNKNOWN;
+  if (err instanceof TimeoutLevelError) return EXIT_LEVEL_TIMEOUT;
+  return EXIT_ERROR;
+}
+
+const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'] };
+
+function splitFlags(verb: string, words: string[]): { positionals: string[]; flags: Map<string, string> } {
+  const positionals: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    if (!word.startsWith('--')) {
+      positionals.push(word);
+      continue;
+    }
+    const [flag = '', inline] = word.slice(2).split('=', 2);
+    const value = inline ?? words[++i];
+    if (!(FLAGS[verb.toLowerCase()] ?? []).includes(flag) || value === undefined) throw usageError(verb.toLowerCase());
+    flags.set(flag, value);
+  }
+  return { positionals, flags };
+}
+
+function parseUse(positionals: string[]): Command {
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw usageError('use');
+  return { kind: 'use', id };
+}
+
+function parseIncrement(verb: 'inc' | 'dec', positionals: string[], flags: Map<string, string>): Command {
+  const [name, n, extra] = positionals;
+  if (name === undefined || extra !== undefined) throw usageError(verb);
+  const amount = n === undefined ? 1n : parsePositiveAmount(n);
+  const wait = flags.get('wait');
+  const key = flags.get('key');
+  return {
+    kind: 'inc',
+    name,
+    amount: verb === 'dec' ? -amount : amount,
+    ...(wait === undefined ? {} : { wait }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+function parseGet(positionals: string[], flags: Map<string, string>): Command {
+  const [name, level, extra] = positionals;
+  if (name === undefined || extra !== undefined || (level !== undefined && flags.has('consistency'))) throw usageError('get');
+  const consistency = level ?? flags.get('consistency');
+  return consistency === undefined ? { kind: 'get', name } : { kind: 'get', name, consistency };
+}

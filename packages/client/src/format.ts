@@ -1,0 +1,55 @@
+/**
+ * How results look: one human line (`pageviews = 42`), or with `--json` one JSON object per line
+ * whose counts are decimal strings, as on the wire.
+ */
+import type { Assignment, ServerInfo } from '@tally/core';
+import type { TimeoutLevelError } from './errors.js';
+import type { IncrementResult, ReadResult } from './tally-client.js';
+
+export function formatIncrement(result: IncrementResult, isJson: boolean): string {
+  if (!isJson) return `${result.name} = ${result.value}`;
+  return JSON.stringify({
+    name: result.name,
+    value: result.value.toString(),
+    server: result.server.id,
+    url: result.server.url,
+    key: result.key,
+    slot: result.slot,
+    seq: result.seq,
+  });
+}
+
+export function formatRead(result: ReadResult, isJson: boolean): string {
+  if (!isJson) return `${result.name} = ${result.value}`;
+  return JSON.stringify({ name: result.name, value: result.value.toString(), server: result.server.id, url: result.server.url });
+}
+
+/** The best value of a 408, for scripts that still want it (the error line goes to stderr). */
+export function formatLevelTimeout(err: TimeoutLevelError, isJson: boolean): string | undefined {
+  if (err.value === undefined) return undefined;
+  if (!isJson) return `${err.counter} = ${err.value}`;
+  return JSON.stringify({
+    name: err.counter,
+    value: err.value.toString(),
+    server: err.server.id,
+    url: err.server.url,
+    applied: err.applied,
+    timeout: true,
+    acks: err.acks,
+    required: err.required,
+  });
+}
+
+/** A table with `*` marking the server in use, or a JSON array. */
+export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean): string {
+  if (isJson) return JSON.stringify(list);
+  if (list.length === 0) return '(the balancer lists no servers)';
+  const idWidth = Math.max(...list.map((s) => s.id.length));
+  return list
+    .map((s) => `${s.id === current?.id ? '*' : ' '} ${s.id.padEnd(idWidth)}  ${s.status.padEnd(7)}  ${s.url}`)
+    .join('\n');
+}
+
+export function formatUse(server: Assignment, isJson: boolean): string {
+  return isJson ? JSON.stringify({ server: server.id, url: server.url }) : `using ${server.id} (${server.url})`;
+}

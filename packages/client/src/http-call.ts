@@ -1,0 +1,90 @@
+/**
+ * One HTTP exchange, classified by what it tells us about a write: an answer (any status), a
+ * request that certainly never reached the server, or one that may have. Retrying is the
+ * caller's job, because only it knows whether a retry is safe.
+ */
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import got, { RequestError, type Got } from 'got';
+
+export interface HttpAnswer {
+  kind: 'answer';
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or undefined when the body is not JSON. */
+  body: unknown;
+  text: string;
+}
+
+export type HttpOutcome =
+  | HttpAnswer
+  /** Nothing reached the server (refused, unresolvable, unreachable): safe to send elsewhere. */
+  | { kind: 'not-sent'; reason: string }
+  /** The request may have reached the server (timeout, reset): a write's outcome is unknown. */
+  | { kind: 'unknown'; reason: string };
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Errors raised before a connection exists: the server cannot have seen the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+export class HttpCaller {
+  readonly #got: Got;
+  readonly #agents: { http: HttpAgent; https: HttpsAgent };
+  readonly #timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+    // Own agents, so that `close()` can drop this client's keep-alive sockets and nobody else's.
+    this.#agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+    this.#got = got.extend({
+      agent: this.#agents,
+      timeout: { request: timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: 'text',
+      headers: { 'user-agent': 'tally-client/0.1.0' },
+    });
+  }
+
+  async call(request: HttpRequest): Promise<HttpOutcome> {
+    try {
+      const response = await this.#got(request.url, {
+        method: request.method,
+        headers: request.headers ?? {},
+        body: request.body,
+      });
+      const text = response.body;
+      return { kind: 'answer', status: response.statusCode, headers: response.headers, body: parseJson(text), text };
+    } catch (err) {
+      return this.#classify(err);
+    }
+  }
+
+  /** Closes every socket of this client, cutting requests in flight; later calls open new ones. */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  #classify(err: unknown): HttpOutcome {
+    if (!(err instanceof RequestError)) throw err;
+    if (NOT_SENT_CODES.has(err.code)) return { kind: 'not-sent', reason: `${err.message} (${err.code})` };
+    if (err.code === 'ETIMEDOUT') return { kind: 'unknown', reason: `no answer within ${this.#timeoutMs}ms` };
+    return { kind: 'unknown', reason: `${err.message} (${err.code})` };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Which counting server the client talks to. It asks the balancer once and keeps the answer
+ * (the balancer's rendezvous hashing gives a client the same server while that server is up),
+ * and asks again, excluding the servers that failed, only when told the current one is gone.
+ * A server given directly, or pinned with `use`, is never left.
+ */
+import type { Assignment, ServerInfo } from '@tally/core';
+import { answerError, assignmentOf, serverListOf, trimSlashes } from './answers.js';
+import { TallyClientError } from './errors.js';
+import type { HttpCaller, HttpAnswer } from './http-call.js';
+
+export interface ServerPickerOptions {
+  http: HttpCaller;
+  clientId: string;
+  balancer: string | undefined;
+  /** A server URL to use directly, without the balancer. */
+  server: string | undefined;
+}
+
+export class ServerPicker {
+  readonly #http: HttpCaller;
+  readonly #clientId: string;
+  readonly #balancer: string | undefined;
+  #current: Assignment | undefined;
+  /** True when the current server was chosen by the user (`server` option or `use`). */
+  #isPinned: boolean;
+
+  constructor(options: ServerPickerOptions) {
+    this.#http = options.http;
+    this.#clientId = options.clientId;
+    this.#balancer = options.balancer === undefined ? undefined : checkUrl(options.balancer, 'balancer');
+    this.#current = options.server === undefined ? undefined : directAssignment(checkUrl(options.server, 'server'));
+    this.#isPinned = options.server !== undefined;
+  }
+
+  /** Whether a failing server may be replaced by another one from the balancer. */
+  get canMove(): boolean {
+    return !this.#isPinned;
+  }
+
+  current(): Assignment | undefined {
+    return this.#current;
+  }
+
+  /** The current server, or a new one from the balancer that is none of `excluded`. */
+  async pick(excluded: readonly string[]): Promise<Assignment> {
+    if (this.#current !== undefined && (this.#isPinned || !excluded.includes(this.#current.id))) return this.#current;
+    const query = new URLSearchParams({ client: this.#clientId });
+    if (excluded.length > 0) query.set('exclude', excluded.join(','));
+    const answer = await this.#askBalancer(`/assign?${query}`);
+    if (answer.status !== 200) throw noServer(answer);
+    this.#current = assignmentOf(answer);
+    return this.#current;
+  }
+
+  /** Forgets `server` if it is the current one, so the next `pick` asks the balancer. */
+  drop(server: Assignment): void {
+    if (!this.#isPinned && this.#current?.id === server.id) this.#current = undefined;
+  }
+
+  async servers(): Promise<ServerInfo[]> {
+    const answer = await this.#askBalancer('/servers');
+    if (answer.status !== 200) throw answerError(answer);
+    return serverListOf(answer);
+  }
+
+  /** Pins the client to the server with this id in the balancer's list. */
+  async use(id: string): Promise<Assignment> {
+    const list = await this.servers();
+    const found = list.find((s) => s.id === id);
+    if (found === undefined) {
+      const known = list.length === 0 ? 'it lists none' : `known: ${list.map((s) => s.id).join(', ')}`;
+      throw new TallyClientError('unknown_server', `no server '${id}' in the balancer's list (${known})`);
+    }
+    this.#current = { id: found.id, url: found.url };
+    this.#isPinned = true;
+    return this.#current;
+  }
+
+  async #askBalancer(path: string): Promise<HttpAnswer> {
+    if (this.#balancer === undefined) {
+      throw new TallyClientError('no_balancer', 'no balancer is configured; pass --balancer URL');
+    }
+    const outcome = await this.#http.call({ method: 'GET', url: `${this.#balancer}${path}`, headers: { accept: 'application/json' } });
+    if (outcome.kind !== 'answer') {
+      throw new TallyClientError('balancer_unreachable', `cannot reach the balancer at ${this.#balancer}: ${outcome.reason}`);
+    }
+    return outcome;
+  }
+}
+
+function noServer(answer: HttpAnswer): TallyClientError {
+  const error = answerError(answer);
+  return new TallyClientError(error.code, `the balancer has no server to give: ${error.message}`, error.status);
+}
+
+function checkUrl(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TallyClientError('bad_url', `${what} must be an http:// or https:// URL, got '${url}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TallyClientError('bad_url', `${what} must be an http:// or https:// URL, got '${url}'`);
+  }
+  return trimSlashes(url);
+}
+
+/** A server given by URL has no known id; its host:port stands in for one. */
+const directAssignment = (url: string): Assignment => ({ id: new URL(url).host, url });

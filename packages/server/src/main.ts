@@ -1,0 +1,125 @@
+/**
+ * tally-server: the only place that reads argv and the environment, listens, and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { configFromCli, type ServerConfig } from '@tally/core';
+import { createApp } from './app.js';
+import { recover } from './recovery.js';
+import { EmbeddedStore, RedisStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+const DEV_SECRET = 'tally-dev-secret';
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function loadConfig(): ServerConfig {
+  const result = configFromCli('tally-server', {
+    argv: process.argv.slice(2),
+    env: process.env,
+    readTextFile,
+    defaultConfigPath: `${repoRoot}tally.config.json`,
+  });
+  if (result.ok === 'help') {
+    process.stdout.write(`${result.text}\n`);
+    process.exit(0);
+  }
+  if (!result.ok) {
+    process.stderr.write(`tally-server: invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  return result.config;
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+function openStore(config: ServerConfig, id: string, log: Logger): { store: Store; redis?: Redis } {
+  if (config.store !== 'embedded') {
+    const redis = new Redis(config.store, { maxRetriesPerRequest: 2, connectTimeout: config.requestTimeoutMs, commandTimeout: config.requestTimeoutMs });
+    return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
+  }
+  const dir = config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+  const store = new EmbeddedStore({
+    dir,
+    fsync: config.fsync,
+    fsyncIntervalMs: config.fsyncIntervalMs,
+    snapshotBytes: config.snapshotBytes,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    log,
+  });
+  return { store };
+}
+
+async function listen(server: Server, config: ServerConfig): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  return address.port;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, base: { proc: 'tally-server' } }, pino.destination(2));
+  if (config.secret === DEV_SECRET && !isLoopback(config.host)) {
+    process.stderr.write(`tally-server: refusing to listen on ${config.host} with the development secret; set TALLY_SECRET\n`);
+    process.exit(2);
+  }
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  const port = await listen(server, config);
+  const id = config.id ?? `s${port}`;
+  const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
+  const { app, node } = createApp(config, { id, url, store, log });
+  server.on('request', app.callback());
+  process.stdout.write(`tally-server ${id} listening on ${url}\n`);
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  const shutdown = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'shutting down');
+    clearInterval(heartbeat);
+    const hardStop = setTimeout(() => process.exit(1), 9000);
+    server.close();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    let code = 0;
+    try {
+      await node.close();
+    } catch (err) {
+      log.error({ err }, 'close failed');
+      code = 1;
+    }
+    redis?.disconnect();
+    clearTimeout(hardStop);
+    process.exit(code);
+  };
+  process.once('SIGTERM', (s) => void shutdown(s));
+  process.once('SIGINT', (s) => void shutdown(s));
+
+  const report = await recover(node);
+  log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
+  process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
+  node.publisher.start();
+  await node.membership.heartbeat();
+  heartbeat = setInterval(() => void node.membership.heartbeat(), config.heartbeatIntervalMs);
+  heartbeat.unref();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tally-server: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+/**
+ * Prometheus metrics of one counting server. Counters only on the hot path: an increment costs
+ * one `inc()`, never a histogram observation.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ServerMetrics {
+  registry: Registry;
+  increments: Counter<'result'>;
+  reads: Counter<'level'>;
+  frames: Counter<'direction' | 'result'>;
+  replays: Counter;
+  earlyEvictions: Counter;
+  levelWait: Histogram<'op'>;
+}
+
+export function createServerMetrics(gauges: { counters: () => number; peers: () => number; isReady: () => boolean }): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const on = { registers: [registry] };
+  new Gauge({ name: 'tally_counters', help: 'Counters this server knows', ...on, collect() { this.set(gauges.counters()); } });
+  new Gauge({ name: 'tally_peers', help: 'Peers this server publishes to', ...on, collect() { this.set(gauges.peers()); } });
+  new Gauge({ name: 'tally_ready', help: '1 once recovery is done', ...on, collect() { this.set(gauges.isReady() ? 1 : 0); } });
+  return {
+    registry,
+    increments: new Counter({ name: 'tally_increments_total', help: 'Increment requests by result', labelNames: ['result'], ...on }),
+    reads: new Counter({ name: 'tally_reads_total', help: 'Counter reads by consistency level', labelNames: ['level'], ...on }),
+    frames: new Counter({ name: 'tally_replication_frames_total', help: 'Replication frames by direction and result', labelNames: ['direction', 'result'], ...on }),
+    replays: new Counter({ name: 'tally_idempotent_replays_total', help: 'Increments answered from an Idempotency-Key record', ...on }),
+    earlyEvictions: new Counter({ name: 'tally_idempotency_evicted_early_total', help: 'Unexpired keys evicted because the table was full', ...on }),
+    levelWait: new Histogram({ name: 'tally_level_wait_seconds', help: 'Time spent waiting for peers on wait=/consistency= requests', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5], ...on }),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Who this server's peers are: static `--peers` URLs plus every server the balancer lists, of any
+ * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
+ * the balancer removed leaves. Also registers with the balancer and heartbeats.
+ */
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+
+export interface Peer {
+  url: string;
+  /** Known from the balancer's list, or learned from the peer's answers. */
+  id: string | undefined;
+  /** Counters whose own-slot value changed since this peer last acknowledged a push. */
+  pending: Set<string>;
+  /** The peer's live slot at its last answer; a new one means it restarted. */
+  lastSlot: SlotId | undefined;
+  needsFullSync: boolean;
+  lastFullSyncAt: number;
+  isBusy: boolean;
+}
+
+export interface MembershipOptions {
+  self: { id: string; url: string };
+  staticPeers: readonly string[];
+  balancer: string | undefined;
+  http: Got;
+  log: Logger;
+}
+
+export class Membership {
+  readonly #peers = new Map<string, Peer>();
+  readonly #options: MembershipOptions;
+  #balancerUrls = new Set<string>();
+
+  constructor(options: MembershipOptions) {
+    this.#options = options;
+    for (const url of options.staticPeers) this.#add(url, undefined);
+  }
+
+  /** Current peers, this server excluded. */
+  peers(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  /** Cluster size as `all` counts it: every member, this server included. */
+  get clusterSize(): number {
+    return this.#peers.size + 1;
+  }
+
+  /** Records the id a peer announced (its slot is `id:incarnation`) and notices restarts. */
+  observe(peer: Peer, slot: SlotId): void {
+    peer.id ??= slot.slice(0, slot.lastIndexOf(':'));
+    if (peer.lastSlot !== undefined && peer.lastSlot !== slot) peer.needsFullSync = true;
+    peer.lastSlot = slot;
+  }
+
+  /** Marks every peer's pending set: a counter's own slot changed. */
+  markChanged(name: string): void {
+    for (const peer of this.#peers.values()) peer.pending.add(name);
+  }
+
+  /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
+  async heartbeat(): Promise<void> {
+    const { balancer, http, self, log } = this.#options;
+    if (balancer === undefined) return;
+    try {
+      const reg = await http.post(`${balancer}/servers`, { json: self });
+      if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+    } catch (err) {
+      log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
+    }
+    await this.refresh();
+  }
+
+  /** Reads the balancer's list of servers; keeps the last known list when it can't. */
+  async refresh(): Promise<void> {
+    const { balancer, http, self, log } = this.#options;
+    if (balancer === undefined) return;
+    let list: ServerInfo[];
+    try {
+      const res = await http.get(`${balancer}/servers`);
+      if (res.statusCode !== 200) return;
+      list = serverListSchema.parse(JSON.parse(res.body));
+    } catch (err) {
+      log.debug({ err: (err as Error).message }, 'balancer list unavailable');
+      return;
+    }
+    const seen = new Set<string>();
+    for (const server of list) {
+      if (server.id === self.id || server.url === self.url) continue;
+      seen.add(server.url);
+      this.#add(server.url, server.id);
+    }
+    for (const url of this.#balancerUrls) {
+      if (!seen.has(url) && !this.#options.staticPeers.includes(url)) this.#peers.delete(url);
+    }
+    this.#balancerUrls = seen;
+  }
+
+  #add(url: string, id: string | undefined): void {
+    if (url === this.#options.self.url) return;
+    const known = this.#peers.get(url);
+    if (known !== undefined) {
+      if (id !== undefined) known.id = id;
+      return;
+    }
+    // A peer we haven't talked to gets our full state first: it may know nothing of us.
+    this.#peers.set(url, {
+      url,
+      id,
+      pending: new Set(),
+      lastSlot: undefined,
+      needsFullSync: true,
+      lastFullSyncAt: 0,
+      isBusy: false,
+    });
+  }
+}

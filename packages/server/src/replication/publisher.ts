@@ -1,0 +1,148 @@
+/**
+ * Pushes counts to peers every `publishIntervalMs`. Each peer has its own pending set (counters
+ * whose own-slot value changed since it last acknowledged), so a slow or dead peer never holds
+ * up the others, and a push carries only what that peer has not acknowledged.
+ *
+ * Every `fullSyncIntervalMs`, and whenever a peer is new or has restarted (its live slot
+ * changed), the peer gets the full state, other servers' slots included, in chunks: knowledge
+ * then spreads even between two servers that can't reach each other.
+ *
+ * Frames are built from the durable replicas, never from issued values: only what survives a
+ * crash of this server is ever published.
+ */
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import { TallyError, type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
+import type { CounterTable } from '../state/counter-table.js';
+import type { Membership, Peer } from './membership.js';
+import type { ServerMetrics } from '../metrics.js';
+
+const FULL_SYNC_CHUNK = 1000;
+
+export interface PublisherOptions {
+  selfId: string;
+  table: CounterTable;
+  membership: Membership;
+  http: Got;
+  log: Logger;
+  metrics: ServerMetrics;
+  publishIntervalMs: number;
+  fullSyncIntervalMs: number;
+  now: () => number;
+}
+
+export class Publisher {
+  readonly #o: PublisherOptions;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: PublisherOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.publishRound(), this.#o.publishIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** One round: every idle peer gets its delta (or a full sync when one is due). */
+  async publishRound(): Promise<void> {
+    await Promise.all(this.#o.membership.peers().map((peer) => this.#publishTo(peer)));
+  }
+
+  /** Sends one frame; true when the peer acknowledged it. Used for `?wait=W` writes too. */
+  async sendFrame(peer: Peer, frame: ReplicateFrame): Promise<boolean> {
+    const { http, log, metrics, membership } = this.#o;
+    try {
+      const res = await http.post(`${peer.url}/internal/replicate`, { json: frame });
+      if (res.statusCode !== 200) {
+        metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
+        if (res.statusCode === 409) log.error({ peer: peer.url, body: res.body }, 'peer rejected our frame');
+        return false;
+      }
+      const ack = JSON.parse(res.body) as ReplicateAck;
+      membership.observe(peer, ack.slot);
+      metrics.frames.inc({ direction: 'out', result: 'ok' });
+      return true;
+    } catch (err) {
+      metrics.frames.inc({ direction: 'out', result: 'error' });
+      log.debug({ peer: peer.url, err: (err as Error).message }, 'push failed');
+      return false;
+    }
+  }
+
+  /** A frame holding our own live slot of the given counters, at its durable value. */
+  ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
+    const live = this.#o.table.liveSlot;
+    if (live === undefined) return undefined;
+    const counters: Record<string, CounterJSON> = {};
+    let count = 0;
+    for (const name of names) {
+      const own = this.#o.table.get(name)?.getSlot(live);
+      if (own === undefined) continue;
+      counters[name] = { [live]: [own.p.toString(), own.n.toString()] };
+      count++;
+    }
+    return count === 0 ? undefined : { from: this.#o.selfId, slot: live, full: false, counters };
+  }
+
+  async #publishTo(peer: Peer): Promise<void> {
+    if (peer.isBusy || this.#o.table.liveSlot === undefined) return;
+    peer.isBusy = true;
+    try {
+      const isFullDue = this.#o.now() - peer.lastFullSyncAt >= this.#o.fullSyncIntervalMs;
+      if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
+      else await this.#delta(peer);
+    } finally {
+      peer.isBusy = false;
+    }
+  }
+
+  async #delta(peer: Peer): Promise<void> {
+    if (peer.pending.size === 0) return;
+    // Swap first: counters changed while the push is in flight land in the new set.
+    const names = peer.pending;
+    peer.pending = new Set();
+    const frame = this.ownSlotFrame(names);
+    if (frame === undefined || (await this.sendFrame(peer, frame))) return;
+    for (const name of names) peer.pending.add(name);
+  }
+
+  async #fullSync(peer: Peer): Promise<void> {
+    const names = peer.pending;
+    peer.pending = new Set();
+    // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
+    peer.needsFullSync = false;
+    for (const frame of this.#fullFrames()) {
+      if (!(await this.sendFrame(peer, frame))) {
+        for (const name of names) peer.pending.add(name);
+        peer.needsFullSync = true;
+        return;
+      }
+    }
+    peer.lastFullSyncAt = this.#o.now();
+  }
+
+  *#fullFrames(): Generator<ReplicateFrame> {
+    const live = this.#o.table.liveSlot as SlotId;
+    let counters: Record<string, CounterJSON> = {};
+    let count = 0;
+    for (const [name, replica] of this.#o.table.entries()) {
+      counters[name] = replica.toJSON();
+      if (++count === FULL_SYNC_CHUNK) {
+        yield { from: this.#o.selfId, slot: live, full: true, counters };
+        counters = {};
+        count = 0;
+      }
+    }
+    // Always send at least one frame, so an empty server still learns its peer's slot.
+    if (count > 0 || this.#o.table.size === 0) yield { from: this.#o.selfId, slot: live, full: true, counters };
+  }
+}
+
+export const notReady = (): TallyError =>
+  new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');

@@ -1,0 +1,23 @@
+/** Liveness, readiness and metrics. */
+import Router from '@koa/router';
+import type { CountingNode } from '../node.js';
+import type { ServerMetrics } from '../metrics.js';
+
+export function probeRoutes(node: CountingNode, metrics: ServerMetrics): Router {
+  const router = new Router();
+  router.get('/ping', (ctx) => {
+    ctx.body = 'pong';
+  });
+  router.get('/healthz', (ctx) => {
+    ctx.body = 'ok';
+  });
+  router.get('/readyz', (ctx) => {
+    ctx.status = node.isReady ? 200 : 503;
+    ctx.body = { ready: node.isReady, id: node.deps.id, slot: node.table.liveSlot ?? null };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  return router;
+}

@@ -1,0 +1,101 @@
+/**
+ * The public API: counters, requests, and the name-rule fallback for paths the router can't
+ * match (a name with a `/` in it must get the 400 that names the rule, not a 404).
+ */
+import Router, { type RouterMiddleware } from '@koa/router';
+import type { Middleware } from 'koa';
+import {
+  TallyError,
+  assertCounterName,
+  decodeToken,
+  hasSecret,
+  parseAmountJson,
+  parseAmountText,
+  type ServerConfig,
+} from '@tally/core';
+import { readBody } from '../http/body.js';
+import type { CountingNode } from '../node.js';
+import { assertIdempotencyKey } from '../state/idempotency.js';
+import { sendAnswer } from './answers.js';
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+export function publicRoutes(node: CountingNode, config: ServerConfig): Router {
+  const router = new Router();
+
+  router.post('/counter/:name', async (ctx) => {
+    const name = assertCounterName(ctx.params.name ?? '');
+    const body = await readBody(ctx, config.maxBodyBytes);
+    const amount = ctx.is('application/json') ? parseAmountJson(body) : parseAmountText(body);
+    const wait = single(ctx.query.wait);
+    if (amount === 0n) {
+      const read = await node.read(name, { token: tokenOf(ctx.get('tally-token')) });
+      sendAnswer(ctx, { ...read, token: node.tokenFor(name) });
+      return;
+    }
+    const rawKey = ctx.get('idempotency-key');
+    const key = rawKey === '' ? undefined : assertIdempotencyKey(rawKey);
+    const out = await node.increment(name, amount, { ...(key && { key }), ...(wait !== undefined && { wait }) });
+    sendAnswer(ctx, { ...out, token: node.tokenFor(name, out.version), write: { slot: out.slot, seq: out.seq } });
+  });
+
+  const read = (levelOf: (query: Record<string, string | string[] | undefined>) => [string | undefined, string]): RouterMiddleware =>
+    async (ctx) => {
+      const name = assertCounterName(ctx.params.name ?? '');
+      const [level, param] = levelOf(ctx.query);
+      const out = await node.read(name, { ...(level !== undefined && { level }), param, token: tokenOf(ctx.get('tally-token')) });
+      sendAnswer(ctx, { ...out, token: node.tokenFor(name) });
+    };
+
+  router.get('/counter/:name/value', read((q) => {
+    const consistency = single(q.consistency);
+    return consistency !== undefined ? [consistency, 'consistency'] : [single(q.wait), 'wait'];
+  }));
+  router.get('/counter/:name/consistent_value', read(() => ['all', 'consistency']));
+
+  router.get('/counters', (ctx) => {
+    ctx.body = [...node.table.names()].sort();
+  });
+
+  router.get('/requests/:key', async (ctx) => {
+    const key = assertIdempotencyKey(ctx.params.key ?? '');
+    const receipt = await node.receipt(key);
+    if (receipt === undefined) throw new TallyError(404, 'unknown_request', `no increment with Idempotency-Key '${key}' was applied on this server (or it expired)`);
+    ctx.body = receipt;
+  });
+
+  return router;
+}
+
+function tokenOf(header: string): ReturnType<typeof decodeToken> | undefined {
+  return header === '' ? undefined : decodeToken(header);
+}
+
+/** Any `/counter/...` path no route matched has a name the rule forbids: say which rule. */
+export const counterNameFallback: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.status !== 404 || ctx.body !== undefined || !ctx.path.startsWith('/counter/')) return;
+  const rest = ctx.path.slice('/counter/'.length).replace(/\/(value|consistent_value)$/, '');
+  let name: string;
+  try {
+    name = decodeURIComponent(rest);
+  } catch {
+    name = rest;
+  }
+  assertCounterName(name);
+};
+
+/** With a client token configured, the public API needs it (or the cluster secret). */
+export function clientTokenGuard(config: ServerConfig): Middleware {
+  const token = config.clientToken;
+  return async (ctx, next) => {
+    if (token !== undefined && !isProbe(ctx.path) && !ctx.path.startsWith('/internal/')) {
+      if (!hasSecret(ctx.headers, token) && !hasSecret(ctx.headers, config.secret)) {
+        throw new TallyError(401, 'unauthorized', 'this server needs a client token (Authorization: Bearer <token>)');
+      }
+    }
+    await next();
+  };
+}
+
+const isProbe = (path: string): boolean => path === '/ping' || path === '/healthz' || path === '/readyz' || path === '/metrics';

@@ -1,0 +1,104 @@
+/**
+ * Everything one server knows about every counter: a CounterReplica (CRDT slots + summation tree)
+ * per name, holding only values that are durable somewhere (in this server's store, or at the
+ * peer that published them), plus what this incarnation has ISSUED for its own live slot.
+ *
+ * Invariant: for the live slot, issued >= durable (replica) at all times. Issued runs ahead while
+ * a write waits for its fsync; the replica catches up when the store resolves. Publishing reads
+ * the replica, so only durable values ever leave this server.
+ */
+import { CounterReplica, type Slot, type SlotId } from '@tally/core';
+
+const ZERO: Readonly<Slot> = Object.freeze({ p: 0n, n: 0n });
+
+export class CounterTable {
+  readonly #replicas = new Map<string, CounterReplica>();
+  readonly #issued = new Map<string, Readonly<Slot>>();
+  #liveSlot: SlotId | undefined;
+
+  /** The slot this incarnation writes to; undefined until recovery picked it. */
+  get liveSlot(): SlotId | undefined {
+    return this.#liveSlot;
+  }
+
+  /** Sets the live slot once recovery decided it; issued values start from what is durable. */
+  setLiveSlot(slot: SlotId): void {
+    this.#liveSlot = slot;
+    this.#issued.clear();
+    for (const [name, replica] of this.#replicas) {
+      const own = replica.getSlot(slot);
+      if (own !== undefined) this.#issued.set(name, own);
+    }
+  }
+
+  get size(): number {
+    return this.#replicas.size;
+  }
+
+  get(name: string): CounterReplica | undefined {
+    return this.#replicas.get(name);
+  }
+
+  getOrCreate(name: string): CounterReplica {
+    let replica = this.#replicas.get(name);
+    if (replica === undefined) {
+      replica = new CounterReplica();
+      this.#replicas.set(name, replica);
+    }
+    return replica;
+  }
+
+  /** The durable value (0n for a counter never seen). */
+  value(name: string): bigint {
+    return this.#replicas.get(name)?.value() ?? 0n;
+  }
+
+  names(): IterableIterator<string> {
+    return this.#replicas.keys();
+  }
+
+  entries(): IterableIterator<[string, CounterReplica]> {
+    return this.#replicas.entries();
+  }
+
+  /** What this incarnation has issued for `name`, durable or not. */
+  issued(name: string): Readonly<Slot> {
+    return this.#issued.get(name) ?? ZERO;
+  }
+
+  /**
+   * Issues an increment on the live slot and returns the new absolute slot plus the value the
+   * answer will carry: the durable value of the other slots plus everything issued for our own.
+   */
+  issue(name: string, amount: bigint): { slot: Readonly<Slot>; value: bigint } {
+    const live = this.#requireLive();
+    const current = this.issued(name);
+    const next = amount > 0n ? { p: current.p + amount, n: current.n } : { p: current.p, n: current.n - amount };
+    this.#issued.set(name, next);
+    const replica = this.#replicas.get(name);
+    const durableOwn = replica?.getSlot(live);
+    const durableOwnValue = durableOwn === undefined ? 0n : durableOwn.p - durableOwn.n;
+    const value = (replica?.value() ?? 0n) - durableOwnValue + (next.p - next.n);
+    return { slot: next, value };
+  }
+
+  /**
+   * Merges a slot from a peer or from disk. Returns whether anything grew. The caller has checked
+   * the live-slot rule (never take more for our live slot than we issued).
+   */
+  merge(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
+    return this.getOrCreate(name).mergeSlot(slot, p, n);
+  }
+
+  /** True when a value for our own live slot goes beyond what this incarnation issued. */
+  exceedsIssued(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
+    if (slot !== this.#liveSlot) return false;
+    const issued = this.issued(name);
+    return p > issued.p || n > issued.n;
+  }
+
+  #requireLive(): SlotId {
+    if (this.#liveSlot === undefined) throw new Error('live slot used before recovery chose it');
+    return this.#liveSlot;
+  }
+}

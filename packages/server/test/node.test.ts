@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { resolveConfig, TallyError, type ServerConfig } from '@tally/core';
+import { createApp } from '../src/app.js';
+import { recover } from '../src/recovery.js';
+import { MemoryStore } from './support/memory-store.js';
+
+const log = pino({ level: 'silent' });
+
+function config(overrides: Record<string, string> = {}): ServerConfig {
+  const result = resolveConfig('tally-server', { env: {}, flags: { secret: 's', 'startup-pull-timeout-ms': '200', ...overrides } });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  return result.config;
+}
+
+async function startNode(store: MemoryStore, now = () => 1_000_000) {
+  const { node } = createApp(config(), { id: 'a', url: 'http://127.0.0.1:1', store, log, now });
+  const report = await recover(node);
+  return { node, report };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TallyError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as TallyError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('recover()', () => {
+  it('starts a new slot on an empty store', async () => {
+    const { report } = await startNode(new MemoryStore());
+    expect(report.isContinued).to.equal(false);
+    expect(report.liveSlot).to.equal('a:1000000');
+  });
+
+  it('continues the old slot when the store proves it complete', async () => {
+    const store = new MemoryStore();
+    const first = await startNode(store);
+    await first.node.increment('x', 5n, {});
+    const second = await startNode(store, () => 2_000_000);
+    expect(second.report.isContinued).to.equal(true);
+    expect(second.report.liveSlot).to.equal(first.report.liveSlot);
+    const out = await second.node.increment('x', 2n, {});
+    expect(out.value).to.equal(7n);
+    expect(out.seq).to.equal(2n);
+  });
+
+  it('starts a new incarnation when the store cannot prove it is complete, keeping the old slot frozen', async () => {
+    const store = new MemoryStore();
+    const first = await startNode(store);
+    await first.node.increment('x', 5n, {});
+    store.isComplete = false;
+    const second = await startNode(store, () => 2_000_000);
+    expect(second.report.isContinued).to.equal(false);
+    expect(second.report.liveSlot).to.equal('a:2000000');
+    expect((await second.node.increment('x', 1n, {})).value).to.equal(6n);
+    expect(second.node.table.get('x')?.getSlot('a:1000000')).to.deep.equal({ p: 5n, n: 0n });
+  });
+
+  it('picks an incarnation above every one it knows, even if the clock went back', async () => {
+    const store = new MemoryStore();
+    store.records.push({ name: 'x', slot: 'a:5000000', p: 1n, n: 0n });
+    const { report } = await startNode(store, () => 10);
+    expect(report.liveSlot).to.equal('a:5000001');
+  });
+});
+
+describe('CountingNode#receiveFrame()', () => {
+  it('rejects a frame claiming more for our live slot than we issued, and merges nothing from it', async () => {
+    const { node, report } = await startNode(new MemoryStore());
+    await node.increment('x', 3n, {});
+    const err = await rejection(node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { [report.liveSlot]: ['4', '0'], 'b:1': ['9', '0'] } } }));
+    expect(err.status).to.equal(409);
+    expect(node.table.value('x')).to.equal(3n);
+  });
+
+  it('merges other slots by max and persists what grew', async () => {
+    const store = new MemoryStore();
+    const { node } = await startNode(store);
+    const before = store.appends;
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '2'] } } });
+    expect(ack.merged).to.equal(1);
+    await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['8', '1'] } } });
+    expect(node.table.value('x')).to.equal(7n);
+    expect(store.appends).to.equal(before + 1);
+  });
+});
+
+describe('CountingNode#increment()', () => {
+  it('answers a repeated Idempotency-Key with the original answer and counts once', async () => {
+    const { node } = await startNode(new MemoryStore());
+    const first = await node.increment('x', 4n, { key: 'k1' });
+    await node.increment('x', 1n, {});
+    const again = await node.increment('x', 4n, { key: 'k1' });
+    expect(again.value).to.equal(first.value);
+    expect(again.seq).to.equal(first.seq);
+    expect(node.table.value('x')).to.equal(5n);
+  });
+
+  it('answers 409 to a duplicate key still in flight and 422 to a key reused for another amount', async () => {
+    const { node } = await startNode(new MemoryStore());
+    const inFlight = node.increment('x', 4n, { key: 'k2' });
+    expect((await rejection(node.increment('x', 4n, { key: 'k2' }))).status).to.equal(409);
+    await inFlight;
+    expect((await rejection(node.increment('x', 5n, { key: 'k2' }))).status).to.equal(422);
+    expect(node.table.value('x')).to.equal(4n);
+  });
+
+  it('keeps the key across a restart because it is stored with the increment', async () => {
+    const store = new MemoryStore();
+    const first = await startNode(store);
+    const answer = await first.node.increment('x', 4n, { key: 'k3' });
+    const second = await startNode(store, () => 1_000_500);
+    const again = await second.node.increment('x', 4n, { key: 'k3' });
+    expect(again.value).to.equal(answer.value);
+    expect(second.node.table.value('x')).to.equal(4n);
+  });
+
+  it('refuses every request with 503 once the store failed, instead of acknowledging', async () => {
+    const store = new MemoryStore();
+    const { node } = await startNode(store);
+    store.isFailing = true;
+    expect((await rejection(node.increment('x', 1n, {}))).status).to.equal(503);
+    store.isFailing = false;
+    expect((await rejection(node.increment('x', 1n, {}))).status).to.equal(503);
+    expect(node.isReady).to.equal(false);
+  });
+});

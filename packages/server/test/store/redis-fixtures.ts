@@ -1,0 +1,54 @@
+/** Shared RedisStore checks, run against ioredis-mock and against a real redis-server. */
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { StoreMeta } from '../../src/store/types.js';
+import { MemoryState, requestList, slotList, slotRecord } from './helpers.js';
+
+export const NOW = 1_700_000_000_000;
+export const META: StoreMeta = { serverId: 'srv-a', incarnation: 1 };
+export const LIVE = 'srv-a:1';
+export const PEER = 'srv-b:7';
+
+export function makeStore(redis: Redis, now = (): number => NOW): RedisStore {
+  return new RedisStore({ redis, serverId: META.serverId, idempotencyTtlMs: 60_000, now });
+}
+
+export async function openStore(redis: Redis, meta = META): Promise<RedisStore> {
+  const store = makeStore(redis);
+  await store.load();
+  await store.open(meta, new MemoryState(meta));
+  return store;
+}
+
+/** Writes slots, a request and seqs, closes, and checks a fresh store loads them back. */
+export async function checkRoundTrip(redis: Redis): Promise<void> {
+  const store = await openStore(redis);
+  const request = { key: 'k-1', amount: 5n, value: 12n, at: NOW - 10 };
+  await store.append([slotRecord('hits', LIVE, 12n, 0n, { seq: 3n, request })]);
+  await store.append([slotRecord('hits', PEER, 4n, 9n), slotRecord('misses', LIVE, 1n, 2n, { seq: 4n })]);
+  await store.close();
+
+  const state = await makeStore(redis).load();
+  expect(state.meta).to.deep.equal(META);
+  expect(state.seq).to.equal(4n);
+  expect(state.isComplete).to.equal(true);
+  expect(state.repairs).to.deep.equal([]);
+  expect(slotList(state.slots)).to.deep.equal(['hits|srv-a:1|12|0', 'hits|srv-b:7|4|9', 'misses|srv-a:1|1|2']);
+  expect(requestList(state.requests)).to.deep.equal(['k-1|hits|srv-a:1|3|5|12|1699999999990']);
+}
+
+/** Values above 2^64 must compare as numbers, not as doubles or as plain strings. */
+export async function checkBigNumbers(redis: Redis): Promise<void> {
+  const store = await openStore(redis);
+  const big = (1n << 64n) + 5n; // 18446744073709551621
+  await store.append([slotRecord('c', PEER, big, 99n)]);
+  await store.append([slotRecord('c', PEER, big - 1n, 100n)]); // differs from big only in the last digit
+  await store.append([slotRecord('c', PEER, 999_999_999_999_999_999n, 9n)]); // lexically larger, shorter
+  await store.append([slotRecord('c', LIVE, 1n, 0n, { seq: (1n << 70n) + 1n })]);
+  await store.append([slotRecord('c', LIVE, 2n, 0n, { seq: 1n << 70n })]);
+  await store.close();
+  const state = await makeStore(redis).load();
+  expect(slotList(state.slots)).to.deep.equal([`c|srv-a:1|2|0`, `c|srv-b:7|${big}|100`]);
+  expect(state.seq).to.equal((1n << 70n) + 1n);
+}
