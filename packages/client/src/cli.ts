@@ -50,7 +50,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--server <url>', 'talk to this counting server directly, without the balancer')
     .option('--json', 'print each result as one JSON object')
     .option('--timeout-ms <n>', 'timeout of every request, in milliseconds', parsePositiveInt, 3000)
-    .option('--client-id <id>', 'the id the balancer maps to a server (random by default)')
+    .option('--client-id <id>', 'the id the balancer maps to a server (env TALLY_CLIENT_ID; default: your home directory, so one-shot commands keep their server)', io.env.TALLY_CLIENT_ID || `tally-cli:${io.home}`)
     .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached')
     // Set before the subcommands are added, which copy these settings.
     .exitOverride()

@@ -28,6 +28,8 @@ export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Overrides the client's timeout, for requests the server may hold (wait/consistency levels). */
+  timeoutMs?: number;
 }
 
 /** Errors raised before a connection exists: the server cannot have seen the request. */
@@ -59,11 +61,12 @@ export class HttpCaller {
         method: request.method,
         headers: request.headers ?? {},
         body: request.body,
+        ...(request.timeoutMs === undefined ? {} : { timeout: { request: request.timeoutMs } }),
       });
       const text = response.body;
       return { kind: 'answer', status: response.statusCode, headers: response.headers, body: parseJson(text), text };
     } catch (err) {
-      return this.#classify(err);
+      return this.#classify(err, request.timeoutMs ?? this.#timeoutMs);
     }
   }
 
@@ -73,10 +76,10 @@ export class HttpCaller {
     this.#agents.https.destroy();
   }
 
-  #classify(err: unknown): HttpOutcome {
+  #classify(err: unknown, timeoutMs: number): HttpOutcome {
     if (!(err instanceof RequestError)) throw err;
     if (NOT_SENT_CODES.has(err.code)) return { kind: 'not-sent', reason: `${err.message} (${err.code})` };
-    if (err.code === 'ETIMEDOUT') return { kind: 'unknown', reason: `no answer within ${this.#timeoutMs}ms` };
+    if (err.code === 'ETIMEDOUT') return { kind: 'unknown', reason: `no answer within ${timeoutMs}ms` };
     return { kind: 'unknown', reason: `${err.message} (${err.code})` };
   }
 }

@@ -33,6 +33,11 @@ export interface TallyClientOptions {
   clientId?: string;
   /** Timeout of every single HTTP request (default 3000). */
   timeoutMs?: number;
+  /**
+   * Timeout of requests with a `wait`/`consistency` level, which the server may hold for its own
+   * wait timeout (5000 by default) before answering 408; so it must be longer (default 10000).
+   */
+  levelTimeoutMs?: number;
   /** How many times a failed request is retried, on the same server or another one (default 3). */
   retries?: number;
   /** First backoff between retries, doubling each time (default 100). */
@@ -87,11 +92,13 @@ export class TallyClient {
   readonly #tokens = new SessionTokens();
   readonly #retries: number;
   readonly #retryDelayMs: number;
+  readonly #levelTimeoutMs: number;
 
   constructor(options: TallyClientOptions = {}) {
     this.clientId = options.clientId ?? randomUUID();
     this.#retries = checkCount(options.retries ?? 3, 'retries', 0);
     this.#retryDelayMs = checkCount(options.retryDelayMs ?? 100, 'retryDelayMs', 0);
+    this.#levelTimeoutMs = checkCount(options.levelTimeoutMs ?? 10_000, 'levelTimeoutMs', 1);
     this.#http = new HttpCaller(checkCount(options.timeoutMs ?? 3000, 'timeoutMs', 1));
     const balancer = options.balancer ?? (options.server === undefined ? DEFAULT_BALANCER : undefined);
     this.#picker = new ServerPicker({ http: this.#http, clientId: this.clientId, balancer, server: options.server });
@@ -206,6 +213,7 @@ export class TallyClient {
       url: `${server.url}/counter/${write.name}${query}`,
       headers: { ...this.#headers(write.name), 'content-type': 'text/plain', [HEADER_IDEMPOTENCY_KEY]: write.key },
       body: write.amount.toString(),
+      ...(write.wait === undefined ? {} : { timeoutMs: this.#levelTimeoutMs }),
     };
   }
 
@@ -219,7 +227,12 @@ export class TallyClient {
 
   async #readOn(server: Assignment, name: string, consistency: string | undefined): Promise<Attempt<ReadResult>> {
     const query = consistency === undefined ? '' : `?consistency=${consistency}`;
-    const outcome = await this.#http.call({ method: 'GET', url: `${server.url}/counter/${name}/value${query}`, headers: this.#headers(name) });
+    const outcome = await this.#http.call({
+      method: 'GET',
+      url: `${server.url}/counter/${name}/value${query}`,
+      headers: this.#headers(name),
+      ...(consistency === undefined ? {} : { timeoutMs: this.#levelTimeoutMs }),
+    });
     // Reads change nothing, so any failure to answer is a reason to ask another server.
     if (outcome.kind !== 'answer') return { kind: 'not-done', reason: outcome.reason };
     if (outcome.status === 503) return { kind: 'not-done', reason: `503 ${errorFields(outcome).message}` };

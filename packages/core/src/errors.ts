@@ -26,6 +26,11 @@ export const badRequest = (code: string, message: string): TallyError =>
 
 /** Quotes a user-supplied value for an error message, cut so a huge input can't flood a log. */
 export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+  } catch {
+    text = String(value); // circular: say something rather than throw while reporting an error
+  }
   return `'${text.length > 60 ? `${text.slice(0, 60)}…` : text}'`;
 }

@@ -92,7 +92,9 @@ describe('pnCounter.merge()', () => {
           expected += delta;
         }
         // Partial, repeated gossip in random order, then a final exchange in reverse order.
-        for (const [from, to] of gossip) replicas[to] = merge(replicas[to] ?? create(), replicas[from] ?? create());
+        for (const [from, to] of gossip) {
+          replicas[to] = merge(replicas[to] ?? create(), replicas[from] ?? create());
+        }
         const all = replicas.reduceRight((acc, state) => merge(state, acc), create());
         for (const replica of replicas) expect(equals(merge(replica, all), all)).to.equal(true);
         expect(value(all)).to.equal(expected);

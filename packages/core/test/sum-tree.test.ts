@@ -163,7 +163,9 @@ describe('SumTree#total()', () => {
     tree.set(slotId(1234), 1n);
     // A correct total() reads the caches of dirty nodes and of their children only. Poison every
     // other cache: the total must still be right, and the poison must still be there afterwards.
-    const unread = withParents(tree.root).filter(([node, parent]) => !node.isDirty && parent?.isDirty === false);
+    const unread = withParents(tree.root).filter(
+      ([node, parent]) => !node.isDirty && parent?.isDirty === false,
+    );
     for (const [node] of unread) node.sum = -1n;
     expect(unread.length).to.be.greaterThan(2000);
     expect(tree.total()).to.equal((2047n * 2046n) / 2n - 1234n + 1n);
@@ -215,17 +217,19 @@ describe('SumTree#entries()', () => {
   });
 });
 
-type Op = { kind: 'set'; slot: number; value: bigint } | { kind: 'remove'; slot: number } | { kind: 'total' };
+type Op =
+  | { kind: 'set'; slot: number; value: bigint }
+  | { kind: 'remove'; slot: number }
+  | { kind: 'total' };
 
-const opsOver = (slots: number, minLength: number, maxLength: number): fc.Arbitrary<Op[]> =>
-  fc.array(
-    fc.oneof(
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant('set' as const), slot: fc.nat(slots - 1), value: fc.bigInt(-BIG, BIG) }) },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(slots - 1) }) },
-      { weight: 1, arbitrary: fc.constant({ kind: 'total' as const }) },
-    ),
-    { minLength, maxLength },
-  );
+function opsOver(slots: number, minLength: number, maxLength: number): fc.Arbitrary<Op[]> {
+  const slot = fc.nat(slots - 1);
+  const set = fc.record({ kind: fc.constant('set' as const), slot, value: fc.bigInt(-BIG, BIG) });
+  const remove = fc.record({ kind: fc.constant('remove' as const), slot });
+  const total = fc.constant({ kind: 'total' as const });
+  const op = fc.oneof({ weight: 6, arbitrary: set }, { weight: 2, arbitrary: remove }, { weight: 1, arbitrary: total });
+  return fc.array(op, { minLength, maxLength });
+}
 
 /**
  * Replays ops on a tree and on a Map model. Each total() must match a running sum of the model,

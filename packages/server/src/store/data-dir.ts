@@ -79,6 +79,17 @@ export async function removeFile(path: string): Promise<void> {
   }
 }
 
+/**
+ * Deletes the snapshots and segments that snapshot-<n> stands in for. Call it only once
+ * snapshot-<n> is durable.
+ */
+export async function removeOlderThan(dir: string, n: number): Promise<void> {
+  const listing = await listDir(dir);
+  for (const k of listing.snapshots) if (k < n) await removeFile(join(dir, snapshotFile(k)));
+  for (const k of listing.segments) if (k < n) await removeFile(join(dir, segmentFile(k)));
+  await fsyncDir(dir);
+}
+
 /** meta.json: the identity plus what load() needs to decide whether the store is complete. */
 export interface MetaFile extends StoreMeta {
   /** False from open() until a clean close(). */

@@ -15,6 +15,7 @@ import {
   listDir,
   readMeta,
   removeFile,
+  removeOlderThan,
   segmentFile,
   snapshotFile,
   writeMeta,
@@ -66,9 +67,11 @@ export async function loadDir(input: LoadInput): Promise<LoadOutput> {
   const meta = await readMetaOrReport(dir, damage);
   const merger = new StateMerger(input.idempotencyTtlMs, input.now);
   const base = await readNewestSnapshot(dir, listing.snapshots, damage);
-  if (base !== undefined) mergeSnapshot(merger, base.snapshot);
-  for (const n of listing.segments) if (n < (base?.n ?? 1)) await removeFile(join(dir, segmentFile(n)));
-  for (const n of listing.snapshots) if (n < (base?.n ?? 0)) await removeFile(join(dir, snapshotFile(n)));
+  if (base !== undefined) {
+    mergeSnapshot(merger, base.snapshot);
+    // Leftovers of a crash between writing this snapshot and deleting what it replaced.
+    await removeOlderThan(dir, base.n);
+  }
 
   const live = listing.segments.filter((n) => n >= (base?.n ?? 1));
   const log = await readSegments(dir, live, base?.n ?? 1, merger, damage);

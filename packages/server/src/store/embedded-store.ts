@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { formatSlotId } from '@tally/core';
 import {
   fsyncDir,
-  listDir,
   readBootId,
-  removeFile,
+  removeOlderThan,
   segmentFile,
   snapshotFile,
   writeFileAtomic,
@@ -87,6 +86,7 @@ export class EmbeddedStore implements Store {
   /** Written but not yet fdatasynced (only tracked under `interval`). */
   #isDirty = false;
   #source: SnapshotSource | undefined;
+  #meta: StoreMeta | undefined;
   #liveSlot = '';
   #liveSeq = 0n;
   #snapshotting: Promise<void> | undefined;
@@ -125,6 +125,7 @@ export class EmbeddedStore implements Store {
     await writeMeta(dir, file);
     this.#segment = { n: this.#nextSegment, handle: await this.#openSegment(this.#nextSegment) };
     this.#source = source;
+    this.#meta = { serverId: meta.serverId, incarnation: meta.incarnation };
     this.#liveSlot = formatSlotId(meta.serverId, meta.incarnation);
     const loadedMeta = this.#loaded?.meta;
     const isSameSlot = loadedMeta !== undefined && formatSlotId(loadedMeta.serverId, loadedMeta.incarnation) === this.#liveSlot;
@@ -205,9 +206,9 @@ export class EmbeddedStore implements Store {
       this.#options.log?.warn({ err: failure, dir: this.#options.dir }, 'store: closed after a failed write; not marked clean');
       return;
     }
-    const source = this.#source;
-    if (source === undefined) return;
-    const { serverId, incarnation } = source.meta();
+    const meta = this.#meta;
+    if (meta === undefined) return;
+    const { serverId, incarnation } = meta;
     const bootId = (await (this.#options.readBootId ?? readBootId)()) ?? null;
     await writeMeta(this.#options.dir, { serverId, incarnation, cleanShutdown: true, fsync: this.#options.fsync, bootId });
   }
@@ -297,10 +298,7 @@ export class EmbeddedStore implements Store {
       if (source === undefined) throw new Error('no snapshot source');
       const text = encodeSnapshot(source, { slot: this.#liveSlot, seq: this.#liveSeq });
       await writeFileAtomic(dir, snapshotFile(n), text);
-      const listing = await listDir(dir);
-      for (const k of listing.snapshots) if (k < n) await removeFile(join(dir, snapshotFile(k)));
-      for (const k of listing.segments) if (k < n) await removeFile(join(dir, segmentFile(k)));
-      await fsyncDir(dir);
+      await removeOlderThan(dir, n);
       this.#stats.snapshots++;
       log?.info({ dir, file: snapshotFile(n), bytes: Buffer.byteLength(text) }, 'store: snapshot written');
     } catch (err) {

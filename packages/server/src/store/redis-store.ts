@@ -29,7 +29,8 @@ export interface RedisStoreOptions {
 }
 
 interface AppendCommand {
-  tallyStoreAppend(...keysThenArgs: string[]): Promise<unknown>;
+  /** Takes KEYS then ARGV as ONE array: ioredis flattens it, and spreading 10^5 args overflows the stack. */
+  tallyStoreAppend(keysThenArgs: string[]): Promise<unknown>;
 }
 
 const COMMAND = 'tallyStoreAppend';
@@ -147,7 +148,7 @@ export class RedisStore implements Store {
     const { idempotencyTtlMs: ttl } = this.#options;
     const args = [this.#keys.slots, this.#keys.seq, this.#keys.requests, this.#keys.requestPrefix, String(now - ttl)];
     for (const records of calls) for (const record of records) args.push(...recordArgs(record, ttl, now));
-    await this.#redis.tallyStoreAppend(...args);
+    await this.#redis.tallyStoreAppend(args);
   }
 
   async #readMeta(repairs: string[]): Promise<StoreMeta | undefined> {

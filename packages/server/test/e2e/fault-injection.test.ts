@@ -13,7 +13,7 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { Cluster, sleep, waitFor } from './harness.js';
-import { WriteLoad, boundsOf, isPublished, mulberry32, pick, randInt, readyLine, settledValues, summarize, type Bounds } from './fault-load.js';
+import { WriteLoad, boundsOf, isPublished, mulberry32, pick, randInt, readyLine, resolveUnknowns, settledValues, summarize, type Bounds, type Resolution, type WriteRecord } from './fault-load.js';
 
 const SEED = 20261122;
 const PUBLISH_MS = 200;
@@ -30,6 +30,10 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
   let killRounds = 0;
   const wipes: Array<{ id: string; before: string; after: string; isContinued: boolean; publishWaitMs: number }> = [];
   const bounds = new Map<string, Bounds>();
+  /** Bounds once receipts resolved the unknown outcomes they can. */
+  const tightBounds = new Map<string, Bounds>();
+  const wipedAt = new Map<string, number[]>();
+  let resolved = new Map<WriteRecord, Resolution>();
   let finalValues = new Map<string, bigint[]>();
 
   before(async function () {
@@ -49,6 +53,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
       pauseMs: 8,
       maxRequestsPerWriter: 20_000,
       deadline: Date.now() + 170_000,
+      keyPrefix: `fi${SEED}`,
     });
     load = w;
     w.start();
@@ -79,6 +84,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         const publishWaitMs = Date.now() - waitStarted;
         await c.kill(id, 'SIGKILL');
         rmSync(c.dataDir(id), { recursive: true, force: true });
+        wipedAt.set(id, [...(wipedAt.get(id) ?? []), Date.now()]);
         await c.restart(id);
         const after = await readyLine(c, id);
         wipes.push({ id, before, after: after.slot, isContinued: after.isContinued, publishWaitMs });
@@ -99,6 +105,10 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         return vs.length === ids.length && vs.every((v) => v === vs[0] && v >= b.lower && v <= b.upper);
       });
     finalValues = await settledValues(c, NAMES, isSettled, 6000);
+    resolved = await resolveUnknowns(c, w.records, wipedAt);
+    for (const name of NAMES) tightBounds.set(name, boundsOf(w.records, name, resolved));
+    const resolutions = [...resolved.values()];
+    console.log(`      receipts of unknown outcomes: applied=${resolutions.filter((r) => r === 'applied').length} not-applied=${resolutions.filter((r) => r === 'not-applied').length} unresolved=${resolutions.filter((r) => r === 'unresolved').length}`);
     console.log(`      ${summarize(w.records)}`);
     for (const name of NAMES) {
       const b = bounds.get(name) as Bounds;
@@ -139,6 +149,18 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         expect(value >= b.lower, `${where}: below the lower bound, an acknowledged increment was lost`).to.equal(true);
         expect(value <= b.upper, `${where}: above the upper bound, an increment was counted twice`).to.equal(true);
         if (b.counts.unknown === 0) expect(value, where).to.equal(b.acked);
+      }
+    }
+  });
+
+  it('counts each unknown-outcome write exactly as its receipt (GET /requests/:key) says', () => {
+    expect(resolved.size, 'unknown outcomes looked up').to.equal((load?.records ?? []).filter((r) => r.outcome === 'unknown').length);
+    for (const name of NAMES) {
+      const b = tightBounds.get(name) as Bounds;
+      for (const [i, value] of (finalValues.get(name) ?? []).entries()) {
+        const where = `${name} on server ${i + 1}: ${value}, acked + receipted sum ${b.acked}, bounds after receipts [${b.lower}, ${b.upper}]`;
+        expect(value >= b.lower && value <= b.upper, where).to.equal(true);
+        if (b.lower === b.upper) expect(value, where).to.equal(b.acked);
       }
     }
   });

@@ -42,7 +42,14 @@ export interface WriteRecord {
   outcome: Outcome;
   /** Status code or error code, for the report. */
   detail: string;
+  /** The Idempotency-Key sent, when the load sends keys. */
+  key?: string;
+  /** When the request was sent (ms since the epoch). */
+  startedAt: number;
 }
+
+/** What a receipt lookup (`GET /requests/:key`) proved about an unknown outcome. */
+export type Resolution = 'applied' | 'not-applied' | 'unresolved';
 
 /** Classifies one POST's result. */
 export function classify(result: Response<string> | unknown): { outcome: Outcome; detail: string; malformed: boolean } {
@@ -70,8 +77,12 @@ export interface Bounds {
   counts: Record<Outcome, number>;
 }
 
-/** The range a counter's value must lie in, given every write's outcome. */
-export function boundsOf(records: readonly WriteRecord[], name: string): Bounds {
+/**
+ * The range a counter's value must lie in, given every write's outcome. With `resolved`, unknown
+ * outcomes a receipt proved applied count like acked ones, and those it proved not applied
+ * drop out: only unresolved ones widen the range.
+ */
+export function boundsOf(records: readonly WriteRecord[], name: string, resolved?: ReadonlyMap<WriteRecord, Resolution>): Bounds {
   let acked = 0n;
   let unknownPos = 0n;
   let unknownNeg = 0n;
@@ -79,8 +90,9 @@ export function boundsOf(records: readonly WriteRecord[], name: string): Bounds 
   for (const r of records) {
     if (r.name !== name) continue;
     counts[r.outcome]++;
-    if (r.outcome === 'acked') acked += r.amount;
-    else if (r.outcome === 'unknown') {
+    const resolution = r.outcome === 'unknown' ? resolved?.get(r) : undefined;
+    if (r.outcome === 'acked' || resolution === 'applied') acked += r.amount;
+    else if (r.outcome === 'unknown' && resolution !== 'not-applied') {
       if (r.amount > 0n) unknownPos += r.amount;
       else unknownNeg += r.amount;
     }
@@ -114,6 +126,8 @@ export interface WriteLoadOptions {
   /** Hard bounds: a writer stops after this many requests or at this time. */
   maxRequestsPerWriter: number;
   deadline: number;
+  /** When set, every request carries `Idempotency-Key: <prefix>-<writer>-<i>`. */
+  keyPrefix?: string;
 }
 
 /**
@@ -135,7 +149,7 @@ export class WriteLoad {
   }
 
   start(): void {
-    this.#loops = Array.from({ length: this.#options.writers }, (_, i) => this.#loop(mulberry32(this.#options.seed + 7919 * (i + 1))));
+    this.#loops = Array.from({ length: this.#options.writers }, (_, i) => this.#loop(i, mulberry32(this.#options.seed + 7919 * (i + 1))));
   }
 
   /** Stops every writer and waits for its last request to settle. */
@@ -155,8 +169,8 @@ export class WriteLoad {
     await waitFor(`no write in flight to ${id}`, () => this.inFlight(id) === 0, this.#options.timeoutMs + 3000, 10);
   }
 
-  async #loop(rng: () => number): Promise<void> {
-    const { cluster, names, timeoutMs, maxAmount, pauseMs, maxRequestsPerWriter, deadline } = this.#options;
+  async #loop(writer: number, rng: () => number): Promise<void> {
+    const { cluster, names, timeoutMs, maxAmount, pauseMs, maxRequestsPerWriter, deadline, keyPrefix } = this.#options;
     for (let i = 0; i < maxRequestsPerWriter && !this.#isStopping && Date.now() < deadline; i++) {
       const open = [...cluster.servers.keys()].filter((id) => !this.blocked.has(id));
       if (open.length === 0) {
@@ -168,12 +182,14 @@ export class WriteLoad {
       let amount = BigInt(randInt(rng, -maxAmount, maxAmount - 1));
       if (amount >= 0n) amount += 1n;
       const url = cluster.server(server).url;
+      const key = keyPrefix === undefined ? undefined : `${keyPrefix}-${writer}-${i}`;
+      const startedAt = Date.now();
       this.#inFlight.set(server, this.inFlight(server) + 1);
       let result: unknown;
       try {
         result = await got.post(`${url}/counter/${name}`, {
           body: amount.toString(),
-          headers: { 'content-type': 'text/plain' },
+          headers: { 'content-type': 'text/plain', ...(key !== undefined && { 'idempotency-key': key }) },
           timeout: { request: timeoutMs },
           retry: { limit: 0 },
           throwHttpErrors: false,
@@ -186,7 +202,7 @@ export class WriteLoad {
       }
       const { outcome, detail, malformed } = classify(result);
       if (malformed) this.malformed++;
-      this.records.push({ server, name, amount, outcome, detail });
+      this.records.push({ server, name, amount, outcome, detail, ...(key !== undefined && { key }), startedAt });
       if (pauseMs > 0) await sleep(randInt(rng, 0, pauseMs));
     }
   }
@@ -251,4 +267,35 @@ export async function settledValues(cluster: Cluster, names: readonly string[], 
     if (Date.now() >= deadline) return last;
     await sleep(100);
   }
+}
+
+/**
+ * Asks each unknown outcome's server for its receipt (`GET /requests/:key`). A receipt with the
+ * same name and amount proves it applied; a 404 proves it was not, unless the server's data dir
+ * was deleted after the request was sent (`wipedAt`: server id to the times of its wipes), which
+ * takes its receipts with it.
+ */
+export async function resolveUnknowns(
+  cluster: Cluster,
+  records: readonly WriteRecord[],
+  wipedAt: ReadonlyMap<string, readonly number[]>,
+): Promise<Map<WriteRecord, Resolution>> {
+  const resolved = new Map<WriteRecord, Resolution>();
+  for (const r of records) {
+    if (r.outcome !== 'unknown') continue;
+    if (r.key === undefined || (wipedAt.get(r.server) ?? []).some((t) => t >= r.startedAt)) {
+      resolved.set(r, 'unresolved');
+      continue;
+    }
+    const res = await got.get(`${cluster.server(r.server).url}/requests/${r.key}`, { timeout: { request: 3000 }, retry: { limit: 0 }, throwHttpErrors: false });
+    if (res.statusCode === 404) {
+      resolved.set(r, 'not-applied');
+    } else if (res.statusCode === 200) {
+      const receipt = JSON.parse(res.body) as { name?: string; amount?: string };
+      resolved.set(r, receipt.name === r.name && receipt.amount === r.amount.toString() ? 'applied' : 'unresolved');
+    } else {
+      resolved.set(r, 'unresolved');
+    }
+  }
+  return resolved;
 }

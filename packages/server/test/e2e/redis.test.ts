@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { expect } from 'chai';
 import { Cluster, sleep, waitFor } from './harness.js';
-import { WriteLoad, boundsOf, mulberry32, pick, randInt, settledValues, summarize } from './fault-load.js';
+import { WriteLoad, boundsOf, mulberry32, pick, randInt, resolveUnknowns, settledValues, summarize } from './fault-load.js';
 
 const SEED = 20261122;
 const PUBLISH_MS = 200;
@@ -92,10 +92,10 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
   });
 
   /** A 3-server cluster on redis db `db`, under `writers` concurrent writers. */
-  async function startLoad(db: number, seed: number, timeoutMs: number): Promise<{ c: Cluster; w: WriteLoad }> {
+  async function startLoad(db: number, seed: number, timeoutMs: number, keyPrefix?: string): Promise<{ c: Cluster; w: WriteLoad }> {
     const c = await new Cluster({ servers: 3, publishIntervalMs: PUBLISH_MS, serverArgs: ['--store', `redis://127.0.0.1:${port}/${db}`] }).start();
     cluster = c;
-    const w = new WriteLoad({ cluster: c, names: NAMES, writers: 4, seed, timeoutMs, maxAmount: 100, pauseMs: 10, maxRequestsPerWriter: 10_000, deadline: Date.now() + 60_000 });
+    const w = new WriteLoad({ cluster: c, names: NAMES, writers: 4, seed, timeoutMs, maxAmount: 100, pauseMs: 10, maxRequestsPerWriter: 10_000, deadline: Date.now() + 60_000, ...(keyPrefix !== undefined && { keyPrefix }) });
     load = w;
     w.start();
     await sleep(300);
@@ -151,7 +151,7 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
   });
 
   it(`keeps every server within the acked bounds, all agreeing, when servers are SIGKILLed mid-write (${ROUNDS} rounds)`, async () => {
-    const { c, w } = await startLoad(1, SEED + 1, 2000);
+    const { c, w } = await startLoad(1, SEED + 1, 2000, `redis${SEED}`);
     const rng = mulberry32(SEED + 1);
     const ids = [...c.servers.keys()];
     for (let round = 0; round < ROUNDS; round++) {
@@ -164,6 +164,10 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
       await sleep(randInt(rng, 300, 800));
     }
     const values = await settle(c, w, 1);
+    // Receipts (the writes carry Idempotency-Keys) settle what each unknown outcome did.
+    const resolved = await resolveUnknowns(c, w.records, new Map());
+    const resolutions = [...resolved.values()];
+    console.log(`      receipts of unknown outcomes: applied=${resolutions.filter((r) => r === 'applied').length} not-applied=${resolutions.filter((r) => r === 'not-applied').length} unresolved=${resolutions.filter((r) => r === 'unresolved').length}`);
     expect(w.records.filter((r) => r.outcome === 'acked').length, 'acknowledged writes').to.be.greaterThan(100);
     expect(w.malformed, '200 answers whose body is not an integer').to.equal(0);
     for (const name of NAMES) {
@@ -174,6 +178,8 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
       for (const v of vs) {
         expect(v >= b.lower && v <= b.upper, `${name}: ${v} outside [${b.lower}, ${b.upper}] (acked sum ${b.acked})`).to.equal(true);
         if (b.counts.unknown === 0) expect(v).to.equal(b.acked);
+        const tight = boundsOf(w.records, name, resolved);
+        expect(v >= tight.lower && v <= tight.upper, `${name}: ${v} outside [${tight.lower}, ${tight.upper}] once receipts resolved unknown outcomes`).to.equal(true);
       }
     }
   });

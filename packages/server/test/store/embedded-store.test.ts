@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { SegmentHandle } from '../../src/store/embedded-store.js';
@@ -147,6 +149,12 @@ describe('EmbeddedStore', () => {
     });
   });
 
+  describe('#describe()', () => {
+    it('names the dir and the fsync policy', () => {
+      expect(makeStore('/data/tally', { fsync: 'interval' }).describe()).to.equal('embedded:/data/tally (fsync interval)');
+    });
+  });
+
   describe('isComplete', () => {
     it('is true after an unclean stop under `always`, even after a reboot', async () => {
       const { store, kill } = await openStore(dir, { fsync: 'always' });
@@ -174,6 +182,22 @@ describe('EmbeddedStore', () => {
     });
   });
 
+  describe('SIGKILL', () => {
+    for (const fsync of ['none', 'always'] as const) {
+      it(`keeps every acknowledged append when the process is killed (fsync ${fsync})`, async function () {
+        this.timeout(30_000);
+        for (let round = 0; round < 2; round++) {
+          const acked = await runAndKill(dir, fsync, 150 + round * 100);
+          const { state } = await reload(dir, { readBootId: undefined });
+          const loaded = new Map(Array.from(state.slots, (s) => [`${s.name} ${s.slot}`, s.p]));
+          expect(acked.size).to.be.greaterThan(0);
+          if (process.env.DEBUG_STORE) console.log(fsync, round, [...acked.values()].reduce((a, b) => a + b, 0n), state.repairs, await readdir(dir));
+          for (const [id, p] of acked) expect(loaded.get(id) ?? 0n, id).to.be.at.least(p);
+        }
+      });
+    }
+  });
+
   describe('snapshots', () => {
     it('lose nothing when the log rotates under concurrent appends (seeded property)', async () => {
       const call = fc.record({
@@ -198,6 +222,29 @@ describe('EmbeddedStore', () => {
     });
   });
 });
+
+/** Runs kill-child.ts in `dir`, SIGKILLs it after `ms`, and returns the highest acked p per slot. */
+async function runAndKill(dir: string, fsync: string, ms: number): Promise<Map<string, bigint>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./kill-child.ts', import.meta.url)), dir, fsync], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  await waitFor(() => output.startsWith('ready\n'), 20_000);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(child.pid ?? 0, 'SIGKILL');
+  await exited;
+  const acked = new Map<string, bigint>();
+  // Only whole lines count: the last one may have been cut by the kill.
+  for (const line of output.split('\n').slice(0, -1)) {
+    const [word, name, slot, p] = line.split(' ');
+    if (word !== 'ack' || p === undefined) continue;
+    const id = `${name} ${slot}`;
+    if (BigInt(p) > (acked.get(id) ?? 0n)) acked.set(id, BigInt(p));
+  }
+  return acked;
+}
 
 interface Call {
   name: string;

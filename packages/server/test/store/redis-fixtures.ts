@@ -52,3 +52,32 @@ export async function checkBigNumbers(redis: Redis): Promise<void> {
   expect(slotList(state.slots)).to.deep.equal([`c|srv-a:1|2|0`, `c|srv-b:7|${big}|100`]);
   expect(state.seq).to.equal((1n << 70n) + 1n);
 }
+
+/** One call's records are applied whole or not at all, even when the script refuses the call. */
+export async function checkAtomicCall(redis: Redis): Promise<void> {
+  const store = await openStore(redis);
+  await store.append([slotRecord('a', LIVE, 1n), slotRecord('b', LIVE, 1n)]);
+  // With a broken clock the second record's expiry is 'NaN': the script must refuse the call
+  // before writing the first record, since Redis does not roll back a script that fails.
+  const bad = slotRecord('d', LIVE, 1n, 0n, { request: { key: 'k', amount: 1n, value: 1n, at: NOW } });
+  let clock = NOW;
+  const failing = makeStore(redis, () => clock);
+  await failing.load();
+  await failing.open(META, new MemoryState(META));
+  clock = Number.NaN;
+  const result = await failing.append([slotRecord('c', LIVE, 5n), bad]).then(() => 'ok', (e: Error) => e.message);
+  expect(result).to.match(/tally append: bad/);
+  const again = await failing.append([slotRecord('e', LIVE, 1n)]).then(() => 'ok', (e: Error) => e.message);
+  expect(again).to.match(/refuses appends after a failed write/);
+  const names = slotList((await makeStore(redis).load()).slots).map((s) => s.split('|')[0]);
+  expect(names).to.deep.equal(['a', 'b']);
+}
+
+/** load() pages through the slot hash with HSCAN; every field must come back once. */
+export async function checkPaging(redis: Redis, count: number): Promise<void> {
+  const store = await openStore(redis);
+  await store.append(Array.from({ length: count }, (_, i) => slotRecord(`c${i}`, LIVE, BigInt(i))));
+  await store.close();
+  const state = await makeStore(redis).load();
+  expect(Array.from(state.slots)).to.have.length(count);
+}

@@ -4,7 +4,17 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import RedisMock from 'ioredis-mock';
-import { LIVE, META, NOW, PEER, checkBigNumbers, checkRoundTrip, makeStore, openStore } from './redis-fixtures.js';
+import {
+  LIVE,
+  NOW,
+  PEER,
+  checkAtomicCall,
+  checkBigNumbers,
+  checkPaging,
+  checkRoundTrip,
+  makeStore,
+  openStore,
+} from './redis-fixtures.js';
 import { slotList, slotRecord } from './helpers.js';
 
 describe('RedisStore (ioredis-mock)', () => {
@@ -42,11 +52,7 @@ describe('RedisStore (ioredis-mock)', () => {
     });
 
     it('reads back every slot of a hash larger than one HSCAN page', async () => {
-      const store = await openStore(redis);
-      await store.append(Array.from({ length: 1500 }, (_, i) => slotRecord(`c${i}`, LIVE, BigInt(i))));
-      await store.close();
-      const state = await makeStore(redis).load();
-      expect(Array.from(state.slots)).to.have.length(1500);
+      await checkPaging(redis, 1050);
     });
 
     it('reports and skips a slot value it cannot read', async () => {
@@ -90,20 +96,7 @@ describe('RedisStore (ioredis-mock)', () => {
     });
 
     it('applies all records of one call or none of them', async () => {
-      const store = await openStore(redis);
-      await store.append([slotRecord('a', LIVE, 1n), slotRecord('b', LIVE, 1n)]);
-      // With a broken clock the second record's expiry is 'NaN': the script must refuse the call
-      // before writing the first record, since Redis does not roll back a script that fails.
-      const bad = slotRecord('d', LIVE, 1n, 0n, { request: { key: 'k', amount: 1n, value: 1n, at: NOW } });
-      const failing = makeStore(redis, () => Number.NaN);
-      await failing.load();
-      await failing.open(META, { meta: () => META, slots: () => [], requests: () => [] });
-      const result = await failing.append([slotRecord('c', LIVE, 5n), bad]).then(() => 'ok', (e: Error) => e.message);
-      expect(result).not.to.equal('ok');
-      const again = await failing.append([slotRecord('e', LIVE, 1n)]).then(() => 'ok', (e: Error) => e.message);
-      expect(again).to.match(/refuses appends after a failed write/);
-      const names = slotList((await makeStore(redis).load()).slots).map((s) => s.split('|')[0]);
-      expect(names).to.deep.equal(['a', 'b']);
+      await checkAtomicCall(redis);
     });
 
     it('stores request keys with the idempotency window as their expiry', async () => {
@@ -115,6 +108,12 @@ describe('RedisStore (ioredis-mock)', () => {
       expect(await redis.zscore('tally:{srv-a}:requests', 'idem-1')).to.equal(String(NOW - 1000));
       const later = makeStore(redis, () => NOW + 59_001);
       expect(Array.from((await later.load()).requests)).to.deep.equal([]);
+    });
+  });
+
+  describe('#describe()', () => {
+    it('names the Redis address and the key prefix', () => {
+      expect(makeStore(redis).describe()).to.match(/^redis:.*:\d+\/0 \(keys tally:\{srv-a\}:\*\)$/);
     });
   });
 
@@ -165,6 +164,14 @@ describe('RedisStore (redis-server)', function () {
 
   it('compares values above 2^64 exactly', async () => {
     await checkBigNumbers(redis);
+  });
+
+  it('applies all records of one call or none of them', async () => {
+    await checkAtomicCall(redis);
+  });
+
+  it('reads back every slot of a hash larger than one HSCAN page', async () => {
+    await checkPaging(redis, 25_000);
   });
 });
 

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { GroupCommit } from '../../src/store/group-commit.js';
+
+/** A commit that blocks until released, recording each batch it was given. */
+function gatedCommit() {
+  const batches: number[][] = [];
+  let release: () => void = () => undefined;
+  let failWith: Error | undefined;
+  const commit = async (items: number[]): Promise<void> => {
+    batches.push(items);
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    if (failWith !== undefined) throw failWith;
+  };
+  return {
+    batches,
+    commit,
+    release: () => release(),
+    fail: (err: Error) => {
+      failWith = err;
+    },
+  };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('GroupCommit#submit()', () => {
+  it('commits items submitted in one synchronous run as one batch', async () => {
+    const gate = gatedCommit();
+    const group = new GroupCommit({ commit: gate.commit });
+    const done = Promise.all([1, 2, 3].map((i) => group.submit(i)));
+    await tick();
+    gate.release();
+    await done;
+    expect(gate.batches).to.deep.equal([[1, 2, 3]]);
+  });
+
+  it('queues items submitted while a batch is in flight for the next batch', async () => {
+    const gate = gatedCommit();
+    const group = new GroupCommit({ commit: gate.commit });
+    const first = group.submit(1);
+    await tick();
+    const rest = [group.submit(2), group.submit(3)];
+    gate.release();
+    await first;
+    await tick();
+    gate.release();
+    await Promise.all(rest);
+    expect(gate.batches).to.deep.equal([[1], [2, 3]]);
+  });
+
+  it('rejects the failed batch and everything queued, then refuses new items', async () => {
+    const gate = gatedCommit();
+    const group = new GroupCommit({ commit: gate.commit });
+    const first = group.submit(1).catch((e: Error) => e.message);
+    await tick();
+    const queued = group.submit(2).catch((e: Error) => e.message);
+    gate.fail(new Error('EIO'));
+    gate.release();
+    expect(await first).to.equal('EIO');
+    expect(await queued).to.match(/refuses appends after a failed write: EIO/);
+    expect(await group.submit(3).catch((e: Error) => e.message)).to.match(/refuses/);
+    expect(gate.batches).to.deep.equal([[1]]);
+  });
+
+  it('caps a batch at maxBatch items', async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number>({ commit: async (items) => void batches.push(items), maxBatch: 2 });
+    await Promise.all([1, 2, 3, 4, 5].map((i) => group.submit(i)));
+    expect(batches).to.deep.equal([[1, 2], [3, 4], [5]]);
+  });
+});
+
+describe('GroupCommit#schedule()', () => {
+  it('runs a task between batches, never during a commit', async () => {
+    const events: string[] = [];
+    let isCommitting = false;
+    const group = new GroupCommit<number>({
+      commit: async () => {
+        isCommitting = true;
+        await tick();
+        isCommitting = false;
+      },
+    });
+    const first = group.submit(1);
+    await Promise.resolve();
+    group.schedule(async () => void events.push(isCommitting ? 'during' : 'between'));
+    await first;
+    await group.idle();
+    expect(events).to.deep.equal(['between']);
+  });
+});

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * Tally's benchmark: one run measures everything and prints one markdown table, absolute figures
+ * next to ratios against baselines measured in the same run, and writes it to
+ * scripts/bench-results.md. Speed is measured here, never asserted in tests: aims are printed
+ * next to the figures, and a missed aim does not fail the run (a section that errors does).
+ *
+ *   1 HTTP     increments/s and reads/s of one tally-server per fsync policy, against bare
+ *              node:http and koa + @koa/router counters (autocannon, 50 connections)
+ *   2 tree     SumTree updates and totals at 10,000 slots against a naive Map re-sum
+ *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
+ *   4 cluster  quorum / all latencies on 3 servers with static peers
+ *
+ * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
+ * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
+ * BENCH_SEED (default 20261122), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
+ * --fsync none server and print its top self-time functions).
+ * Needs the built packages: `npm run bench` builds first.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchCluster } from './bench/cluster-bench.mjs';
+import { benchHttp } from './bench/http-bench.mjs';
+import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
+import { renderMarkdown } from './bench/report.mjs';
+import { benchRestart } from './bench/restart-bench.mjs';
+import { benchTree } from './bench/tree-bench.mjs';
+
+const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
+const SECTIONS = ['http', 'tree', 'restart', 'cluster'];
+
+/**
+ * @param {string} name
+ * @param {number} fallback
+ */
+function numberFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got '${raw}'`);
+  return value;
+}
+
+function loadSettings() {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY may name ${SECTIONS.join(', ')}; got '${unknown.join(',')}'`);
+  return Object.freeze({
+    seconds: numberFromEnv('BENCH_SECONDS', 5),
+    clusterSeconds: numberFromEnv('BENCH_CLUSTER_SECONDS', 3),
+    treeMs: numberFromEnv('BENCH_TREE_MS', 1000),
+    seed: numberFromEnv('BENCH_SEED', 20261122),
+    isProfiled: process.env.BENCH_PROFILE === '1',
+    sections: only.length > 0 ? only : SECTIONS,
+  });
+}
+
+/** @param {string} line */
+const log = (line) => process.stderr.write(`${line}\n`);
+
+async function main() {
+  const settings = loadSettings();
+  const configPath = writeEmptyConfig(makeTempDir());
+  const startedAt = performance.now();
+  /** @type {import('./bench/report.mjs').Row[]} */
+  const rows = [];
+  let hasFailed = false;
+  /** @type {Record<string, () => Promise<import('./bench/report.mjs').Row[]>>} */
+  const runners = {
+    http: async () => {
+      const out = await benchHttp({ seconds: settings.seconds, configPath, isProfiled: settings.isProfiled, log });
+      if (out.profileReport !== undefined) log(out.profileReport);
+      return out.rows;
+    },
+    tree: () => benchTree({ seed: settings.seed, budgetMs: settings.treeMs, log }),
+    restart: () => benchRestart({ configPath, log }),
+    cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
+  };
+  for (const section of settings.sections) {
+    log(`[${section}]`);
+    try {
+      rows.push(...(await runners[section]?.() ?? []));
+    } catch (err) {
+      hasFailed = true;
+      log(`  section ${section} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      rows.push({ section, what: 'FAILED', result: String(err instanceof Error ? err.message : err).split('\n')[0] ?? '' });
+    }
+  }
+  const markdown = renderMarkdown(rows, {
+    BENCH_SECONDS: String(settings.seconds), BENCH_CLUSTER_SECONDS: String(settings.clusterSeconds),
+    BENCH_TREE_MS: String(settings.treeMs), BENCH_SEED: String(settings.seed),
+    'total run': `${Math.round((performance.now() - startedAt) / 1000)} s`,
+  });
+  process.stdout.write(`\n${markdown}`);
+  writeFileSync(RESULTS, markdown);
+  log(`written to ${RESULTS}`);
+  return hasFailed ? 1 : 0;
+}
+
+process.on('exit', cleanupSync);
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    log(`bench: ${signal}, stopping every process it started`);
+    cleanupSync();
+    process.exit(130);
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (err) {
+  log(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+} finally {
+  cleanupSync();
+}
+process.exit(exitCode);
