@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
  */
 
 /**
- * Self time per function and per package, in ms, most first.
+ * Self time per function and per package, in ms, most first, as shares of the busy (non-idle)
+ * time: a server under interleaved load idles while the others are measured.
  * @param {CpuProfile} profile
  */
 export function selfTimes(profile) {
@@ -27,9 +28,14 @@ export function selfTimes(profile) {
   /** @type {Map<string, number>} */
   const byPackage = new Map();
   let totalUs = 0;
+  let idleUs = 0;
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)?.callFrame;
     if (frame === undefined) continue;
+    if (frame.functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
     totalUs += us;
     const where = frame.url === '' ? '' : ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
     const fn = `${frame.functionName || '(anonymous)'}${where}`;
@@ -38,7 +44,7 @@ export function selfTimes(profile) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
   const sorted = (/** @type {Map<string, number>} */ m) => [...m].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / totalUs }));
-  return { totalMs: totalUs / 1000, functions: sorted(byFunction), packages: sorted(byPackage) };
+  return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, functions: sorted(byFunction), packages: sorted(byPackage) };
 }
 
 /** @param {string} url */
@@ -65,10 +71,10 @@ function packageOf(frame) {
  * @param {number} n
  */
 export function renderTop(profile, n = 25) {
-  const { totalMs, functions, packages } = selfTimes(profile);
+  const { totalMs, idleMs, functions, packages } = selfTimes(profile);
   const line = (/** @type {{name: string, ms: number, share: number}} */ e) => `  ${(e.share * 100).toFixed(1).padStart(5)} %  ${e.ms.toFixed(0).padStart(7)} ms  ${e.name}`;
   return [
-    `CPU profile: ${totalMs.toFixed(0)} ms sampled`,
+    `CPU profile: ${totalMs.toFixed(0)} ms busy (shares below), ${idleMs.toFixed(0)} ms idle`,
     `Top ${n} functions by self time:`, ...functions.slice(0, n).map(line),
     'Self time by package:', ...packages.slice(0, 15).map(line),
   ].join('\n');

@@ -96,7 +96,7 @@ function row(what, r, base, aim) {
     section: '1 HTTP', what: `${what}${problems(r)}`, result: rate(r.rps), p50: ms(r.p50), p99: ms(r.p99),
     baseline: base === undefined ? 'is the baseline' : `bare ${rate(base.rps)}`,
     ratio: percent(share),
-    ...(aim !== undefined && { aim: { text: `≥ ${percent(aim)} of bare`, isMet: share >= aim } }),
+    ...(aim !== undefined && { aim: { text: `≥ ${Math.round(aim * 100)} % of bare`, isMet: share >= aim } }),
   };
 }
 

@@ -19,7 +19,7 @@ app.use(async (ctx, next) => {
     await next();
   } catch (err) {
     const isClient = err instanceof ClientError;
-    if (!isClient) process.stderr.write(`${err?.stack ?? err}\n`);
+    if (!isClient) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
     ctx.status = isClient ? err.status : 500;
     ctx.body = { error: { code: isClient ? err.code : 'internal', message: isClient ? err.message : 'internal error' } };
   }

@@ -96,7 +96,7 @@ async function run(request, connections, seconds, latencies) {
     timeout: 10,
     ...(request.body !== undefined && { body: request.body, headers: { 'content-type': 'text/plain' } }),
   });
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+  instance.on('response', (/** @type {unknown} */ _client, /** @type {number} */ statusCode, /** @type {number} */ _bytes, /** @type {number} */ responseTime) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
   const result = await instance;
@@ -119,7 +119,7 @@ export async function sendMany(o) {
       method: 'POST',
       body: o.body,
       headers: { 'content-type': 'text/plain' },
-      setupRequest: (req) => ({ ...req, path: o.pathOf(next++) }),
+      setupRequest: (/** @type {Record<string, unknown>} */ req) => ({ ...req, path: o.pathOf(next++) }),
     }],
   });
   const timer = setTimeout(() => instance.stop(), o.timeoutMs);

@@ -47,6 +47,6 @@ export const ms = (ms) => (Number.isNaN(ms) ? 'n/a' : ms >= 100 ? `${Math.round(
 /** @param {number} s */
 export const seconds = (s) => `${s.toFixed(2)} s`;
 /** @param {number} r */
-export const percent = (r) => `${Math.round(r * 100)} %`;
+export const percent = (r) => `${(r * 100).toFixed(r >= 10 ? 0 : 1)} %`;
 /** @param {number} r */
 export const times = (r) => (r >= 100 ? `${Math.round(r).toLocaleString('en-US')}×` : `${r.toFixed(1)}×`);

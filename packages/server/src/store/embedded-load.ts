@@ -24,12 +24,8 @@ import {
 import { scanLines } from './log-line.js';
 import { decodeSnapshot, type Snapshot } from './snapshot-format.js';
 import { StateMerger } from './state-merger.js';
+import type { StoreLog } from './store-log.js';
 import type { LoadedState } from './types.js';
-
-export interface StoreLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
 
 export interface LoadInput {
   dir: string;
@@ -78,7 +74,7 @@ export async function loadDir(input: LoadInput): Promise<LoadOutput> {
   if (meta === undefined && (base !== undefined || log.bytes > 0)) {
     damage.repairs.push('meta.json is missing but the dir holds data: the store is not proven complete');
   }
-  if (damage.fixes.length > 0) await applyFixes(dir, meta, damage);
+  if (damage.repairs.length > 0) await applyFixes(dir, meta, damage);
   for (const repair of damage.repairs) input.log?.warn({ dir, repair }, 'store: found damaged data');
 
   const isComplete = meta !== undefined && damage.repairs.length === 0 && isProvenComplete(meta, input.bootId);

@@ -21,14 +21,13 @@ import {
   writeMeta,
   type MetaFile,
 } from './data-dir.js';
-import { loadDir, type StoreLog } from './embedded-load.js';
+import { loadDir } from './embedded-load.js';
 import { GroupCommit, asError } from './group-commit.js';
 import { frameLine } from './log-line.js';
 import { assertWritable } from './record-codec.js';
 import { encodeSnapshot } from './snapshot-format.js';
+import type { StoreLog } from './store-log.js';
 import type { FsyncPolicy, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
-
-export type { StoreLog } from './embedded-load.js';
 
 /** The part of a FileHandle the log writer uses; tests pass one that fails on demand. */
 export interface SegmentHandle {

@@ -48,7 +48,7 @@ function parseLine(data: Buffer, start: number, end: number): SlotRecord[] | str
   const hex = data.toString('latin1', start, start + 8);
   if (end - start < 10 || !HEX8.test(hex) || data[start + 8] !== SPACE) return 'line is not framed as "<crc32> <json>"';
   const body = data.subarray(start + 9, end);
-  if (crcHex(body) !== hex) return 'checksum mismatch';
+  if (crc32(body) !== Number.parseInt(hex, 16)) return 'checksum mismatch';
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

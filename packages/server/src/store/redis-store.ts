@@ -12,11 +12,11 @@
  */
 import type { Redis } from 'ioredis';
 import { formatSlotId } from '@tally/core';
-import type { StoreLog } from './embedded-load.js';
 import { GroupCommit, asError } from './group-commit.js';
 import { APPEND_SCRIPT, recordArgs } from './redis-append-script.js';
 import { assertWritable, decodeStoredRequest } from './record-codec.js';
 import { StateMerger } from './state-merger.js';
+import type { StoreLog } from './store-log.js';
 import type { LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
 
 export interface RedisStoreOptions {

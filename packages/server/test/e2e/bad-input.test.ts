@@ -198,6 +198,15 @@ describe('e2e: bad input (1 server)', function () {
     await expectUnchanged();
   });
 
+  it('rejects a bad ?wait= on a read by amount 0 (POST body 0) with 400, as on any other write', async () => {
+    for (const wait of ['bogus', '5']) {
+      const r = await reject('POST', `/counter/${NAME}?wait=${wait}`, { body: '0', headers: { 'content-type': 'text/plain' } });
+      expect(r.status, `?wait=${wait}`).to.equal(400);
+      expect(r.message).to.include(wait);
+    }
+    await expectUnchanged();
+  });
+
   it('rejects a bad Tally-Token header with 400', async () => {
     const r = await reject('GET', `/counter/${NAME}/value`, { headers: { 'tally-token': 'not-a-token!' } });
     expect(r.status).to.equal(400);

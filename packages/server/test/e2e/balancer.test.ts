@@ -152,8 +152,9 @@ describe(`e2e: balancer (3 servers, healthIntervalMs ${HEALTH_INTERVAL_MS}, susp
     expect(restarted.port).to.equal(old.port);
 
     const heartbeatMs = Math.min(500, cluster.options.publishIntervalMs);
-    // One heartbeat interval, plus 400 ms for the heartbeat's own round trip and CI scheduling.
-    const limitMs = heartbeatMs + 400;
+    // One heartbeat interval, plus 800 ms of slack: on an idle machine all three are back within
+    // 40-250 ms, but on 2 loaded cores we measured up to ~700 ms (the measured time is printed).
+    const limitMs = heartbeatMs + 800;
     let allBackMs: number | undefined;
     while (Date.now() - listeningAt < limitMs + 3000) {
       const list = await serverList(restarted.url);

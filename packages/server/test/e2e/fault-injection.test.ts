@@ -33,7 +33,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
   /** Bounds once receipts resolved the unknown outcomes they can. */
   const tightBounds = new Map<string, Bounds>();
   const wipedAt = new Map<string, number[]>();
-  let resolved = new Map<WriteRecord, Resolution>();
+  const resolved = new Map<WriteRecord, Resolution>();
   let finalValues = new Map<string, bigint[]>();
 
   before(async function () {
@@ -82,6 +82,8 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         const waitStarted = Date.now();
         await waitFor(`${id}'s peers hold everything ${id} acknowledged`, () => isPublished(c, id, NAMES), 5000, 50);
         const publishWaitMs = Date.now() - waitStarted;
+        // Its receipts go with its disk: look up its unknown outcomes while it still has them.
+        await resolveUnknowns(c, w.records.filter((r) => r.server === id), wipedAt, resolved);
         await c.kill(id, 'SIGKILL');
         rmSync(c.dataDir(id), { recursive: true, force: true });
         wipedAt.set(id, [...(wipedAt.get(id) ?? []), Date.now()]);
@@ -105,7 +107,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         return vs.length === ids.length && vs.every((v) => v === vs[0] && v >= b.lower && v <= b.upper);
       });
     finalValues = await settledValues(c, NAMES, isSettled, 6000);
-    resolved = await resolveUnknowns(c, w.records, wipedAt);
+    await resolveUnknowns(c, w.records, wipedAt, resolved);
     for (const name of NAMES) tightBounds.set(name, boundsOf(w.records, name, resolved));
     const resolutions = [...resolved.values()];
     console.log(`      receipts of unknown outcomes: applied=${resolutions.filter((r) => r === 'applied').length} not-applied=${resolutions.filter((r) => r === 'not-applied').length} unresolved=${resolutions.filter((r) => r === 'unresolved').length}`);

@@ -273,16 +273,17 @@ export async function settledValues(cluster: Cluster, names: readonly string[], 
  * Asks each unknown outcome's server for its receipt (`GET /requests/:key`). A receipt with the
  * same name and amount proves it applied; a 404 proves it was not, unless the server's data dir
  * was deleted after the request was sent (`wipedAt`: server id to the times of its wipes), which
- * takes its receipts with it.
+ * takes its receipts with it. Records already resolved in `resolved` are skipped; new
+ * resolutions are added to it.
  */
 export async function resolveUnknowns(
   cluster: Cluster,
   records: readonly WriteRecord[],
   wipedAt: ReadonlyMap<string, readonly number[]>,
+  resolved = new Map<WriteRecord, Resolution>(),
 ): Promise<Map<WriteRecord, Resolution>> {
-  const resolved = new Map<WriteRecord, Resolution>();
   for (const r of records) {
-    if (r.outcome !== 'unknown') continue;
+    if (r.outcome !== 'unknown' || (resolved.get(r) ?? 'unresolved') !== 'unresolved') continue;
     if (r.key === undefined || (wipedAt.get(r.server) ?? []).some((t) => t >= r.startedAt)) {
       resolved.set(r, 'unresolved');
       continue;

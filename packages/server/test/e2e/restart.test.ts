@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Cluster, killAll } from './harness.js';
-import { incOk, mulberry32, randomBigInt, valueAt, waitConverged } from './counter-calls.js';
+import { Cluster, killAll, waitFor } from './harness.js';
+import { inc, incOk, mulberry32, randomBigInt, runBounded, valueAt, waitConverged } from './counter-calls.js';
 
 const SEED = 20261122;
 const NAMES = ['restart-a', 'restart-b', 'restart-c'];
@@ -130,6 +130,41 @@ describe(`e2e: restart (balancer + 3 servers, seed ${SEED})`, function () {
     await add('s2', 'restart-a', 5n);
     await convergeAll();
     expect(await snapshot(cluster)).to.deep.equal(expectedSnapshot(cluster, totals));
+  });
+
+  it('keeps every acknowledged increment, once, when SIGKILL lands in the middle of a burst', async () => {
+    // Amounts 4^i: each applied increment sets its own even bit of the total, so the total says
+    // exactly which ones were applied, and one counted twice would set an odd bit (2 * 4^i).
+    const amounts = Array.from({ length: 31 }, (_, i) => 1n << BigInt(2 * i));
+    const url = cluster.server('s3').url;
+    let acked = 0n;
+    let ackCount = 0;
+    let killing: Promise<number | null> | undefined;
+    await runBounded(amounts.length, 8, async (i) => {
+      const amount = amounts[i] as bigint;
+      try {
+        if ((await inc(url, 'restart-burst', amount)).status === 200) {
+          acked |= amount;
+          ackCount++;
+        }
+      } catch {
+        // Cut off by the kill: outcome unknown, so it may or may not count.
+      }
+      if (ackCount >= 10 && killing === undefined) killing = cluster.kill('s3', 'SIGKILL');
+    });
+    expect(await killing, 's3 was SIGKILLed during the burst').to.equal(null);
+    console.log(`      ${ackCount} of ${amounts.length} increments acknowledged before the kill`);
+    await cluster.restart('s3');
+
+    let total = -1n;
+    await waitFor('every server agrees on restart-burst', async () => {
+      const values = await cluster.values('restart-burst');
+      total = values[0] as bigint;
+      return values.every((v) => v === total);
+    }, 5000);
+    const all = amounts.reduce((a, b) => a | b, 0n);
+    expect(total & ~all, 'odd bits: an increment counted more than once').to.equal(0n);
+    expect(total & acked, 'acknowledged increments present in the total').to.equal(acked);
   });
 });
 

@@ -151,7 +151,10 @@ describe('RedisStore (redis-server)', function () {
 
   after(async () => {
     redis?.disconnect();
-    if (server?.pid !== undefined) process.kill(server.pid, 'SIGKILL');
+    if (server?.pid === undefined || server.exitCode !== null) return;
+    const exited = new Promise((resolve) => server?.once('exit', resolve));
+    process.kill(server.pid, 'SIGKILL');
+    await exited;
   });
 
   beforeEach(async () => {
