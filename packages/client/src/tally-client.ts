@@ -7,6 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  IDEMPOTENCY_KEY_RULE,
+  isIdempotencyKey,
+  isLevel,
   COUNTER_NAME_RULE,
   HEADER_IDEMPOTENCY_KEY,
   HEADER_TOKEN,
@@ -82,8 +85,6 @@ interface Write {
 /** What one server made of a request: a result, or a reason to try another server. */
 type Attempt<T> = { kind: 'done'; result: T } | { kind: 'not-done'; reason: string };
 
-const LEVEL = { wait: /^(quorum|all|[1-9][0-9]{0,5})$/, consistency: /^(local|quorum|all|[1-9][0-9]{0,5})$/ };
-const KEY = /^[\x21-\x7e]{1,200}$/;
 
 export class TallyClient {
   readonly clientId: string;
@@ -124,7 +125,7 @@ export class TallyClient {
     checkName(name);
     checkAmount(amount);
     const key = options.key ?? randomUUID();
-    if (!KEY.test(key)) throw new TallyClientError('bad_key', `key must be 1 to 200 printable ASCII characters, got ${quote(key)}`);
+    if (!isIdempotencyKey(key)) throw new TallyClientError('bad_key', `${IDEMPOTENCY_KEY_RULE}, got ${quote(key)}`);
     const write: Write = { name, amount, key, wait: checkLevel(options.wait, 'wait') };
     try {
       return await this.#withFailover(`increment '${name}'`, (server) => this.#writeOn(server, write));
@@ -270,7 +271,7 @@ function checkAmount(amount: bigint): void {
 function checkLevel(level: string | number | undefined, what: 'wait' | 'consistency'): string | undefined {
   if (level === undefined) return undefined;
   const text = String(level);
-  if (LEVEL[what].test(text)) return text;
+  if (isLevel(text)) return text;
   const allowed = what === 'wait' ? 'quorum, all or a number of servers' : 'local, quorum, all or a number of servers';
   throw new TallyClientError(`bad_${what}`, `${what} must be ${allowed}, got ${quote(text)}`);
 }

@@ -12,3 +12,4 @@ export type { Slot, PNCounter } from './pn-counter.js';
 export { SumTree } from './sum-tree.js';
 export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
+export * from './levels.js';

@@ -13,6 +13,7 @@ import {
   TallyError,
   counterPullSchema,
   formatSlotId,
+  resolveLevel,
   type CounterPull,
   type ReplicateAck,
   type ReplicateFrame,
@@ -26,7 +27,7 @@ import { CounterTable } from './state/counter-table.js';
 import { IdempotencyTable } from './state/idempotency.js';
 import { Membership } from './replication/membership.js';
 import { Publisher, notReady } from './replication/publisher.js';
-import { fanOut, parseLevel } from './replication/quorum.js';
+import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SlotRecord, Store, StoredRequest } from './store/types.js';
 
@@ -115,7 +116,7 @@ export class CountingNode {
   /** Applies an increment (amount != 0) and waits for `wait` servers to hold it. */
   async increment(name: string, amount: bigint, options: { key?: string; wait?: string }): Promise<WriteOutcome> {
     this.#assertReady();
-    const required = options.wait === undefined ? 1 : parseLevel(options.wait, this.membership.clusterSize, 'wait');
+    const required = options.wait === undefined ? 1 : resolveLevel(options.wait, this.membership.clusterSize, 'wait');
     const { key } = options;
     if (key !== undefined) {
       const done = this.idempotency.get(key);
@@ -136,7 +137,7 @@ export class CountingNode {
   async read(name: string, options: { level?: string; param?: string; token?: SessionToken }): Promise<ReadOutcome> {
     this.#assertReady();
     const level = options.level ?? 'local';
-    const required = parseLevel(level, this.membership.clusterSize, options.param ?? 'consistency');
+    const required = resolveLevel(level, this.membership.clusterSize, options.param ?? 'consistency');
     this.deps.metrics.reads.inc({ level: /^[0-9]+$/.test(level) ? 'n' : level });
     const token = options.token?.name === name ? options.token : undefined;
     const isTokenMet = (): boolean => token === undefined || this.#reflects(name, token);

@@ -3,7 +3,6 @@
  * answer, never the slowest. Late answers are still applied (by `onAnswer`), they just don't hold
  * the caller up.
  */
-import { TallyError } from '@tally/core';
 import type { Peer } from './membership.js';
 
 export interface FanOutResult {
@@ -48,19 +47,4 @@ export function fanOut(
         });
     }
   });
-}
-
-/** The number of servers (this one included) a level asks for: `local`, `quorum`, `all` or N. */
-export function parseLevel(raw: string, clusterSize: number, param: string): number {
-  if (raw === 'local' || raw === 'one') return 1;
-  if (raw === 'quorum') return Math.floor(clusterSize / 2) + 1;
-  if (raw === 'all') return clusterSize;
-  if (/^[1-9][0-9]{0,5}$/.test(raw)) {
-    const n = Number(raw);
-    if (n > clusterSize) {
-      throw new TallyError(400, 'bad_level', `${param}=${raw} asks for more servers than the cluster has (${clusterSize})`);
-    }
-    return n;
-  }
-  throw new TallyError(400, 'bad_level', `${param} must be local, quorum, all or a number from 1 to ${clusterSize}, got '${raw}'`);
 }

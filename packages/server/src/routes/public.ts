@@ -7,6 +7,7 @@ import type { Middleware } from 'koa';
 import {
   TallyError,
   assertCounterName,
+  assertIdempotencyKey,
   decodeToken,
   hasSecret,
   parseAmountJson,
@@ -15,7 +16,6 @@ import {
 } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { CountingNode } from '../node.js';
-import { assertIdempotencyKey } from '../state/idempotency.js';
 import { sendAnswer } from './answers.js';
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

@@ -7,16 +7,7 @@
  * (the oldest go first; each costs roughly 250 bytes). Evicting before expiry is counted in
  * metrics, because a retry after that could count twice.
  */
-import { TallyError, quote } from '@tally/core';
 import type { StoredRequest } from '../store/types.js';
-
-const KEY_RULE = 'Idempotency-Key must be 1 to 200 visible ASCII characters';
-const KEY = /^[\x21-\x7e]{1,200}$/;
-
-export function assertIdempotencyKey(key: string): string {
-  if (!KEY.test(key)) throw new TallyError(400, 'bad_idempotency_key', `${KEY_RULE}, got ${quote(key)}`);
-  return key;
-}
 
 export interface IdempotencyOptions {
   ttlMs: number;
