@@ -20,6 +20,8 @@ export interface Peer {
   isBusy: boolean;
 }
 
+const MISSES_BEFORE_LEAVING = 3;
+
 export interface MembershipOptions {
   self: { id: string; url: string };
   staticPeers: readonly string[];
@@ -32,6 +34,7 @@ export class Membership {
   readonly #peers = new Map<string, Peer>();
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
+  readonly #misses = new Map<string, number>();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -92,9 +95,21 @@ export class Membership {
       seen.add(server.url);
       this.#add(server.url, server.id);
     }
+    // A peer leaves only after it is missing from several lists in a row: a balancer that just
+    // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
+    // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (!seen.has(url) && !this.#options.staticPeers.includes(url)) this.#peers.delete(url);
+      if (seen.has(url) || this.#options.staticPeers.includes(url)) continue;
+      const misses = (this.#misses.get(url) ?? 0) + 1;
+      if (misses < MISSES_BEFORE_LEAVING) {
+        this.#misses.set(url, misses);
+        seen.add(url);
+      } else {
+        this.#misses.delete(url);
+        this.#peers.delete(url);
+      }
     }
+    for (const url of seen) if (list.some((s) => s.url === url)) this.#misses.delete(url);
     this.#balancerUrls = seen;
   }
 

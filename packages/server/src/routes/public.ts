@@ -28,13 +28,14 @@ export function publicRoutes(node: CountingNode, config: ServerConfig): Router {
     const body = await readBody(ctx, config.maxBodyBytes);
     const amount = ctx.is('application/json') ? parseAmountJson(body) : parseAmountText(body);
     const wait = single(ctx.query.wait);
+    const rawKey = ctx.get('idempotency-key');
+    const key = rawKey === '' ? undefined : assertIdempotencyKey(rawKey);
     if (amount === 0n) {
-      const read = await node.read(name, { token: tokenOf(ctx.get('tally-token')) });
+      // An amount of 0 is a read (as in CounterDB), and `wait` is then its read level.
+      const read = await node.read(name, { ...(wait !== undefined && { level: wait }), param: 'wait', token: tokenOf(ctx.get('tally-token')) });
       sendAnswer(ctx, { ...read, token: node.tokenFor(name) });
       return;
     }
-    const rawKey = ctx.get('idempotency-key');
-    const key = rawKey === '' ? undefined : assertIdempotencyKey(rawKey);
     const out = await node.increment(name, amount, { ...(key && { key }), ...(wait !== undefined && { wait }) });
     sendAnswer(ctx, { ...out, token: node.tokenFor(name, out.version), write: { slot: out.slot, seq: out.seq } });
   });

@@ -28,6 +28,10 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
   let cluster: Cluster | undefined;
   let load: WriteLoad | undefined;
   let killRounds = 0;
+  /** Each server's live slot, from its latest ready line. */
+  const slots = new Map<string, string>();
+  /** Phase 1 restarts: whether each continued its slot. */
+  const killRestarts: Array<{ id: string; before: string; after: string; isContinued: boolean; text: string }> = [];
   const wipes: Array<{ id: string; before: string; after: string; isContinued: boolean; publishWaitMs: number }> = [];
   const bounds = new Map<string, Bounds>();
   /** Bounds once receipts resolved the unknown outcomes they can. */
@@ -42,6 +46,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
     const c = await new Cluster({ servers: 3, publishIntervalMs: PUBLISH_MS, fsync: 'always' }).start();
     cluster = c;
     const ids = [...c.servers.keys()];
+    for (const id of ids) slots.set(id, (await readyLine(c, id)).slot);
     const rng = mulberry32(SEED);
     const w = new WriteLoad({
       cluster: c,
@@ -67,14 +72,19 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         await Promise.all(victims.map((id) => c.kill(id, 'SIGKILL')));
         await sleep(randInt(rng, 20, 400));
         await Promise.all(victims.map((id) => c.restart(id)));
-        for (const id of victims) w.blocked.delete(id);
+        for (const id of victims) {
+          const ready = await readyLine(c, id);
+          killRestarts.push({ id, before: slots.get(id) ?? '', after: ready.slot, isContinued: ready.isContinued, text: ready.text });
+          slots.set(id, ready.slot);
+          w.blocked.delete(id);
+        }
         killRounds++;
         await sleep(randInt(rng, 200, 700));
       }
       // Phase 2: drain a server, let it publish, SIGKILL it, delete its data dir, restart it.
       for (let round = 0; round < WIPE_ROUNDS; round++) {
         const id = pick(rng, ids);
-        const before = (await readyLine(c, id)).slot;
+        const before = slots.get(id) ?? '';
         await w.drain(id);
         await sleep(3 * PUBLISH_MS);
         // The guarantee's precondition, checked rather than assumed: 3 intervals normally
@@ -90,6 +100,7 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
         await c.restart(id);
         const after = await readyLine(c, id);
         wipes.push({ id, before, after: after.slot, isContinued: after.isContinued, publishWaitMs });
+        slots.set(id, after.slot);
         w.blocked.delete(id);
         await sleep(randInt(rng, 300, 700));
       }
@@ -130,6 +141,12 @@ describe(`fault injection: SIGKILLs and wiped data dirs under concurrent writes 
     const records = load?.records ?? [];
     expect(records.filter((r) => r.outcome === 'acked').length, 'acknowledged writes').to.be.greaterThan(500);
     expect(load?.malformed, '200 answers whose body is not an integer').to.equal(0);
+  });
+
+  it('continues its own slot after every SIGKILL (fsync always: the store proves itself complete, and no peer knows more)', () => {
+    expect(killRestarts.length, 'phase 1 restarts').to.be.at.least(KILL_ROUNDS);
+    const renewed = killRestarts.filter((r) => !r.isContinued || r.after !== r.before);
+    expect(renewed.map((r) => `${r.id}: ${r.before} -> ${r.text}`), 'restarts that did not continue their slot').to.deep.equal([]);
   });
 
   it('starts a new incarnation, above the old one, after its data dir was deleted', () => {
