@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { expect } from 'chai';
 import { Cluster, sleep, waitFor } from './harness.js';
-import { WriteLoad, boundsOf, mulberry32, pick, randInt, resolveUnknowns, settledValues, summarize } from './fault-load.js';
+import { WriteLoad, boundsOf, mulberry32, pick, randInt, readyLine, resolveUnknowns, settledValues, summarize } from './fault-load.js';
 
 const SEED = 20261122;
 const PUBLISH_MS = 200;
@@ -131,18 +131,24 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
     const { c, w } = await startLoad(0, SEED, 5000);
     const rng = mulberry32(SEED);
     const ids = [...c.servers.keys()];
+    const renewed: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const id = pick(rng, ids);
       await w.drain(id);
+      const before = (await readyLine(c, id)).slot;
       await c.kill(id, 'SIGKILL');
       await sleep(randInt(rng, 50, 300));
       await c.restart(id);
+      const after = await readyLine(c, id);
+      if (!after.isContinued || after.slot !== before) renewed.push(`${id}: ${before} -> ${after.text}`);
       w.blocked.delete(id);
       await sleep(randInt(rng, 300, 800));
     }
     const values = await settle(c, w, 0);
     expect(w.records.filter((r) => r.outcome === 'acked').length, 'acknowledged writes').to.be.greaterThan(100);
     expect(w.malformed, '200 answers whose body is not an integer').to.equal(0);
+    // Redis kept every acknowledged write, so each restart can prove its slot complete.
+    expect(renewed, 'restarts that did not continue their slot').to.deep.equal([]);
     expect(w.records.filter((r) => r.outcome === 'unknown').map((r) => `${r.server} ${r.detail}`), 'outcomes unknown although no write was in flight at a kill').to.deep.equal([]);
     for (const name of NAMES) {
       const acked = boundsOf(w.records, name).acked;
@@ -154,12 +160,16 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
     const { c, w } = await startLoad(1, SEED + 1, 2000, `redis${SEED}`);
     const rng = mulberry32(SEED + 1);
     const ids = [...c.servers.keys()];
+    const renewed: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const id = pick(rng, ids);
       w.blocked.add(id);
+      const before = (await readyLine(c, id)).slot;
       await c.kill(id, 'SIGKILL');
       await sleep(randInt(rng, 50, 300));
       await c.restart(id);
+      const after = await readyLine(c, id);
+      if (!after.isContinued || after.slot !== before) renewed.push(`${id}: ${before} -> ${after.text}`);
       w.blocked.delete(id);
       await sleep(randInt(rng, 300, 800));
     }
@@ -170,6 +180,8 @@ describe(`the Redis store across SIGKILL + restart (real redis-server, seed ${SE
     console.log(`      receipts of unknown outcomes: applied=${resolutions.filter((r) => r === 'applied').length} not-applied=${resolutions.filter((r) => r === 'not-applied').length} unresolved=${resolutions.filter((r) => r === 'unresolved').length}`);
     expect(w.records.filter((r) => r.outcome === 'acked').length, 'acknowledged writes').to.be.greaterThan(100);
     expect(w.malformed, '200 answers whose body is not an integer').to.equal(0);
+    // Redis kept every acknowledged write, so each restart can prove its slot complete.
+    expect(renewed, 'restarts that did not continue their slot').to.deep.equal([]);
     for (const name of NAMES) {
       const b = boundsOf(w.records, name);
       const vs = values.get(name) ?? [];
