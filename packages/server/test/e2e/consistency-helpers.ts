@@ -4,21 +4,6 @@
  */
 import type { Cluster } from './harness.js';
 
-/** mulberry32: a tiny seeded PRNG, so every run of a test makes the same choices. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An integer in [min, max] from `rand`. */
-export const randInt = (rand: () => number, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));
-
 /** The element at `i`, failing loudly instead of handing back undefined. */
 export function at<T>(list: readonly T[], i: number): T {
   const item = list[i];

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { Cluster, http, killAll } from './harness.js';
-import { inc, mulberry32, randomBigInt, runBounded, waitConverged } from './counter-calls.js';
+import { inc, randomBigInt, runBounded, waitConverged } from './counter-calls.js';
+import { mulberry32 } from './random.js';
 
 const SEED = 20261122;
 const PUBLISH_INTERVAL_MS = 200;

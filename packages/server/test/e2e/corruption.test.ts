@@ -17,7 +17,8 @@ import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writ
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Cluster, http, waitFor } from './harness.js';
-import { mulberry32, randInt, readyLine } from './fault-load.js';
+import { readyLine } from './fault-load.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const NAME = 'corrupt-me';

@@ -49,18 +49,6 @@ export async function waitConverged(cluster: Cluster, name: string, expected: bi
   throw new Error(`'${name}' did not converge to ${expected} within ${timeoutMs} ms; servers say [${last.join(', ')}]`);
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failing run replays exactly. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A uniformly-ish random BigInt in [1, 2^bits], from 32-bit draws of `rand`. */
 export function randomBigInt(rand: () => number, bits: number): bigint {
   let x = 0n;

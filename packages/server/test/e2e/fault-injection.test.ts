@@ -13,7 +13,8 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { Cluster, sleep, waitFor } from './harness.js';
-import { WriteLoad, boundsOf, isPublished, mulberry32, pick, randInt, readyLine, resolveUnknowns, settledValues, summarize, type Bounds, type Resolution, type WriteRecord } from './fault-load.js';
+import { WriteLoad, boundsOf, isPublished, pick, readyLine, resolveUnknowns, settledValues, summarize, type Bounds, type Resolution, type WriteRecord } from './fault-load.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const PUBLISH_MS = 200;

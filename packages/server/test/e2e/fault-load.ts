@@ -9,23 +9,9 @@
  *   unknown  anything after the request may have reached the server: timeout, reset, other 5xx.
  */
 import { Agent } from 'node:http';
+import { mulberry32, randInt } from './random.js';
 import got, { RequestError, type Response } from 'got';
 import { SECRET, sleep, waitFor, type Cluster } from './harness.js';
-
-/** mulberry32: a tiny seeded PRNG, returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An integer in [lo, hi]. */
-export const randInt = (rng: () => number, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 
 export const pick = <T>(rng: () => number, items: readonly T[]): T => {
   const item = items[Math.floor(rng() * items.length)];

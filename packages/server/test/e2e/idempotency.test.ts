@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { TallyClient } from '../../../client/src/index.js';
 import { Cluster, http, waitFor } from './harness.js';
-import { mulberry32, randInt } from './consistency-helpers.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const JSON_ACCEPT = { accept: 'application/json' };

@@ -7,7 +7,8 @@
  */
 import { expect } from 'chai';
 import { Cluster, http, waitFor } from './harness.js';
-import { at, mulberry32, randInt, summarize } from './consistency-helpers.js';
+import { at, summarize } from './consistency-helpers.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const WRITERS = 8;

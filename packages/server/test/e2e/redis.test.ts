@@ -13,7 +13,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { expect } from 'chai';
 import { Cluster, sleep, waitFor } from './harness.js';
-import { WriteLoad, boundsOf, mulberry32, pick, randInt, readyLine, resolveUnknowns, settledValues, summarize } from './fault-load.js';
+import { WriteLoad, boundsOf, pick, readyLine, resolveUnknowns, settledValues, summarize } from './fault-load.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const PUBLISH_MS = 200;

@@ -6,7 +6,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Cluster, killAll, waitFor } from './harness.js';
-import { inc, incOk, mulberry32, randomBigInt, runBounded, valueAt, waitConverged } from './counter-calls.js';
+import { inc, incOk, randomBigInt, runBounded, valueAt, waitConverged } from './counter-calls.js';
+import { mulberry32 } from './random.js';
 
 const SEED = 20261122;
 const NAMES = ['restart-a', 'restart-b', 'restart-c'];

@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { TallyClient } from '../../../client/src/index.js';
 import { Cluster, http, sleep } from './harness.js';
-import { at, mulberry32, randInt, textValue, whileStopped } from './consistency-helpers.js';
+import { at, textValue, whileStopped } from './consistency-helpers.js';
+import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261122;
 const WAIT_TIMEOUT_MS = 1000;

@@ -1,0 +1,16 @@
+/** Seeded randomness for the e2e tests, so every failing run replays exactly. */
+
+/** mulberry32: a tiny seeded PRNG, returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An integer in [min, max]. */
+export const randInt = (rand: () => number, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));
