@@ -43,21 +43,28 @@ export function parseAmount(body) {
 }
 
 /**
- * Reads a request body as UTF-8, refusing more than `limit` bytes with a 413.
+ * Reads a request body as UTF-8, refusing more than `limit` bytes with a 413. Plain 'data'
+ * events rather than `for await`: the async iterator costs a few microseconds per request, which
+ * would make the baselines slower than node:http really is.
  * @param {import('node:http').IncomingMessage} req
  * @param {number} limit
  * @returns {Promise<string>}
  */
-export async function readBody(req, limit = MAX_BODY_BYTES) {
-  /** @type {Buffer[]} */
-  const chunks = [];
-  let length = 0;
-  for await (const chunk of req) {
-    length += chunk.length;
-    if (length > limit) throw new ClientError(413, 'body_too_large', `body must be at most ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function readBody(req, limit = MAX_BODY_BYTES) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let length = 0;
+    req.on('data', (/** @type {Buffer} */ chunk) => {
+      length += chunk.length;
+      if (length <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (length > limit) reject(new ClientError(413, 'body_too_large', `body must be at most ${limit} bytes, got ${length}`));
+      else resolve(chunks.length === 1 ? /** @type {Buffer} */ (chunks[0]).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', reject);
+  });
 }
 
 /** Counters by name, each a BigInt. */

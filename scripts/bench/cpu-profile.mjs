@@ -47,6 +47,38 @@ export function selfTimes(profile) {
   return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, functions: sorted(byFunction), packages: sorted(byPackage) };
 }
 
+/**
+ * Inclusive (total) time of the functions in files matching `isOwn`, as shares of busy time:
+ * what a middleware or route costs with everything it calls. A function counts once per sample
+ * even when it recurses.
+ * @param {CpuProfile} profile
+ * @param {(url: string) => boolean} isOwn
+ */
+export function inclusiveTimes(profile, isOwn) {
+  /** @type {Map<number, ProfileNode>} */
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  /** @type {Map<number, number>} */
+  const parentOf = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  /** @type {Map<string, number>} */
+  const totals = new Map();
+  let busyUs = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') return;
+    busyUs += us;
+    /** @type {Set<string>} */
+    const seen = new Set();
+    for (let at = /** @type {number | undefined} */ (id); at !== undefined; at = parentOf.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame === undefined || !isOwn(frame.url)) continue;
+      seen.add(`${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`);
+    }
+    for (const key of seen) totals.set(key, (totals.get(key) ?? 0) + us);
+  });
+  return [...totals].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / busyUs }));
+}
+
 /** @param {string} url */
 function shortUrl(url) {
   const i = url.lastIndexOf('node_modules/');
@@ -77,6 +109,8 @@ export function renderTop(profile, n = 25) {
     `CPU profile: ${totalMs.toFixed(0)} ms busy (shares below), ${idleMs.toFixed(0)} ms idle`,
     `Top ${n} functions by self time:`, ...functions.slice(0, n).map(line),
     'Self time by package:', ...packages.slice(0, 15).map(line),
+    'Inclusive time of Tally\'s own functions (packages/*/dist) and koa middleware:',
+    ...inclusiveTimes(profile, (url) => url.includes('/packages/') || /node_modules\/(koa|koa-compose|@koa\/router)\//.test(url)).slice(0, n).map(line),
   ].join('\n');
 }
 

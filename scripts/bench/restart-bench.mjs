@@ -22,7 +22,7 @@ export async function benchRestart(o) {
   const emptyMedian = median(empty);
   const fullMedian = median(full);
   return [{
-    section: '3 restart', what: `start-to-ready, data dir with ${COUNTERS.toLocaleString('en-US')} counters (median of ${RUNS}: ${full.map(seconds).join(', ')})`,
+    section: '3 restart', what: `start-to-ready (spawn → /readyz 200), data dir with ${COUNTERS.toLocaleString('en-US')} counters, --fsync always (median of ${RUNS}: ${full.map(seconds).join(', ')})`,
     result: seconds(fullMedian), baseline: `empty data dir ${seconds(emptyMedian)}`, ratio: times(fullMedian / emptyMedian),
     aim: { text: '< 3 s', isMet: fullMedian < 3 },
   }];

@@ -2,23 +2,39 @@
  * The one error middleware, registered first: renders `{ error: { code, message } }` for every
  * failure. 4xx messages reach the client; a 5xx says only "internal error" and goes to the log.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { TallyError, renderError } from '@tally/core';
+import { TallyError, assertCounterName, renderError } from '@tally/core';
 
 export function errorMiddleware(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new TallyError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
-      }
+      if (ctx.status === 404 && ctx.body === undefined) throw notFound(ctx);
     } catch (err) {
       const { status, body, isInternal } = renderError(err);
       if (isInternal) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      if (err instanceof TallyError && err.status === 503) ctx.set('Retry-After', '1');
+      if (status === 503) ctx.set('Retry-After', '1');
       ctx.status = status;
       ctx.body = body;
     }
   };
+}
+
+/**
+ * No route matched. Under `/counter/` that means a name the rule forbids (a `/` in it, say):
+ * answer the 400 that names the rule rather than a bare 404.
+ */
+function notFound(ctx: Context): TallyError {
+  if (ctx.path.startsWith('/counter/')) {
+    const rest = ctx.path.slice('/counter/'.length).replace(/\/(value|consistent_value)$/, '');
+    let name = rest;
+    try {
+      name = decodeURIComponent(rest);
+    } catch {
+      // keep the raw text: the rule check below reports it
+    }
+    assertCounterName(name);
+  }
+  return new TallyError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
 }

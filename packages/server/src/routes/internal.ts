@@ -1,24 +1,17 @@
 /**
- * Replication and state pull, for peers only: every `/internal/*` request needs the cluster
- * secret, checked before the body is read or the route is even matched.
+ * Replication and state pull, for peers only. The cluster secret is checked by http/guard.ts
+ * before the body is read or the route is even matched.
  */
-import Router from '@koa/router';
-import type { Middleware } from 'koa';
-import { TallyError, assertCounterName, hasSecret, replicateFrameSchema, unauthorized, type ServerConfig } from '@tally/core';
+import type Router from '@koa/router';
+import { TallyError, assertCounterName, replicateFrameSchema, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { CountingNode } from '../node.js';
 
 const MAX_PAGE = 10_000;
 
-export const requireSecretOnInternal = (secret: string): Middleware => async (ctx, next) => {
-  if (ctx.path.startsWith('/internal/') && !hasSecret(ctx.headers, secret)) throw unauthorized();
-  await next();
-};
+export function addInternalRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
 
-export function internalRoutes(node: CountingNode, config: ServerConfig): Router {
-  const router = new Router({ prefix: '/internal' });
-
-  router.post('/replicate', async (ctx) => {
+  router.post('/internal/replicate', async (ctx) => {
     const text = await readBody(ctx, config.maxInternalBodyBytes);
     let json: unknown;
     try {
@@ -34,20 +27,18 @@ export function internalRoutes(node: CountingNode, config: ServerConfig): Router
     ctx.body = await node.receiveFrame(parsed.data);
   });
 
-  router.get('/state', (ctx) => {
+  router.get('/internal/state', (ctx) => {
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
     const limit = integerParam(ctx.query.limit, 'limit', 1, 2000, MAX_PAGE);
     if (!node.isReady) throw new TallyError(503, 'not_ready', 'this server is recovering');
     ctx.body = node.statePage(cursor, limit);
   });
 
-  router.get('/counter/:name', (ctx) => {
+  router.get('/internal/counter/:name', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
     if (!node.isReady) throw new TallyError(503, 'not_ready', 'this server is recovering');
     ctx.body = node.counterPull(name);
   });
-
-  return router;
 }
 
 function integerParam(raw: unknown, name: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {

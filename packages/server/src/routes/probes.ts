@@ -1,10 +1,9 @@
 /** Liveness, readiness and metrics. */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { CountingNode } from '../node.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export function probeRoutes(node: CountingNode, metrics: ServerMetrics): Router {
-  const router = new Router();
+export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics): void {
   router.get('/ping', (ctx) => {
     ctx.body = 'pong';
   });
@@ -19,5 +18,4 @@ export function probeRoutes(node: CountingNode, metrics: ServerMetrics): Router 
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  return router;
 }

@@ -1,15 +1,13 @@
 /**
- * The public API: counters, requests, and the name-rule fallback for paths the router can't
- * match (a name with a `/` in it must get the 400 that names the rule, not a 404).
+ * The public API: counters and requests.
  */
-import Router, { type RouterMiddleware } from '@koa/router';
-import type { Middleware } from 'koa';
+import type Router from '@koa/router';
+import type { RouterMiddleware } from '@koa/router';
 import {
   TallyError,
   assertCounterName,
   assertIdempotencyKey,
   decodeToken,
-  hasSecret,
   parseAmountJson,
   parseAmountText,
   type ServerConfig,
@@ -20,8 +18,7 @@ import { sendAnswer } from './answers.js';
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
-export function publicRoutes(node: CountingNode, config: ServerConfig): Router {
-  const router = new Router();
+export function addPublicRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
 
   router.post('/counter/:name', async (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
@@ -64,39 +61,8 @@ export function publicRoutes(node: CountingNode, config: ServerConfig): Router {
     if (receipt === undefined) throw new TallyError(404, 'unknown_request', `no increment with Idempotency-Key '${key}' was applied on this server (or it expired)`);
     ctx.body = receipt;
   });
-
-  return router;
 }
 
 function tokenOf(header: string): ReturnType<typeof decodeToken> | undefined {
   return header === '' ? undefined : decodeToken(header);
 }
-
-/** Any `/counter/...` path no route matched has a name the rule forbids: say which rule. */
-export const counterNameFallback: Middleware = async (ctx, next) => {
-  await next();
-  if (ctx.status !== 404 || ctx.body !== undefined || !ctx.path.startsWith('/counter/')) return;
-  const rest = ctx.path.slice('/counter/'.length).replace(/\/(value|consistent_value)$/, '');
-  let name: string;
-  try {
-    name = decodeURIComponent(rest);
-  } catch {
-    name = rest;
-  }
-  assertCounterName(name);
-};
-
-/** With a client token configured, the public API needs it (or the cluster secret). */
-export function clientTokenGuard(config: ServerConfig): Middleware {
-  const token = config.clientToken;
-  return async (ctx, next) => {
-    if (token !== undefined && !isProbe(ctx.path) && !ctx.path.startsWith('/internal/')) {
-      if (!hasSecret(ctx.headers, token) && !hasSecret(ctx.headers, config.secret)) {
-        throw new TallyError(401, 'unauthorized', 'this server needs a client token (Authorization: Bearer <token>)');
-      }
-    }
-    await next();
-  };
-}
-
-const isProbe = (path: string): boolean => path === '/ping' || path === '/healthz' || path === '/readyz' || path === '/metrics';
