@@ -6,8 +6,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface ServerMetrics {
   registry: Registry;
-  increments: Counter<'result'>;
-  reads: Counter<'level'>;
+  /** Pre-bound: a labelled `inc({...})` hashes its labels on every call. */
+  incrementsOk: { inc(): void };
+  countRead(level: string): void;
   frames: Counter<'direction' | 'result'>;
   replays: Counter;
   earlyEvictions: Counter;
@@ -21,10 +22,13 @@ export function createServerMetrics(gauges: { counters: () => number; peers: () 
   new Gauge({ name: 'tally_counters', help: 'Counters this server knows', ...on, collect() { this.set(gauges.counters()); } });
   new Gauge({ name: 'tally_peers', help: 'Peers this server publishes to', ...on, collect() { this.set(gauges.peers()); } });
   new Gauge({ name: 'tally_ready', help: '1 once recovery is done', ...on, collect() { this.set(gauges.isReady() ? 1 : 0); } });
+  const increments = new Counter({ name: 'tally_increments_total', help: 'Increments applied', labelNames: ['result'], ...on });
+  const reads = new Counter({ name: 'tally_reads_total', help: 'Counter reads by consistency level', labelNames: ['level'], ...on });
+  const readsBy = new Map(['local', 'one', 'quorum', 'all', 'n'].map((level) => [level, reads.labels(level)]));
   return {
     registry,
-    increments: new Counter({ name: 'tally_increments_total', help: 'Increment requests by result', labelNames: ['result'], ...on }),
-    reads: new Counter({ name: 'tally_reads_total', help: 'Counter reads by consistency level', labelNames: ['level'], ...on }),
+    incrementsOk: increments.labels('ok'),
+    countRead: (level) => (readsBy.get(level) ?? readsBy.get('n'))?.inc(),
     frames: new Counter({ name: 'tally_replication_frames_total', help: 'Replication frames by direction and result', labelNames: ['direction', 'result'], ...on }),
     replays: new Counter({ name: 'tally_idempotent_replays_total', help: 'Increments answered from an Idempotency-Key record', ...on }),
     earlyEvictions: new Counter({ name: 'tally_idempotency_evicted_early_total', help: 'Unexpired keys evicted because the table was full', ...on }),

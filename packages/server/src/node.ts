@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import {
   TallyError,
   counterPullSchema,
+  encodeToken,
   formatSlotId,
   resolveLevel,
   type CounterPull,
@@ -47,8 +48,6 @@ export interface WriteOutcome {
   value: bigint;
   slot: SlotId;
   seq: bigint;
-  /** Our own slot's version (p + n) right after this write. */
-  version: bigint;
   acks: number;
   required: number;
   isComplete: boolean;
@@ -138,7 +137,7 @@ export class CountingNode {
     this.#assertReady();
     const level = options.level ?? 'local';
     const required = resolveLevel(level, this.membership.clusterSize, options.param ?? 'consistency');
-    this.deps.metrics.reads.inc({ level: /^[0-9]+$/.test(level) ? 'n' : level });
+    this.deps.metrics.countRead(level);
     const token = options.token?.name === name ? options.token : undefined;
     const isTokenMet = (): boolean => token === undefined || this.#reflects(name, token);
     if (required <= 1 && isTokenMet()) {
@@ -156,14 +155,18 @@ export class CountingNode {
     return { name, value: this.table.value(name), acks: result.acks + 1, required, isComplete };
   }
 
-  /** The session token of an answer about `name`: every slot's version as this server knows it. */
-  tokenFor(name: string, ownVersion?: bigint): SessionToken {
-    const versions = new Map<SlotId, bigint>();
-    const replica = this.table.get(name);
-    if (replica !== undefined) for (const [slot, s] of replica.slots()) versions.set(slot, s.p + s.n);
-    const live = this.table.liveSlot;
-    if (ownVersion !== undefined && live !== undefined && ownVersion > (versions.get(live) ?? 0n)) versions.set(live, ownVersion);
-    return { name, versions };
+  /**
+   * The session token of an answer about `name`: every slot's version as this server knows it,
+   * encoded. A write's answer uses it too: the write is applied to the replica before it is
+   * answered (a replay's slot only grew since), so the token covers the write.
+   */
+  tokenFor(name: string): string {
+    return this.table.cachedToken(name, () => {
+      const versions = new Map<SlotId, bigint>();
+      const replica = this.table.get(name);
+      if (replica !== undefined) for (const [slot, s] of replica.slots()) versions.set(slot, s.p + s.n);
+      return encodeToken({ name, versions });
+    });
   }
 
   /** Merges a peer's frame, durably, then acknowledges with our live slot. */
@@ -267,17 +270,15 @@ export class CountingNode {
     this.table.merge(name, live, slot.p, slot.n);
     this.membership.markChanged(name);
     if (key !== undefined) this.idempotency.remember({ key, amount, value, at, name, slot: live, seq });
-    this.deps.metrics.increments.inc({ result: 'ok' });
-    return { name, value, slot: live, seq, version: slot.p + slot.n, acks: 1, required: 1, isComplete: true };
+    this.deps.metrics.incrementsOk.inc();
+    return { name, value, slot: live, seq, acks: 1, required: 1, isComplete: true };
   }
 
   #replayOf(done: StoredRequest, name: string, amount: bigint): WriteOutcome {
     if (done.name !== name || done.amount !== amount) {
       throw new TallyError(422, 'key_reused', `Idempotency-Key '${done.key}' was used for ${done.amount} on '${done.name}', not ${amount} on '${name}'`);
     }
-    const own = this.table.get(name)?.getSlot(done.slot);
-    const version = own === undefined ? 0n : own.p + own.n;
-    return { name, value: done.value, slot: done.slot, seq: done.seq, version, acks: 1, required: 1, isComplete: true };
+    return { name, value: done.value, slot: done.slot, seq: done.seq, acks: 1, required: 1, isComplete: true };
   }
 
   /** Pushes our live slot of the counter to peers until `required` servers hold it. */

@@ -4,7 +4,7 @@
  * `Tally-Token` header either way. A level that was not reached answers 408 with the best value.
  */
 import type { Context } from 'koa';
-import { encodeToken, type CounterAnswer, type SessionToken } from '@tally/core';
+import type { CounterAnswer } from '@tally/core';
 
 export const wantsJson = (ctx: Context): boolean => (ctx.get('accept') ?? '').includes('application/json');
 
@@ -14,12 +14,13 @@ export interface AnswerFields {
   acks: number;
   required: number;
   isComplete: boolean;
-  token: SessionToken;
+  /** The encoded `Tally-Token`. */
+  token: string;
   write?: { slot: string; seq: bigint };
 }
 
 export function sendAnswer(ctx: Context, a: AnswerFields): void {
-  ctx.set('Tally-Token', encodeToken(a.token));
+  ctx.set('Tally-Token', a.token);
   ctx.status = a.isComplete ? 200 : 408;
   if (!wantsJson(ctx)) {
     ctx.type = 'text/plain; charset=utf-8';

@@ -34,7 +34,7 @@ export function addPublicRoutes(router: Router, node: CountingNode, config: Serv
       return;
     }
     const out = await node.increment(name, amount, { ...(key && { key }), ...(wait !== undefined && { wait }) });
-    sendAnswer(ctx, { ...out, token: node.tokenFor(name, out.version), write: { slot: out.slot, seq: out.seq } });
+    sendAnswer(ctx, { ...out, token: node.tokenFor(name), write: { slot: out.slot, seq: out.seq } });
   });
 
   const read = (levelOf: (query: Record<string, string | string[] | undefined>) => [string | undefined, string]): RouterMiddleware =>

@@ -14,6 +14,9 @@ const ZERO: Readonly<Slot> = Object.freeze({ p: 0n, n: 0n });
 export class CounterTable {
   readonly #replicas = new Map<string, CounterReplica>();
   readonly #issued = new Map<string, Readonly<Slot>>();
+  // Encoded session tokens by counter, dropped whenever that counter's replica changes: a read
+  // after no change answers the token it answered last time without re-encoding it.
+  readonly #tokens = new Map<string, string>();
   #liveSlot: SlotId | undefined;
 
   /** The slot this incarnation writes to; undefined until recovery picked it. */
@@ -87,7 +90,19 @@ export class CounterTable {
    * the live-slot rule (never take more for our live slot than we issued).
    */
   merge(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
-    return this.getOrCreate(name).mergeSlot(slot, p, n);
+    const isChanged = this.getOrCreate(name).mergeSlot(slot, p, n);
+    if (isChanged) this.#tokens.delete(name);
+    return isChanged;
+  }
+
+  /** The encoded token of `name` as the replica stands, built by `encode` only after a change. */
+  cachedToken(name: string, encode: () => string): string {
+    let token = this.#tokens.get(name);
+    if (token === undefined) {
+      token = encode();
+      this.#tokens.set(name, token);
+    }
+    return token;
   }
 
   /** True when a value for our own live slot goes beyond what this incarnation issued. */
