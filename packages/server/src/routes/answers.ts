@@ -23,7 +23,8 @@ export function sendAnswer(ctx: Context, a: AnswerFields): void {
   ctx.set('Tally-Token', a.token);
   ctx.status = a.isComplete ? 200 : 408;
   if (!wantsJson(ctx)) {
-    ctx.type = 'text/plain; charset=utf-8';
+    // Set as a header: koa's `ctx.type` setter does a mime lookup on every answer.
+    ctx.set('Content-Type', 'text/plain; charset=utf-8');
     ctx.body = a.value.toString();
     return;
   }

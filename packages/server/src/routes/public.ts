@@ -16,6 +16,9 @@ import { readBody } from '../http/body.js';
 import type { CountingNode } from '../node.js';
 import { sendAnswer } from './answers.js';
 
+/** `application/json`, with or without parameters; a regex is far cheaper than `ctx.is()` per request. */
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 export function addPublicRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
@@ -23,7 +26,7 @@ export function addPublicRoutes(router: Router, node: CountingNode, config: Serv
   router.post('/counter/:name', async (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
     const body = await readBody(ctx, config.maxBodyBytes);
-    const amount = ctx.is('application/json') ? parseAmountJson(body) : parseAmountText(body);
+    const amount = JSON_TYPE.test(ctx.get('content-type')) ? parseAmountJson(body) : parseAmountText(body);
     const wait = single(ctx.query.wait);
     const rawKey = ctx.get('idempotency-key');
     const key = rawKey === '' ? undefined : assertIdempotencyKey(rawKey);
