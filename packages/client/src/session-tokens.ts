@@ -6,8 +6,18 @@
  */
 import { decodeToken, encodeToken, mergeTokens, type SessionToken } from '@tally/core';
 
+/** Counters whose tokens are kept; past it, the least recently used counter's token is dropped. */
+export const MAX_TRACKED_COUNTERS = 10_000;
+
 export class SessionTokens {
+  // Insertion order is recency: every observe() re-inserts its counter at the end.
   readonly #tokens = new Map<string, SessionToken>();
+  readonly #maxCounters: number;
+
+  /** Dropping a counter's token only weakens the session guarantee for that counter. */
+  constructor(maxCounters = MAX_TRACKED_COUNTERS) {
+    this.#maxCounters = maxCounters;
+  }
 
   /**
    * Merges a `Tally-Token` header received for `name`. A token that does not decode, or that
@@ -24,7 +34,12 @@ export class SessionTokens {
     }
     if (token.name !== name) return;
     const known = this.#tokens.get(name);
+    this.#tokens.delete(name);
     this.#tokens.set(name, known === undefined ? token : mergeTokens(known, token));
+    if (this.#tokens.size > this.#maxCounters) {
+      const oldest = this.#tokens.keys().next().value;
+      if (oldest !== undefined) this.#tokens.delete(oldest);
+    }
   }
 
   /** The merged token for `name`, or undefined when nothing was observed for it. */

@@ -27,6 +27,18 @@ describe('SessionTokens#observe()', () => {
     );
   });
 
+  it('keeps the most recently used counters and drops the least recently used past its bound', () => {
+    const store = new SessionTokens(2);
+    const token = (name: string): string => encodeToken({ name, versions: new Map([['s1:1', 1n]]) });
+    store.observe('a', token('a'));
+    store.observe('b', token('b'));
+    store.observe('a', token('a'));
+    store.observe('c', token('c'));
+    expect(store.get('a')).to.not.equal(undefined);
+    expect(store.get('b')).to.equal(undefined);
+    expect(store.get('c')).to.not.equal(undefined);
+  });
+
   it("ignores another counter's token, garbage and a missing header", () => {
     const store = new SessionTokens();
     store.observe('x', encodeToken({ name: 'x', versions: new Map([['s1:1', 3n]]) }));
