@@ -190,14 +190,17 @@ export class TallyClient {
     for (let attempt = 0; attempt <= this.#retries; attempt++) {
       if (attempt > 0) await sleep(this.#backoff(attempt));
       const outcome = await this.#http.call(this.#writeRequest(server, write));
-      if (outcome.kind === 'answer' && outcome.status !== 409 && outcome.status !== 503) {
+      const code = outcome.kind === 'answer' && outcome.status >= 400 ? errorFields(outcome).code : undefined;
+      const isUnknown = code === 'outcome_unknown';
+      if (outcome.kind === 'answer' && outcome.status !== 409 && outcome.status !== 503 && !isUnknown) {
         return { kind: 'done', result: this.#settleWrite(outcome, server, write) };
       }
       if (outcome.kind === 'answer') {
         const fields = errorFields(outcome);
         lastReason = `${outcome.status} ${fields.code}: ${fields.message}`;
-        // 409: the server holds this key in flight, so something was sent under it.
-        isMaybeApplied ||= outcome.status === 409;
+        // 409: the server holds this key in flight, so something was sent under it. A 500
+        // `outcome_unknown`: its store failed mid-write, so the increment may be on its disk.
+        isMaybeApplied ||= outcome.status === 409 || isUnknown;
       } else {
         lastReason = outcome.reason;
         isMaybeApplied ||= outcome.kind === 'unknown';

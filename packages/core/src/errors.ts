@@ -10,13 +10,14 @@ export class TallyError extends Error {
   /** Extra JSON fields rendered next to `code` and `message` (e.g. the best value on a 408). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+  /** `options.expose` shows a 5xx's message too, when the caller must act on it. */
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>, options?: { expose?: boolean }) {
     super(message);
     this.name = 'TallyError';
     this.status = status;
     this.code = code;
     // 503 is deliberate (not ready, no servers): its message helps the caller, so it is shown.
-    this.expose = status < 500 || status === 503;
+    this.expose = options?.expose ?? (status < 500 || status === 503);
     this.details = details;
   }
 }

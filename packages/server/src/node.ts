@@ -10,6 +10,7 @@
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import {
+  type CounterReplica,
   TallyError,
   counterPullSchema,
   encodeToken,
@@ -31,6 +32,26 @@ import { Publisher, notReady } from './replication/publisher.js';
 import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SlotRecord, Store, StoredRequest } from './store/types.js';
+
+/**
+ * Slots a token names at most. A token rides in a header on every answer, so it is bounded: each
+ * server's newest incarnation first (those still move), then the highest versions. Slots left out
+ * are old, frozen incarnations, which every server converges on by full syncs anyway.
+ */
+export const MAX_TOKEN_SLOTS = 64;
+
+function tokenVersions(replica: CounterReplica): Map<SlotId, bigint> {
+  const all = [...replica.slots()].map(([slot, s]) => ({ slot, version: s.p + s.n, server: slot.slice(0, slot.lastIndexOf(':')), incarnation: Number(slot.slice(slot.lastIndexOf(':') + 1)) }));
+  if (all.length <= MAX_TOKEN_SLOTS) return new Map(all.map((e) => [e.slot, e.version]));
+  const newest = new Map<string, (typeof all)[number]>();
+  for (const e of all) if ((newest.get(e.server)?.incarnation ?? -1) < e.incarnation) newest.set(e.server, e);
+  const chosen = new Set([...newest.values()].sort((a, b) => (b.version > a.version ? 1 : -1)).slice(0, MAX_TOKEN_SLOTS));
+  for (const e of all.sort((a, b) => (b.version > a.version ? 1 : b.version < a.version ? -1 : 0))) {
+    if (chosen.size >= MAX_TOKEN_SLOTS) break;
+    chosen.add(e);
+  }
+  return new Map([...chosen].map((e) => [e.slot, e.version]));
+}
 
 export interface NodeDeps {
   config: ServerConfig;
@@ -114,7 +135,7 @@ export class CountingNode {
 
   /** Applies an increment (amount != 0) and waits for `wait` servers to hold it. */
   async increment(name: string, amount: bigint, options: { key?: string; wait?: string }): Promise<WriteOutcome> {
-    this.#assertReady();
+    this.assertReady();
     const required = options.wait === undefined ? 1 : resolveLevel(options.wait, this.membership.clusterSize, 'wait');
     const { key } = options;
     if (key !== undefined) {
@@ -134,7 +155,7 @@ export class CountingNode {
 
   /** Reads a counter: locally, or after enough peers answered, or once a session token is met. */
   async read(name: string, options: { level?: string; param?: string; token?: SessionToken }): Promise<ReadOutcome> {
-    this.#assertReady();
+    this.assertReady();
     const level = options.level ?? 'local';
     const required = resolveLevel(level, this.membership.clusterSize, options.param ?? 'consistency');
     this.deps.metrics.countRead(level);
@@ -161,17 +182,15 @@ export class CountingNode {
    * answered (a replay's slot only grew since), so the token covers the write.
    */
   tokenFor(name: string): string {
-    return this.table.cachedToken(name, () => {
-      const versions = new Map<SlotId, bigint>();
-      const replica = this.table.get(name);
-      if (replica !== undefined) for (const [slot, s] of replica.slots()) versions.set(slot, s.p + s.n);
-      return encodeToken({ name, versions });
-    });
+    const replica = this.table.get(name);
+    // Unknown names are not cached: reads of random names must not grow memory.
+    if (replica === undefined) return encodeToken({ name, versions: new Map() });
+    return this.table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(replica) }));
   }
 
   /** Merges a peer's frame, durably, then acknowledges with our live slot. */
   async receiveFrame(frame: ReplicateFrame): Promise<ReplicateAck> {
-    this.#assertReady();
+    this.assertReady();
     const live = this.table.liveSlot as SlotId;
     for (const [name, counter] of Object.entries(frame.counters)) {
       const own = counter[live];
@@ -182,7 +201,11 @@ export class CountingNode {
       }
     }
     const changed = this.mergeCounters(frame.counters);
-    if (changed.length > 0) await this.#persist(changed);
+    // A frame outside a full sync may be a `?wait=W` push, whose sender counts our ack as "holds
+    // it durably". So persist every slot it names at its merged value, not only those that grew
+    // here: a value can sit in memory from a pull, or be in another frame's fsync still running.
+    const records = frame.full ? changed : this.#recordsOf(frame.counters);
+    if (records.length > 0) await this.#persist(records);
     const sender = this.membership.peers().find((peer) => peer.id === frame.from);
     if (sender !== undefined) this.membership.observe(sender, frame.slot);
     this.deps.metrics.frames.inc({ direction: 'in', result: 'ok' });
@@ -204,6 +227,18 @@ export class CountingNode {
       }
     }
     return changed;
+  }
+
+  #recordsOf(counters: ReplicateFrame['counters']): SlotRecord[] {
+    const records: SlotRecord[] = [];
+    for (const [name, counter] of Object.entries(counters)) {
+      const replica = this.table.get(name);
+      for (const slot of Object.keys(counter)) {
+        const merged = replica?.getSlot(slot);
+        if (merged !== undefined) records.push({ name, slot, p: merged.p, n: merged.n });
+      }
+    }
+    return records;
   }
 
   /** One page of our whole state, in the table's insertion order (stable: counters are never dropped). */
@@ -263,7 +298,10 @@ export class CountingNode {
     try {
       await this.deps.store.append([record]);
     } catch (err) {
-      this.#fail(err as Error);
+      // The line may be on disk although the write or its fsync failed: after a restart it would
+      // be replayed, key and all. Not a refusal, then: the outcome is unknown, and the client
+      // must retry this key here, never elsewhere.
+      this.#fail(err as Error, 'outcome');
     } finally {
       this.#writesInFlight--;
     }
@@ -284,7 +322,7 @@ export class CountingNode {
   /** Pushes our live slot of the counter to peers until `required` servers hold it. */
   async #replicate(outcome: WriteOutcome, required: number): Promise<WriteOutcome> {
     if (required <= 1) return { ...outcome, required };
-    const frame = this.publisher.ownSlotFrame([outcome.name]);
+    const frame = this.publisher.slotFrame(outcome.name, outcome.slot);
     if (frame === undefined) return { ...outcome, required, isComplete: false };
     const started = performance.now();
     const result = await fanOut(
@@ -323,15 +361,18 @@ export class CountingNode {
     }
   }
 
-  #fail(err: Error): never {
+  #fail(err: Error, what: 'outcome' | 'refusal' = 'refusal'): never {
     if (this.#failure === undefined) {
       this.#failure = err;
       this.deps.log.fatal({ err }, 'the store failed; this server refuses requests until it is restarted');
     }
+    if (what === 'outcome') {
+      throw new TallyError(500, 'outcome_unknown', 'the store failed while writing this increment: it may or may not have been applied; retry with the same Idempotency-Key on this server once it is back', undefined, { expose: true });
+    }
     throw new TallyError(503, 'store_failed', 'this server\'s store failed; it refuses requests until restarted');
   }
 
-  #assertReady(): void {
+  assertReady(): void {
     if (!this.isReady) throw notReady();
   }
 

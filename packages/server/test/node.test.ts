@@ -76,15 +76,25 @@ describe('CountingNode#receiveFrame()', () => {
     expect(node.table.value('x')).to.equal(3n);
   });
 
-  it('merges other slots by max and persists what grew', async () => {
+  it('merges other slots by max, and persists only what grew from a full sync', async () => {
     const store = new MemoryStore();
     const { node } = await startNode(store);
     const before = store.appends;
-    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '2'] } } });
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { 'b:1': ['9', '2'] } } });
     expect(ack.merged).to.equal(1);
-    await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['8', '1'] } } });
+    await node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { 'b:1': ['8', '1'] } } });
     expect(node.table.value('x')).to.equal(7n);
     expect(store.appends).to.equal(before + 1);
+  });
+
+  it('persists every slot a push names, even one already held, before it acknowledges a ?wait= write', async () => {
+    const store = new MemoryStore();
+    const { node } = await startNode(store);
+    node.mergeCounters({ x: { 'b:1': ['9', '0'] } }); // e.g. pulled by a consistent read: memory only
+    const before = store.records.length;
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '0'] } } });
+    expect(ack.merged).to.equal(0);
+    expect(store.records.slice(before)).to.deep.equal([{ name: 'x', slot: 'b:1', p: 9n, n: 0n }]);
   });
 });
 
@@ -118,11 +128,12 @@ describe('CountingNode#increment()', () => {
     expect(second.node.table.value('x')).to.equal(4n);
   });
 
-  it('refuses every request with 503 once the store failed, instead of acknowledging', async () => {
+  it('answers 500 outcome_unknown when its own write fails, then refuses everything with 503', async () => {
     const store = new MemoryStore();
     const { node } = await startNode(store);
     store.isFailing = true;
-    expect((await rejection(node.increment('x', 1n, {}))).status).to.equal(503);
+    const failed = await rejection(node.increment('x', 1n, {}));
+    expect([failed.status, failed.code, failed.expose]).to.deep.equal([500, 'outcome_unknown', true]);
     store.isFailing = false;
     expect((await rejection(node.increment('x', 1n, {}))).status).to.equal(503);
     expect(node.isReady).to.equal(false);

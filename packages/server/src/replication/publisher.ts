@@ -75,6 +75,13 @@ export class Publisher {
     }
   }
 
+  /** A frame holding one slot of one counter at its durable value (a `?wait=W` push). */
+  slotFrame(name: string, slot: SlotId): ReplicateFrame | undefined {
+    const held = this.#o.table.get(name)?.getSlot(slot);
+    if (held === undefined || this.#o.table.liveSlot === undefined) return undefined;
+    return { from: this.#o.selfId, slot: this.#o.table.liveSlot, full: false, counters: { [name]: { [slot]: [held.p.toString(), held.n.toString()] } } };
+  }
+
   /** A frame holding our own live slot of the given counters, at its durable value. */
   ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
     const live = this.#o.table.liveSlot;

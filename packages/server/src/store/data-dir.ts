@@ -100,6 +100,11 @@ export interface MetaFile extends StoreMeta {
   bootId: string | null;
   /** Set by a load that cut damaged data, until the next open(): see embedded-load.ts. */
   damaged?: boolean;
+  /**
+   * The segment being written, recorded at open() and at every rotation: load() requires it to
+   * exist, so deleted tail segments (or an emptied dir) are not mistaken for a complete store.
+   */
+  segment?: number;
 }
 
 export async function writeMeta(dir: string, meta: MetaFile): Promise<void> {
@@ -116,18 +121,19 @@ export async function readMeta(dir: string): Promise<MetaFile | undefined> {
     throw err;
   }
   const o = JSON.parse(text) as Record<string, unknown>;
-  const { serverId, incarnation, cleanShutdown, fsync, bootId, damaged } = o;
+  const { serverId, incarnation, cleanShutdown, fsync, bootId, damaged, segment } = o;
   if (
     typeof serverId !== 'string' ||
     typeof incarnation !== 'number' ||
     !Number.isSafeInteger(incarnation) ||
     typeof cleanShutdown !== 'boolean' ||
     (fsync !== 'always' && fsync !== 'interval' && fsync !== 'none') ||
-    (bootId !== null && typeof bootId !== 'string')
+    (bootId !== null && typeof bootId !== 'string') ||
+    (segment !== undefined && (typeof segment !== 'number' || !Number.isSafeInteger(segment)))
   ) {
     throw new Error(`unexpected content ${JSON.stringify(text.slice(0, 200))}`);
   }
-  return { serverId, incarnation, cleanShutdown, fsync, bootId, ...(damaged === true ? { damaged } : {}) };
+  return { serverId, incarnation, cleanShutdown, fsync, bootId, ...(damaged === true ? { damaged } : {}), ...(typeof segment === 'number' ? { segment } : {}) };
 }
 
 const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';

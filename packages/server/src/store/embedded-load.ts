@@ -71,6 +71,9 @@ export async function loadDir(input: LoadInput): Promise<LoadOutput> {
 
   const live = listing.segments.filter((n) => n >= (base?.n ?? 1));
   const log = await readSegments(dir, live, base?.n ?? 1, merger, damage);
+  if (meta?.segment !== undefined && !listing.segments.includes(meta.segment)) {
+    damage.repairs.push(`${segmentFile(meta.segment)}, the segment last written, is missing: the writes it held are lost`);
+  }
   if (meta === undefined && (base !== undefined || log.bytes > 0)) {
     damage.repairs.push('meta.json is missing but the dir holds data: the store is not proven complete');
   }

@@ -34,6 +34,8 @@ export interface SegmentHandle {
   write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
   datasync(): Promise<void>;
   close(): Promise<void>;
+  /** `nlink` 0 means the file was deleted under us: then close() must not claim a clean store. */
+  stat?(): Promise<{ nlink: number }>;
 }
 
 export interface EmbeddedStoreOptions {
@@ -91,6 +93,7 @@ export class EmbeddedStore implements Store {
   #snapshotting: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
+  #bootId: string | null = null;
 
   constructor(options: EmbeddedStoreOptions) {
     this.#options = options;
@@ -120,9 +123,11 @@ export class EmbeddedStore implements Store {
     if (this.#phase !== 'loaded') throw new Error(`open() is called once, after load(); this store is ${this.#phase}`);
     const { dir, fsync } = this.#options;
     const bootId = (await (this.#options.readBootId ?? readBootId)()) ?? null;
-    const file: MetaFile = { serverId: meta.serverId, incarnation: meta.incarnation, cleanShutdown: false, fsync, bootId };
+    const first = this.#nextSegment;
+    this.#segment = { n: first, handle: await this.#openSegment(first) };
+    const file: MetaFile = { serverId: meta.serverId, incarnation: meta.incarnation, cleanShutdown: false, fsync, bootId, segment: first };
+    this.#bootId = bootId;
     await writeMeta(dir, file);
-    this.#segment = { n: this.#nextSegment, handle: await this.#openSegment(this.#nextSegment) };
     this.#source = source;
     this.#meta = { serverId: meta.serverId, incarnation: meta.incarnation };
     this.#liveSlot = formatSlotId(meta.serverId, meta.incarnation);
@@ -195,8 +200,10 @@ export class EmbeddedStore implements Store {
     const segment = this.#segment;
     this.#segment = undefined;
     const failure = this.#group.failure;
+    let isDeleted = false;
     try {
       if (segment !== undefined && failure === undefined) await this.#sync(segment.handle);
+      isDeleted = segment !== undefined && (await segment.handle.stat?.())?.nlink === 0;
     } finally {
       await segment?.handle.close();
       this.#phase = 'closed';
@@ -205,11 +212,19 @@ export class EmbeddedStore implements Store {
       this.#options.log?.warn({ err: failure, dir: this.#options.dir }, 'store: closed after a failed write; not marked clean');
       return;
     }
+    if (isDeleted) {
+      this.#options.log?.warn({ dir: this.#options.dir }, 'store: the log segment was deleted while open; not marked clean');
+      return;
+    }
+    if (segment === undefined) return;
+    await this.#writeOwnMeta(true, segment.n);
+  }
+
+  async #writeOwnMeta(cleanShutdown: boolean, segment: number): Promise<void> {
     const meta = this.#meta;
     if (meta === undefined) return;
     const { serverId, incarnation } = meta;
-    const bootId = (await (this.#options.readBootId ?? readBootId)()) ?? null;
-    await writeMeta(this.#options.dir, { serverId, incarnation, cleanShutdown: true, fsync: this.#options.fsync, bootId });
+    await writeMeta(this.#options.dir, { serverId, incarnation, cleanShutdown, fsync: this.#options.fsync, bootId: this.#bootId, segment });
   }
 
   async #commit(entries: Entry[]): Promise<void> {
@@ -268,6 +283,7 @@ export class EmbeddedStore implements Store {
     if (old === undefined || this.#snapshotting !== undefined || this.#bytesSinceSnapshot < this.#options.snapshotBytes) return;
     const n = this.#nextSegment;
     this.#segment = { n, handle: await this.#openSegment(n) };
+    await this.#writeOwnMeta(false, n);
     this.#stats.rotations++;
     this.#bytesSinceSnapshot = 0;
     this.#snapshotting = this.#snapshot(n);

@@ -79,6 +79,7 @@ export class RedisStore implements Store {
     const merger = new StateMerger(this.#options.idempotencyTtlMs, now);
     const repairs: string[] = [];
     const meta = await this.#readMeta(repairs);
+    const isSameRedis = meta !== undefined && (await this.#isSameRedisRun(repairs));
     await this.#scanSlots(merger, repairs);
     await this.#loadRequests(merger, now, repairs);
     const liveSlot = meta === undefined ? undefined : formatSlotId(meta.serverId, meta.incarnation);
@@ -86,9 +87,10 @@ export class RedisStore implements Store {
     const seq = seqText !== null && DECIMAL.test(seqText) ? BigInt(seqText) : 0n;
     for (const repair of repairs) this.#options.log?.warn({ store: this.describe(), repair }, 'store: found damaged data');
     this.#phase = 'loaded';
-    // Redis keeps our data when this process is SIGKILLed, so meta being present is enough:
-    // whether Redis itself survives a machine crash is governed by its own appendfsync setting.
-    return { meta, slots: merger.slots(), requests: merger.requests(), seq, isComplete: meta !== undefined && repairs.length === 0, repairs };
+    // Redis keeps our data when this process is SIGKILLed, so the store is complete as long as
+    // the Redis that took our writes is still the one running. If Redis restarted since (a new
+    // run_id), what it reloaded depends on its own persistence settings, so nothing is proven.
+    return { meta, slots: merger.slots(), requests: merger.requests(), seq, isComplete: isSameRedis && repairs.length === 0, repairs };
   }
 
   async open(meta: StoreMeta, _source: SnapshotSource): Promise<void> {
@@ -96,7 +98,8 @@ export class RedisStore implements Store {
     if (meta.serverId !== this.#options.serverId) {
       throw new Error(`open() for server '${meta.serverId}' on a store keyed for '${this.#options.serverId}'`);
     }
-    await this.#redis.hset(this.#keys.meta, { serverId: meta.serverId, incarnation: String(meta.incarnation), open: '1' });
+    const runId = (await this.#runId()) ?? '';
+    await this.#redis.hset(this.#keys.meta, { serverId: meta.serverId, incarnation: String(meta.incarnation), open: '1', runId });
     this.#phase = 'open';
   }
 
@@ -149,6 +152,22 @@ export class RedisStore implements Store {
     const args = [this.#keys.slots, this.#keys.seq, this.#keys.requests, this.#keys.requestPrefix, String(now - ttl)];
     for (const records of calls) for (const record of records) args.push(...recordArgs(record, ttl, now));
     await this.#redis.tallyStoreAppend(args);
+  }
+
+  /** Redis's run_id: it changes whenever the Redis process restarts. */
+  async #runId(): Promise<string | undefined> {
+    const info = await this.#redis.info('server');
+    return /^run_id:(\w+)/m.exec(info)?.[1];
+  }
+
+  /** True when the Redis we run on now is the one our meta was written to. */
+  async #isSameRedisRun(repairs: string[]): Promise<boolean> {
+    const stored = await this.#redis.hget(this.#keys.meta, 'runId');
+    const current = await this.#runId();
+    if (stored === null || stored === '' || current === undefined) return true; // no run_id to compare (e.g. a mock)
+    if (stored === current) return true;
+    repairs.push(`Redis restarted since this server last opened its store (run_id ${stored} -> ${current}): writes may be missing`);
+    return false;
   }
 
   async #readMeta(repairs: string[]): Promise<StoreMeta | undefined> {

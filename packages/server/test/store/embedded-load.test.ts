@@ -147,6 +147,24 @@ describe('loadDir() (EmbeddedStore#load() recovery)', () => {
     expect(ms).to.be.below(3000);
   });
 
+  it('reports the last written segment missing even when meta.json says the store closed cleanly', async () => {
+    await writeThree();
+    await rm(join(dir, 'log-1.ndjson'));
+    const { state } = await reload(dir);
+    expect(state.repairs).to.deep.equal(['log-1.ndjson, the segment last written, is missing: the writes it held are lost']);
+    expect(state.isComplete).to.equal(false);
+  });
+
+  it('does not mark the store clean when its segment was deleted while it was open', async () => {
+    const { store } = await openStore(dir);
+    await store.append([slotRecord('c', LIVE, 5n, 0n, { seq: 1n })]);
+    await rm(join(dir, 'log-1.ndjson'));
+    await store.close();
+    const { state } = await reload(dir);
+    expect(state.isComplete).to.equal(false);
+    expect(slotList(state.slots)).to.deep.equal([]);
+  });
+
   it('reports segments missing between the snapshot and the log', async () => {
     await writeThree();
     for (const incarnation of [2, 3]) {
