@@ -66,12 +66,16 @@ for i in $(seq 1 "$count"); do
   echo "server s$i http://$host:$port  (log $run_dir/logs/s$i.log)"
 done
 
+client_env=""
+[ "$balancer_url" = "http://127.0.0.1:7000" ] || client_env="TALLY_BALANCER=$balancer_url "
+stop_env=""
+[ "$run_dir" = ".run" ] || stop_env="TALLY_RUN_DIR=$run_dir "
 cat <<MSG
 
 Tally is up: 1 balancer and $count counting servers.
-  client:  npx tally                       (interactive; type 'help')
-           npx tally inc pageviews 5       (one-shot)
+  client:  ${client_env}npx tally                       (interactive; type 'help')
+           ${client_env}npx tally inc pageviews 5       (one-shot)
   curl:    curl -L -X POST $balancer_url/counter/pageviews --data-binary 5
            curl $balancer_url/servers
-  stop:    scripts/stopAllServers.sh
+  stop:    ${stop_env}scripts/stopAllServers.sh
 MSG

@@ -44,7 +44,7 @@ function loadConfig(): BalancerConfig | undefined {
   }
   const problems = result.ok ? [unsafeSecretProblem(result.config)].filter((p) => p !== undefined) : result.problems;
   if (problems.length > 0 || !result.ok) {
-    for (const problem of problems) process.stderr.write(`${problem}\n`);
+    process.stderr.write(`tally-balancer: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exitCode = EXIT_BAD_CONFIG;
     return undefined;
   }

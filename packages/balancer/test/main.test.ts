@@ -54,13 +54,14 @@ describe('tally-balancer (process)', function () {
     expect(child.stdout()).to.include('usage: tally-balancer').and.include('--health-interval-ms');
   });
 
-  it('prints every config problem on its own line and exits 2', async () => {
+  it('prints every config problem on its own line under one heading and exits 2', async () => {
     child = runBin(['--port', 'abc', '--suspect-after', '0']);
     expect(await exitWithin(child, 5000)).to.equal(2);
     const lines = child.stderr().trim().split('\n');
-    expect(lines).to.have.length(2);
-    expect(lines[0]).to.include('--port');
-    expect(lines[1]).to.include('--suspect-after');
+    expect(lines).to.have.length(3);
+    expect(lines[0]).to.equal('tally-balancer: invalid configuration:');
+    expect(lines[1]).to.include('--port');
+    expect(lines[2]).to.include('--suspect-after');
     expect(child.stdout()).to.equal('');
   });
 

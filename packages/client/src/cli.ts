@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_ERROR, EXIT_OK, describeError, exitCodeFor, parsePositiveAmount, runCommand, type Command as TallyCommand } from './commands.js';
-import { TimeoutLevelError } from './errors.js';
+import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
 import { formatLevelTimeout } from './format.js';
 import { Repl } from './repl.js';
 import { DEFAULT_BALANCER, TallyClient } from './tally-client.js';
@@ -130,6 +130,8 @@ async function oneShot(command: Command, make: () => TallyCommand, io: CliIo): P
   } catch (err) {
     const best = err instanceof TimeoutLevelError ? formatLevelTimeout(err, isJson) : undefined;
     if (best !== undefined) io.stdout.write(`${best}\n`);
+    // With --json, a script must be able to parse failures too (an unknown outcome's key above all).
+    else if (isJson) io.stdout.write(`${JSON.stringify(errorJson(err))}\n`);
     io.stderr.write(`${describeError(err)}\n`);
     return exitCodeFor(err);
   } finally {
@@ -152,4 +154,12 @@ function parsePositiveInt(text: string): number {
     throw new InvalidArgumentError(`must be a positive integer, got '${text}'`);
   }
   return n;
+}
+
+function errorJson(err: unknown): { error: Record<string, string | number> } {
+  if (!(err instanceof TallyClientError)) return { error: { code: 'error', message: err instanceof Error ? err.message : String(err) } };
+  const error: Record<string, string | number> = { code: err.code, message: err.message };
+  if (err.status !== undefined) error.status = err.status;
+  if (err instanceof OutcomeUnknownError) Object.assign(error, { key: err.key, server: err.server.id, counter: err.counter, amount: err.amount.toString() });
+  return { error };
 }

@@ -109,6 +109,14 @@ describe('tally (the built CLI)', function () {
     expect(run.stderr.split('\n')).to.have.length(2);
   });
 
+  it('with --json, prints an unknown outcome as JSON on stdout, key included, so scripts can settle it', async () => {
+    at(cluster.servers, 0).script.push('hang', 'hang', 'hang', 'hang');
+    const run = await tally(['--server', url, '--timeout-ms', '200', '--json', 'inc', 'x', '5', '--key', 'settle-me']);
+    expect(run.code).to.equal(3);
+    const parsed = JSON.parse(run.stdout) as { error: Record<string, unknown> };
+    expect(parsed.error).to.include({ code: 'outcome_unknown', key: 'settle-me', counter: 'x', amount: '5' });
+  });
+
   it('exits 4 on a level timeout, printing the best value', async () => {
     at(cluster.servers, 0).script.push('level-timeout');
     const run = await tally(['--server', url, '--json', 'inc', 'x', '2', '--wait', '2']);

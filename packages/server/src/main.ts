@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const { app, node } = createApp(config, { id, url, store, log });
   server.on('request', app.callback());
-  process.stdout.write(`tally-server ${id} listening on ${url}\n`);
+  const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
   let heartbeat: NodeJS.Timeout | undefined;
   const shutdown = async (signal: string): Promise<void> => {
@@ -120,6 +121,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`tally-server: ${(err as Error).stack ?? String(err)}\n`);
+  // System errors (a data dir that is a file, a port in use) are the user's to fix: say what
+  // and where, without a stack trace. Anything else is a bug: print everything.
+  const e = err as NodeJS.ErrnoException;
+  process.stderr.write(`tally-server: ${e.code !== undefined && e.syscall !== undefined ? e.message : (e.stack ?? String(err))}\n`);
   process.exit(1);
 });

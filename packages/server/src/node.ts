@@ -167,7 +167,7 @@ export class CountingNode {
     const started = performance.now();
     const result = await fanOut(
       this.membership.peers(),
-      (peer) => this.#pullCounter(peer.url, name),
+      (peer, timeoutMs) => this.#pullCounter(peer.url, name, timeoutMs),
       (acks) => acks + 1 >= required && isTokenMet(),
       this.deps.config.waitTimeoutMs,
     );
@@ -327,7 +327,7 @@ export class CountingNode {
     const started = performance.now();
     const result = await fanOut(
       this.membership.peers(),
-      (peer) => this.publisher.sendFrame(peer, frame),
+      (peer, timeoutMs) => this.publisher.sendFrame(peer, frame, timeoutMs),
       (acks) => acks + 1 >= required,
       this.deps.config.waitTimeoutMs,
     );
@@ -335,8 +335,8 @@ export class CountingNode {
     return { ...outcome, acks: result.acks + 1, required, isComplete: result.acks + 1 >= required };
   }
 
-  async #pullCounter(url: string, name: string): Promise<boolean> {
-    const res = await this.deps.http.get(`${url}/internal/counter/${encodeURIComponent(name)}`);
+  async #pullCounter(url: string, name: string, timeoutMs: number): Promise<boolean> {
+    const res = await this.deps.http.get(`${url}/internal/counter/${encodeURIComponent(name)}`, { timeout: { request: timeoutMs } });
     if (res.statusCode !== 200) return false;
     const pull = counterPullSchema.parse(JSON.parse(res.body));
     this.mergeCounters({ [name]: pull.counter });

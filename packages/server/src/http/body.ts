@@ -8,7 +8,10 @@ import { TallyError } from '@tally/core';
 export async function readBody(ctx: Context, limit: number): Promise<string> {
   const length = ctx.get('content-length');
   try {
-    return await getRawBody(ctx.req, { limit, encoding: 'utf8', ...(length === '' ? {} : { length }) });
+    // Read as bytes and decode ourselves: raw-body's decoder would silently drop a byte-order
+    // mark, and `\uFEFF5` is not an integer.
+    const bytes = await getRawBody(ctx.req, { limit, ...(length === '' ? {} : { length }) });
+    return bytes.toString('utf8');
   } catch (err) {
     if ((err as { type?: string }).type === 'entity.too.large') {
       const got = length === '' ? 'more' : `${length} bytes`;

@@ -55,10 +55,10 @@ export class Publisher {
   }
 
   /** Sends one frame; true when the peer acknowledged it. Used for `?wait=W` writes too. */
-  async sendFrame(peer: Peer, frame: ReplicateFrame): Promise<boolean> {
+  async sendFrame(peer: Peer, frame: ReplicateFrame, timeoutMs?: number): Promise<boolean> {
     const { http, log, metrics, membership } = this.#o;
     try {
-      const res = await http.post(`${peer.url}/internal/replicate`, { json: frame });
+      const res = await http.post(`${peer.url}/internal/replicate`, { json: frame, ...(timeoutMs !== undefined && { timeout: { request: timeoutMs } }) });
       if (res.statusCode !== 200) {
         metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
         if (res.statusCode === 409) log.error({ peer: peer.url, body: res.body }, 'peer rejected our frame');

@@ -12,18 +12,21 @@ export interface FanOutResult {
 }
 
 /**
- * Calls `call` on every peer; resolves when `isDone(acks)` holds after an answer, or when all
- * have answered or failed, or at the deadline, whichever is first.
+ * Calls `call` on every peer; resolves when `isDone(acks)` holds after an answer, or when every
+ * peer has answered, or at the deadline, whichever is first. A peer whose call fails is asked
+ * again (after RETRY_MS) until the deadline: a peer restarting or briefly unreachable still
+ * counts if it comes back in time. `call` gets the time left, to use as its own timeout.
  */
 export function fanOut(
   peers: readonly Peer[],
-  call: (peer: Peer) => Promise<boolean>,
+  call: (peer: Peer, timeoutMs: number) => Promise<boolean>,
   isDone: (acks: number) => boolean,
   timeoutMs: number,
 ): Promise<FanOutResult> {
+  const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
     let acks = 0;
-    let settled = 0;
+    let answered = 0;
     let isResolved = false;
     const finish = (isComplete: boolean): void => {
       if (isResolved) return;
@@ -36,15 +39,25 @@ export function fanOut(
       finish(isDone(0));
       return;
     }
-    for (const peer of peers) {
-      call(peer)
+    const ask = (peer: Peer): void => {
+      const left = deadline - Date.now();
+      if (isResolved || left <= 0) return;
+      call(peer, left)
         .catch(() => false)
         .then((isOk) => {
-          if (isOk) acks++;
-          settled++;
+          if (isResolved) return;
+          if (!isOk) {
+            setTimeout(() => ask(peer), RETRY_MS).unref();
+            return;
+          }
+          acks++;
+          answered++;
           if (isDone(acks)) finish(true);
-          else if (settled === peers.length) finish(false);
+          else if (answered === peers.length) finish(false);
         });
-    }
+    };
+    for (const peer of peers) ask(peer);
   });
 }
+
+const RETRY_MS = 100;

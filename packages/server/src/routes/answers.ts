@@ -22,6 +22,8 @@ export interface AnswerFields {
 export function sendAnswer(ctx: Context, a: AnswerFields): void {
   ctx.set('Tally-Token', a.token);
   ctx.status = a.isComplete ? 200 : 408;
+  // A write is applied even when its level was not reached: say so in every format.
+  if (a.write !== undefined) ctx.set('Tally-Applied', 'true');
   if (!wantsJson(ctx)) {
     // Set as a header: koa's `ctx.type` setter does a mime lookup on every answer.
     ctx.set('Content-Type', 'text/plain; charset=utf-8');

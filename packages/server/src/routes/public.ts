@@ -28,8 +28,8 @@ export function addPublicRoutes(router: Router, node: CountingNode, config: Serv
     const body = await readBody(ctx, config.maxBodyBytes);
     const amount = JSON_TYPE.test(ctx.get('content-type')) ? parseAmountJson(body) : parseAmountText(body);
     const wait = single(ctx.query.wait);
-    const rawKey = ctx.get('idempotency-key');
-    const key = rawKey === '' ? undefined : assertIdempotencyKey(rawKey);
+    // An empty header is a bad key, not "no key": the client meant to deduplicate.
+    const key = ctx.headers['idempotency-key'] === undefined ? undefined : assertIdempotencyKey(ctx.get('idempotency-key'));
     if (amount === 0n) {
       // An amount of 0 is a read (as in CounterDB), and `wait` is then its read level.
       const read = await node.read(name, { ...(wait !== undefined && { level: wait }), param: 'wait', token: tokenOf(ctx.get('tally-token')) });

@@ -223,6 +223,21 @@ describe('e2e: bad input (1 server)', function () {
     await expectUnchanged();
   });
 
+  it('rejects an amount behind a UTF-8 byte-order mark with 400, and counts nothing', async () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('5')]);
+    const { status, message } = await reject('POST', `/counter/${NAME}`, { body: bom });
+    expect(status).to.equal(400);
+    expect(message).to.match(/amount/);
+    await expectUnchanged();
+  });
+
+  it('rejects an empty Idempotency-Key header with 400 rather than applying without one', async () => {
+    const { status, message } = await reject('POST', `/counter/${NAME}`, { body: '1', headers: { 'idempotency-key': '' } });
+    expect(status).to.equal(400);
+    expect(message).to.match(/Idempotency-Key/);
+    await expectUnchanged();
+  });
+
   it('reads a never-written counter as 200 0', async () => {
     const res = await http.get(`${url}/counter/never-written/value`);
     expect([res.statusCode, res.body]).to.deep.equal([200, '0']);

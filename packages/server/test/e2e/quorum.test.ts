@@ -10,6 +10,7 @@ import { Cluster, http, waitFor } from './harness.js';
 import { at, since, summarize, textValue, whileStopped } from './consistency-helpers.js';
 
 const WAIT_TIMEOUT_MS = 1000;
+const REQUEST_TIMEOUT_MS = 300;
 const JSON_ACCEPT = { accept: 'application/json' };
 
 interface ErrorBody {
@@ -26,7 +27,9 @@ describe('quorum and all levels on three servers', function () {
     cluster = await new Cluster({
       servers: 3,
       publishIntervalMs: 5000,
-      serverArgs: ['--wait-timeout-ms', String(WAIT_TIMEOUT_MS)],
+      // A per-call timeout well below the wait timeout: levels must wait the whole wait timeout
+      // (retrying a silent peer), not give up when one call to it times out.
+      serverArgs: ['--wait-timeout-ms', String(WAIT_TIMEOUT_MS), '--request-timeout-ms', String(REQUEST_TIMEOUT_MS)],
       // Keep a frozen server a member: `all` must still wait for it.
       balancerArgs: ['--remove-after', '1000'],
     }).start();
@@ -124,7 +127,9 @@ describe('quorum and all levels on three servers', function () {
         let elapsed = since(started);
         expect(allText.statusCode, allText.body).to.equal(408);
         expect(textValue(allText.body)).to.equal(expected);
+        expect(allText.headers['tally-applied'], 'a text 408 still says the write is applied').to.equal('true');
         expect(elapsed, 'wait=all 408 latency').to.be.below(WAIT_TIMEOUT_MS + 1000);
+        expect(elapsed, 'wait=all waits the whole wait timeout').to.be.at.least(WAIT_TIMEOUT_MS - 50);
         console.log(`      wait=all write with s3 stopped: 408 after ${elapsed.toFixed(0)} ms`);
 
         expected += 1000n;
@@ -147,6 +152,7 @@ describe('quorum and all levels on three servers', function () {
         expect(allRead.statusCode, allRead.body).to.equal(408);
         expect(textValue(allRead.body)).to.equal(expected);
         expect(elapsed, 'consistency=all 408 latency').to.be.below(WAIT_TIMEOUT_MS + 1000);
+        expect(elapsed, 'consistency=all waits the whole wait timeout').to.be.at.least(WAIT_TIMEOUT_MS - 50);
         console.log(`      consistency=all read with s3 stopped: 408 after ${elapsed.toFixed(0)} ms`);
 
         const consistent = await http.get(`${url('s1')}/counter/q-stop/consistent_value`, { headers: JSON_ACCEPT });
