@@ -2,19 +2,9 @@ import { expect } from 'chai';
 import { decodeToken, HEADER_TOKEN } from '@tally/core';
 import { TallyClientError, TimeoutLevelError } from '../src/errors.js';
 import { TallyClient } from '../src/tally-client.js';
-import { at, startCluster, type FakeCluster } from './helpers/cluster.js';
+import { FAST, at, rejection, startCluster, type FakeCluster } from './helpers/cluster.js';
 import type { FakeServer } from './helpers/fake-server.js';
 
-const FAST = { timeoutMs: 300, retryDelayMs: 5 };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The versions of the token a fake received with its last request, as plain strings. */
 function lastTokenSent(server: FakeServer): Record<string, string> | undefined {

@@ -4,19 +4,9 @@ import fc from 'fast-check';
 import { HEADER_IDEMPOTENCY_KEY, MAX_AMOUNT } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from '../src/errors.js';
 import { TallyClient } from '../src/tally-client.js';
-import { at, startCluster, type FakeCluster } from './helpers/cluster.js';
+import { FAST, at, rejection, startCluster, type FakeCluster } from './helpers/cluster.js';
 import type { FakeServer } from './helpers/fake-server.js';
 
-const FAST = { timeoutMs: 300, retryDelayMs: 5 };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('TallyClient#increment()', () => {
   let cluster: FakeCluster;

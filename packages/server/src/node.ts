@@ -28,7 +28,7 @@ import {
 import { CounterTable } from './state/counter-table.js';
 import { IdempotencyTable } from './state/idempotency.js';
 import { Membership } from './replication/membership.js';
-import { Publisher, notReady } from './replication/publisher.js';
+import { Publisher } from './replication/publisher.js';
 import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SlotRecord, Store, StoredRequest } from './store/types.js';
@@ -52,6 +52,9 @@ function tokenVersions(replica: CounterReplica): Map<SlotId, bigint> {
   }
   return new Map([...chosen].map((e) => [e.slot, e.version]));
 }
+
+const notReady = (): TallyError =>
+  new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');
 
 export interface NodeDeps {
   config: ServerConfig;

@@ -26,3 +26,16 @@ export function at<T>(list: readonly T[], i: number): T {
   if (item === undefined) throw new Error(`no element ${i} in a list of ${list.length}`);
   return item;
 }
+
+/** Client options that make retries and timeouts quick against the fakes. */
+export const FAST = { timeoutMs: 300, retryDelayMs: 5 };
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

@@ -12,7 +12,7 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { TallyError, type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
+import { type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
 import type { CounterTable } from '../state/counter-table.js';
 import type { Membership, Peer } from './membership.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -150,6 +150,3 @@ export class Publisher {
     if (count > 0 || this.#o.table.size === 0) yield { from: this.#o.selfId, slot: live, full: true, counters };
   }
 }
-
-export const notReady = (): TallyError =>
-  new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');

@@ -30,13 +30,13 @@ export function addInternalRoutes(router: Router, node: CountingNode, config: Se
   router.get('/internal/state', (ctx) => {
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
     const limit = integerParam(ctx.query.limit, 'limit', 1, 2000, MAX_PAGE);
-    if (!node.isReady) throw new TallyError(503, 'not_ready', 'this server is recovering');
+    node.assertReady();
     ctx.body = node.statePage(cursor, limit);
   });
 
   router.get('/internal/counter/:name', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
-    if (!node.isReady) throw new TallyError(503, 'not_ready', 'this server is recovering');
+    node.assertReady();
     ctx.body = node.counterPull(name);
   });
 }
