@@ -286,7 +286,7 @@ export class CountingNode {
     this.publisher.stop();
     const deadline = Date.now() + 5000;
     while (this.#writesInFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    if (this.#isReady) await this.publisher.publishRound();
+    if (this.#isReady) await this.publisher.flush(3000);
     await this.deps.store.close();
   }
 

@@ -54,6 +54,17 @@ export class Publisher {
     await Promise.all(this.#o.membership.peers().map((peer) => this.#publishTo(peer)));
   }
 
+  /**
+   * The last publish before a clean exit: every idle peer gets what it has not acknowledged of
+   * our own slot, and nothing more (no full sync: that could outlast the exit deadline). Peers
+   * that don't answer within `timeoutMs` get it from our store after our restart, or never need
+   * it. The data is durable here either way.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    const pushes = this.#o.membership.peers().filter((peer) => !peer.isBusy).map((peer) => this.#delta(peer));
+    await Promise.race([Promise.all(pushes), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
   /** Sends one frame; true when the peer acknowledged it. Used for `?wait=W` writes too. */
   async sendFrame(peer: Peer, frame: ReplicateFrame, timeoutMs?: number): Promise<boolean> {
     const { http, log, metrics, membership } = this.#o;
