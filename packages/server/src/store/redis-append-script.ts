@@ -20,28 +20,41 @@ end
 local function check(value, pattern, what)
   if not string.find(value, pattern) then error('tally append: bad ' .. what .. ' ' .. value) end
 end
+-- Canonical decimals only: a leading zero would break the length-then-lexical comparison.
+local function natural(value, what)
+  if value ~= '0' then check(value, '^[1-9]%d*$', what) end
+end
 local slots, seqs, requests = KEYS[1], KEYS[2], KEYS[3]
 local prefix, cutoff = ARGV[1], ARGV[2]
--- Redis does not roll back a script that fails halfway, so every argument is checked before the
--- first write: past this loop nothing can fail, and a call is applied whole or not at all.
+-- Redis does not roll back a script that fails halfway, so every argument, and every stored value
+-- the script will compare with, is checked before the first write: past this loop nothing can
+-- fail, and a call is applied whole or not at all.
 check(cutoff, '^-?%d+$', 'cutoff')
 for i = 3, #ARGV, ${RECORD_ARGS} do
-  check(ARGV[i + 1], '^%d+$', 'p')
-  check(ARGV[i + 2], '^%d+$', 'n')
-  if ARGV[i + 4] ~= '' then check(ARGV[i + 4], '^%d+$', 'seq') end
+  natural(ARGV[i + 1], 'p')
+  natural(ARGV[i + 2], 'n')
+  if ARGV[i + 4] ~= '' then natural(ARGV[i + 4], 'seq') end
   if ARGV[i + 5] ~= '' then
     check(ARGV[i + 7], '^%d+$', 'request time')
     check(ARGV[i + 8], '^[1-9]%d*$', 'request ttl')
   end
+  local known = redis.call('HGET', slots, ARGV[i])
+  if known then
+    local colon = string.find(known, ':', 1, true)
+    if not colon then error('tally append: bad stored value ' .. known) end
+    natural(string.sub(known, 1, colon - 1), 'stored p')
+    natural(string.sub(known, colon + 1), 'stored n')
+  end
 end
 for i = 3, #ARGV, ${RECORD_ARGS} do
   local field, p, n = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  -- Records of one batch may name the same field: take the max with what this loop wrote too.
   local known = redis.call('HGET', slots, field)
   if known then
     local colon = string.find(known, ':', 1, true)
-    local knownP, knownN = string.sub(known, 1, colon - 1), string.sub(known, colon + 1)
-    if greater(knownP, p) then p = knownP end
-    if greater(knownN, n) then n = knownN end
+    local kp, kn = string.sub(known, 1, colon - 1), string.sub(known, colon + 1)
+    if greater(kp, p) then p = kp end
+    if greater(kn, n) then n = kn end
   end
   redis.call('HSET', slots, field, p .. ':' .. n)
   local slot, seq = ARGV[i + 3], ARGV[i + 4]

@@ -73,6 +73,19 @@ export async function checkAtomicCall(redis: Redis): Promise<void> {
   expect(names).to.deep.equal(['a', 'b']);
 }
 
+/**
+ * A malformed value already stored for a later record of the batch also stops the whole call
+ * before its first write: the script validates what it will compare with, not only its input.
+ */
+export async function checkAtomicAgainstBadStoredValue(redis: Redis): Promise<void> {
+  const store = await openStore(redis);
+  await store.append([slotRecord('a', LIVE, 1n)]);
+  await redis.hset('tally:{srv-a}:slots', `z\u0000${LIVE}`, 'garbage');
+  const result = await store.append([slotRecord('a', LIVE, 9n), slotRecord('z', LIVE, 1n)]).then(() => 'ok', (e: Error) => e.message);
+  expect(result).to.match(/tally append: bad stored value/);
+  expect(await redis.hget('tally:{srv-a}:slots', `a\u0000${LIVE}`)).to.equal('1:0');
+}
+
 /** load() pages through the slot hash with HSCAN; every field must come back once. */
 export async function checkPaging(redis: Redis, count: number): Promise<void> {
   const store = await openStore(redis);

@@ -9,6 +9,7 @@ import {
   NOW,
   PEER,
   checkAtomicCall,
+  checkAtomicAgainstBadStoredValue,
   checkBigNumbers,
   checkPaging,
   checkRoundTrip,
@@ -99,6 +100,10 @@ describe('RedisStore (ioredis-mock)', () => {
       await checkAtomicCall(redis);
     });
 
+    it('applies nothing of a call when a value it must compare with is malformed', async () => {
+      await checkAtomicAgainstBadStoredValue(redis);
+    });
+
     it('stores request keys with the idempotency window as their expiry', async () => {
       const store = await openStore(redis);
       const request = { key: 'idem-1', amount: 3n, value: 3n, at: NOW - 1000 };
@@ -171,6 +176,10 @@ describe('RedisStore (redis-server)', function () {
 
   it('applies all records of one call or none of them', async () => {
     await checkAtomicCall(redis);
+  });
+
+  it('applies nothing of a call when a value it must compare with is malformed', async () => {
+    await checkAtomicAgainstBadStoredValue(redis);
   });
 
   it('reads back every slot of a hash larger than one HSCAN page', async () => {
