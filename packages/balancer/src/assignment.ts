@@ -19,20 +19,13 @@ export function assignServer(
   return { id: chosen.id, url: chosen.url };
 }
 
-/**
- * A 503 whose code and message reach the client. TallyError hides every 5xx, but "no server to
- * assign" is a state of the cluster the client must see (to back off and retry), not a bug.
- */
-class NoServersError extends TallyError {
-  override readonly expose = true;
-}
-
-function noServers(registry: Registry, exclude: ReadonlySet<string>): NoServersError {
+/** A 503 whose message reaches the client: an empty cluster is a state to back off from, not a bug. */
+function noServers(registry: Registry, exclude: ReadonlySet<string>): TallyError {
   const { ready, failing, suspect } = registry.countByStatus();
   const why =
     registry.size === 0
       ? 'no counting server is registered'
       : `${registry.size} registered (${ready} ready, ${failing} failing, ${suspect} suspect) and none may be ` +
         `handed out: suspect servers are not, nor excluded ones (excluded: ${exclude.size === 0 ? 'none' : [...exclude].join(',')})`;
-  return new NoServersError(503, 'no_servers', `no server to assign: ${why}`);
+  return new TallyError(503, 'no_servers', `no server to assign: ${why}`);
 }

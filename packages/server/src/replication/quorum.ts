@@ -6,9 +6,8 @@
 import type { Peer } from './membership.js';
 
 export interface FanOutResult {
-  /** Peers that answered successfully before the caller was released. */
+  /** Peers that answered successfully before the caller was released; the caller judges it. */
   acks: number;
-  isComplete: boolean;
 }
 
 /**
@@ -28,15 +27,15 @@ export function fanOut(
     let acks = 0;
     let answered = 0;
     let isResolved = false;
-    const finish = (isComplete: boolean): void => {
+    const finish = (): void => {
       if (isResolved) return;
       isResolved = true;
       clearTimeout(timer);
-      resolve({ acks, isComplete });
+      resolve({ acks });
     };
-    const timer = setTimeout(() => finish(isDone(acks)), timeoutMs);
+    const timer = setTimeout(finish, timeoutMs);
     if (isDone(0) || peers.length === 0) {
-      finish(isDone(0));
+      finish();
       return;
     }
     const ask = (peer: Peer): void => {
@@ -52,8 +51,7 @@ export function fanOut(
           }
           acks++;
           answered++;
-          if (isDone(acks)) finish(true);
-          else if (answered === peers.length) finish(false);
+          if (isDone(acks) || answered === peers.length) finish();
         });
     };
     for (const peer of peers) ask(peer);

@@ -26,10 +26,6 @@ export class IdempotencyTable {
     this.#options = options;
   }
 
-  get size(): number {
-    return this.#done.size;
-  }
-
   /** The applied request, if known and unexpired. */
   get(key: string): StoredRequest | undefined {
     const found = this.#done.get(key);
