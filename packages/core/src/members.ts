@@ -15,6 +15,7 @@
  * Pure data and pure functions: persistence and exchange are the server's.
  */
 import { z } from 'zod';
+import { TallyError } from './errors.js';
 import { isServerId } from './names.js';
 
 export type MemberState = 'active' | 'decommissioned';
@@ -110,3 +111,55 @@ export const membersToJSON = (set: MemberSet): Member[] => [...set.values()].sor
 
 /** A set from records; duplicates of an id are merged, not rejected. */
 export const membersFromJSON = (list: readonly Member[]): MemberSet => list.reduce<MemberSet>((set, m) => withMember(set, m), createMembers());
+
+/** `POST /internal/members` body and answer: a server's whole set, to merge, and who sent it. */
+export const membersMessageSchema = z.strictObject({
+  from: z.string().refine(isServerId, { message: 'not a server id' }),
+  members: memberListSchema,
+});
+export type MembersMessage = z.infer<typeof membersMessageSchema>;
+
+/** `POST /internal/join` body: the joiner's own record. The answer is a `MembersMessage`. */
+export const joinRequestSchema = z.strictObject({ member: memberSchema });
+
+/** `GET /members` entries: the set as one server sees it. */
+export interface MemberView {
+  id: string;
+  url: string;
+  state: MemberState;
+  epoch: number;
+  /** ISO time this server (or a server it talked to) last heard from the member; null = never. */
+  lastContact: string | null;
+}
+export const memberViewSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  state: z.enum(['active', 'decommissioned']),
+  epoch: z.number(),
+  lastContact: z.string().nullable(),
+});
+export const memberViewListSchema = z.array(memberViewSchema);
+
+export const memberView = (m: Member): MemberView => ({
+  id: m.id,
+  url: m.url,
+  state: m.state,
+  epoch: m.epoch,
+  lastContact: m.lastContactAt === 0 ? null : new Date(m.lastContactAt).toISOString(),
+});
+
+/** Parses JSON text with `schema`; a 400 that names the expected shape and the first problem. */
+export function parseMemberJson<T>(text: string, schema: z.ZodType<T>, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new TallyError(400, 'bad_json', `body must be ${what}: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TallyError(400, 'bad_members', `body must be ${what}: at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}

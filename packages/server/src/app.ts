@@ -15,6 +15,8 @@ import { addInternalRoutes } from './routes/internal.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
 import type { Store } from './store/types.js';
+import { MemberBook } from './members/member-book.js';
+import { addMemberRoutes } from './routes/members.js';
 
 export interface AppDeps {
   /** This server's id and the URL peers and clients reach it at. */
@@ -23,6 +25,10 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** The persisted member set; unit tests may leave it out for one kept in memory. */
+  book?: MemberBook;
+  /** Called once a decommission of this server completed and was answered (main exits 0). */
+  onDecommissioned?: () => void;
 }
 
 export interface TallyServerApp {
@@ -39,7 +45,9 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
   });
-  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now: deps.now ?? Date.now });
+  const now = deps.now ?? Date.now;
+  const book = deps.book ?? MemberBook.volatile({ self: { id: deps.id, url: deps.url }, now, log: deps.log });
+  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now, book });
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
   // whole per-request overhead on top of koa.
@@ -47,6 +55,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
+  addMemberRoutes(router, node, book, { onDecommissioned: deps.onDecommissioned ?? (() => undefined) });
   const app = new Koa({ proxy: false });
   app.use(errorMiddleware(deps.log));
   app.use(accessGuard(config));

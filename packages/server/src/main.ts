@@ -9,6 +9,8 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { configFromCli, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
+import { MemberBook } from './members/member-book.js';
+import { MemberGossip } from './members/gossip.js';
 import { recover } from './recovery.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -50,7 +52,7 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
     const redis = new Redis(config.store, { maxRetriesPerRequest: 2, connectTimeout: config.requestTimeoutMs, commandTimeout: config.requestTimeoutMs });
     return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
   }
-  const dir = config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+  const dir = dataDirOf(config, id);
   const store = new EmbeddedStore({
     dir,
     fsync: config.fsync,
@@ -61,6 +63,9 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
   });
   return { store };
 }
+
+/** The data dir: the embedded store's, and where every store keeps the member set. */
+const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
 
 async function listen(server: Server, config: ServerConfig): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -85,7 +90,9 @@ async function main(): Promise<void> {
   const id = config.id ?? `s${port}`;
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
-  const { app, node } = createApp(config, { id, url, store, log });
+  const book = await MemberBook.open({ dir: dataDirOf(config, id), self: { id, url }, now: Date.now, log });
+  let onDecommissioned = (): void => undefined;
+  const { app, node } = createApp(config, { id, url, store, log, book, onDecommissioned: () => onDecommissioned() });
   server.on('request', app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
@@ -108,6 +115,8 @@ async function main(): Promise<void> {
     clearTimeout(hardStop);
     process.exit(code);
   };
+  // A completed decommission exits 0 once its answer is sent: the member set says we left.
+  onDecommissioned = () => void shutdown('decommissioned');
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
@@ -115,8 +124,13 @@ async function main(): Promise<void> {
   log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
   process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
   node.publisher.start();
-  await node.membership.heartbeat();
-  heartbeat = setInterval(() => void node.membership.heartbeat(), config.heartbeatIntervalMs);
+  const gossip = new MemberGossip({ book, peers: () => node.membership.peers(), http: node.deps.http, log, timeoutMs: config.requestTimeoutMs });
+  const beat = async (): Promise<void> => {
+    await node.membership.heartbeat();
+    await gossip.round();
+  };
+  await beat();
+  heartbeat = setInterval(() => void beat(), config.heartbeatIntervalMs);
   heartbeat.unref();
 }
 

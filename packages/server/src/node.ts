@@ -28,6 +28,8 @@ import {
 import { CounterTable } from './state/counter-table.js';
 import { IdempotencyTable } from './state/idempotency.js';
 import { Membership } from './replication/membership.js';
+import { Joiner } from './members/join.js';
+import type { MemberBook } from './members/member-book.js';
 import { Publisher } from './replication/publisher.js';
 import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
@@ -65,6 +67,8 @@ export interface NodeDeps {
   http: Got;
   now: () => number;
   metrics: ServerMetrics;
+  /** The durable member set (members.json in the data dir). */
+  book: MemberBook;
 }
 
 export interface WriteOutcome {
@@ -89,6 +93,7 @@ export class CountingNode {
   readonly table = new CounterTable();
   readonly idempotency: IdempotencyTable;
   readonly membership: Membership;
+  readonly joiner: Joiner;
   readonly publisher: Publisher;
   readonly deps: NodeDeps;
   #isReady = false;
@@ -96,6 +101,7 @@ export class CountingNode {
   #failure: Error | undefined;
   #seq = 0n;
   #writesInFlight = 0;
+  #isDecommissioning = false;
 
   constructor(deps: NodeDeps) {
     this.deps = deps;
@@ -106,7 +112,20 @@ export class CountingNode {
       now,
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
-    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log });
+    const { book } = deps;
+    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, book, http, log });
+    this.joiner = new Joiner({
+      book,
+      http,
+      log,
+      discover: async () => {
+        await this.membership.refresh();
+        return this.membership.discovered();
+      },
+      timeoutMs: config.requestTimeoutMs,
+      retryMs: Math.min(500, config.heartbeatIntervalMs),
+      isRunning: () => !this.#isClosing,
+    });
     this.publisher = new Publisher({
       selfId: id,
       table: this.table,
@@ -126,7 +145,29 @@ export class CountingNode {
   }
 
   get isReady(): boolean {
-    return this.#isReady && !this.#isClosing && this.#failure === undefined;
+    return this.#isReady && !this.#isClosing && this.#failure === undefined && !this.#isDecommissioning && this.deps.book.isMember;
+  }
+
+  /** Why this server is not ready, for /readyz; undefined when it is. */
+  notReadyReason(): string | undefined {
+    if (this.isReady) return undefined;
+    if (this.#failure !== undefined) return 'the store failed';
+    if (this.#isClosing) return 'shutting down';
+    if (this.deps.book.isDecommissioned) return 'decommissioned: this server is no longer a member';
+    if (this.#isDecommissioning) return 'decommissioning';
+    if (!this.deps.book.isMember) return 'joining the cluster';
+    return 'recovering its state';
+  }
+
+  /** Stops taking writes (a decommission); in-flight ones finish. Undone by `resumeWrites`. */
+  async stopWrites(timeoutMs: number): Promise<void> {
+    this.#isDecommissioning = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.#writesInFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  resumeWrites(): void {
+    this.#isDecommissioning = false;
   }
 
   /** Called by recovery once the live slot is chosen and the store is open. */
@@ -169,7 +210,7 @@ export class CountingNode {
     }
     const started = performance.now();
     const result = await fanOut(
-      this.membership.peers(),
+      this.membership.levelPeers(),
       (peer, timeoutMs) => this.#pullCounter(peer.url, name, timeoutMs),
       (acks) => acks + 1 >= required && isTokenMet(),
       this.deps.config.waitTimeoutMs,
@@ -209,6 +250,7 @@ export class CountingNode {
     // here: a value can sit in memory from a pull, or be in another frame's fsync still running.
     const records = frame.full ? changed : this.#recordsOf(frame.counters);
     if (records.length > 0) await this.#persist(records);
+    this.deps.book.touch(frame.from);
     const sender = this.membership.peers().find((peer) => peer.id === frame.from);
     if (sender !== undefined) this.membership.observe(sender, frame.slot);
     this.deps.metrics.frames.inc({ direction: 'in', result: 'ok' });
@@ -329,7 +371,7 @@ export class CountingNode {
     if (frame === undefined) return { ...outcome, required, isComplete: false };
     const started = performance.now();
     const result = await fanOut(
-      this.membership.peers(),
+      this.membership.levelPeers(),
       (peer, timeoutMs) => this.publisher.sendFrame(peer, frame, timeoutMs),
       (acks) => acks + 1 >= required,
       this.deps.config.waitTimeoutMs,
@@ -376,7 +418,11 @@ export class CountingNode {
   }
 
   assertReady(): void {
-    if (!this.isReady) throw notReady();
+    if (this.isReady) return;
+    const reason = this.notReadyReason();
+    // Recovery and store failures keep their own answers; membership states say which.
+    if (reason === undefined || reason === 'recovering its state' || reason === 'the store failed' || reason === 'shutting down') throw notReady();
+    throw new TallyError(503, 'not_member', `this server does not take requests: ${reason}`);
   }
 
   #liveOrThrow(): SlotId {

@@ -36,9 +36,13 @@ export async function recover(node: CountingNode): Promise<RecoveryReport> {
   }
   const candidate = previous === undefined ? undefined : node.liveSlotFor(previous.incarnation);
   await node.membership.refresh();
+  // A decommissioned id comes back only as a new member (a higher epoch), and so with a new slot.
+  const epochBefore = node.deps.book.self?.epoch;
+  await node.joiner.run();
+  const wasDecommissioned = epochBefore !== undefined && (node.deps.book.self?.epoch ?? 0) > epochBefore;
   const pulled = await pullPeers(node, candidate, config.startupPullTimeoutMs);
 
-  const reason = whyNotContinue(loaded, previous, pulled.isCandidateBehind);
+  const reason = wasDecommissioned ? 'this id was decommissioned and rejoined as a new member' : whyNotContinue(loaded, previous, pulled.isCandidateBehind);
   const incarnation = reason === undefined && previous !== undefined ? previous.incarnation : node.nextIncarnation(previous?.incarnation ?? 0);
   const liveSlot = node.liveSlotFor(incarnation);
   await store.open({ serverId: id, incarnation }, snapshotSource(node, liveSlot));

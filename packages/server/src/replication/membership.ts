@@ -1,11 +1,19 @@
 /**
- * Who this server's peers are: static `--peers` URLs plus every server the balancer lists, of any
- * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
- * the balancer removed leaves. Also registers with the balancer and heartbeats.
+ * Who this server talks to, and who its levels count.
+ *
+ * Peers (replication targets) are every active member of the durable member set (members/), plus
+ * what discovery finds: static `--peers` URLs and every server the balancer lists. The balancer
+ * only discovers: a server it removed stays a peer while it is a member.
+ *
+ * Level peers (what `all`, `quorum` and N count) are the active members, plus static peers whose
+ * id we have not learned yet (a static cluster's members are the peers given). A discovered
+ * server that is not a member yet (a joiner) gets replication but is not counted; a
+ * decommissioned one gets neither. Also registers with the balancer and heartbeats.
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import type { MemberBook } from '../members/member-book.js';
 
 export interface Peer {
   url: string;
@@ -26,6 +34,7 @@ export interface MembershipOptions {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
+  book: MemberBook;
   http: Got;
   log: Logger;
 }
@@ -39,6 +48,8 @@ export class Membership {
   constructor(options: MembershipOptions) {
     this.#options = options;
     for (const url of options.staticPeers) this.#add(url, undefined);
+    this.#followMembers();
+    options.book.onChange(() => this.#followMembers());
   }
 
   /** Current peers, this server excluded. */
@@ -46,9 +57,33 @@ export class Membership {
     return [...this.#peers.values()];
   }
 
-  /** Cluster size as `all` counts it: every member, this server included. */
+  /** The peers levels count: active members, and static peers not yet known by id. */
+  levelPeers(): Peer[] {
+    const { book, staticPeers } = this.#options;
+    return this.peers().filter((peer) => (peer.id === undefined ? staticPeers.includes(peer.url) : book.isActive(peer.id) || (staticPeers.includes(peer.url) && !book.set.has(peer.id))));
+  }
+
+  /** Cluster size as `all` counts it: every active member, this server included. */
   get clusterSize(): number {
-    return this.#peers.size + 1;
+    return this.levelPeers().length + 1;
+  }
+
+  /** Discovered URLs (static and the balancer's), this server excluded: where a joiner looks. */
+  discovered(): string[] {
+    return [...new Set([...this.#options.staticPeers, ...this.#balancerUrls])].filter((url) => url !== this.#options.self.url);
+  }
+
+  // Every active member is a peer at its current URL; a member that moved or left is dropped.
+  #followMembers(): void {
+    const { book, self } = this.#options;
+    for (const member of book.set.values()) {
+      if (member.id === self.id) continue;
+      for (const [url, peer] of this.#peers) {
+        const isStale = peer.id === member.id && (member.state !== 'active' || url !== member.url);
+        if (isStale && !this.#options.staticPeers.includes(url)) this.#peers.delete(url);
+      }
+      if (member.state === 'active') this.#add(member.url, member.id);
+    }
   }
 
   /** Records the id a peer announced (its slot is `id:incarnation`) and notices restarts. */
@@ -65,8 +100,10 @@ export class Membership {
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
   async heartbeat(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, http, self, log, book } = this.#options;
     if (balancer === undefined) return;
+    // A decommissioned server must not be handed out again: it only keeps listening.
+    if (book.isDecommissioned) return;
     try {
       const reg = await http.post(`${balancer}/servers`, { json: self });
       if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
@@ -92,6 +129,7 @@ export class Membership {
     const seen = new Set<string>();
     for (const server of list) {
       if (server.id === self.id || server.url === self.url) continue;
+      if (this.#options.book.set.get(server.id)?.state === 'decommissioned') continue;
       seen.add(server.url);
       this.#add(server.url, server.id);
     }
@@ -99,7 +137,7 @@ export class Membership {
     // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
     // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (seen.has(url) || this.#options.staticPeers.includes(url)) continue;
+      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#isMemberUrl(url)) continue;
       const misses = (this.#misses.get(url) ?? 0) + 1;
       if (misses < MISSES_BEFORE_LEAVING) {
         this.#misses.set(url, misses);
@@ -111,6 +149,11 @@ export class Membership {
     }
     for (const url of seen) if (list.some((s) => s.url === url)) this.#misses.delete(url);
     this.#balancerUrls = seen;
+  }
+
+  #isMemberUrl(url: string): boolean {
+    const id = this.#peers.get(url)?.id;
+    return id !== undefined && this.#options.book.set.get(id)?.url === url && this.#options.book.isActive(id);
   }
 
   #add(url: string, id: string | undefined): void {

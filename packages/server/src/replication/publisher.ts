@@ -135,7 +135,7 @@ export class Publisher {
     peer.pending = new Set();
     // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
     peer.needsFullSync = false;
-    for (const frame of this.#fullFrames()) {
+    for (const frame of this.fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
         for (const name of names) peer.pending.add(name);
         peer.needsFullSync = true;
@@ -145,7 +145,8 @@ export class Publisher {
     peer.lastFullSyncAt = this.#o.now();
   }
 
-  *#fullFrames(): Generator<ReplicateFrame> {
+  /** Our whole state, every slot we hold, in frames of FULL_SYNC_CHUNK counters. */
+  *fullFrames(): Generator<ReplicateFrame> {
     const live = this.#o.table.liveSlot as SlotId;
     let counters: Record<string, CounterJSON> = {};
     let count = 0;

@@ -12,7 +12,16 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
   });
   router.get('/readyz', (ctx) => {
     ctx.status = node.isReady ? 200 : 503;
-    ctx.body = { ready: node.isReady, id: node.deps.id, slot: node.table.liveSlot ?? null };
+    const reason = node.notReadyReason();
+    const join = node.joiner.status();
+    ctx.body = {
+      ready: node.isReady,
+      id: node.deps.id,
+      slot: node.table.liveSlot ?? null,
+      ...(reason !== undefined && { reason }),
+      // While joining: which members (or discovered servers) have not answered, and why.
+      ...(join.phase !== 'member' && { join }),
+    };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

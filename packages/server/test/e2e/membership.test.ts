@@ -1,0 +1,137 @@
+/**
+ * Membership on loopback, against the real bins: five servers started at once agree on one
+ * member set, a server restarted while the balancer is down still counts every member, a joiner
+ * under load is counted before it takes a write, and decommissions (live and forced) leave
+ * `all` answering 200 without losing an acknowledged increment.
+ */
+import { expect } from 'chai';
+import { Cluster, SECRET, http, killAll, sleep, waitFor } from './harness.js';
+import { incOk } from './counter-calls.js';
+import { textValue } from './consistency-helpers.js';
+import { mulberry32, randInt } from './random.js';
+
+const SEED = 20261201;
+const FAST = ['--wait-timeout-ms', '1500', '--request-timeout-ms', '400', '--startup-pull-timeout-ms', '1500'];
+
+interface MemberView {
+  id: string;
+  url: string;
+  state: 'active' | 'decommissioned';
+  epoch: number;
+  lastContact: string | null;
+}
+
+async function members(url: string): Promise<MemberView[]> {
+  return (await http.get(`${url}/members`, { timeout: { request: 2000 } }).json()) as MemberView[];
+}
+
+const activeIds = async (url: string): Promise<string> => (await members(url)).filter((m) => m.state === 'active').map((m) => m.id).join(',');
+
+/** An `all` read: its status and value (a 408 carries the best value). */
+async function readAll(url: string, name: string): Promise<{ status: number; value: bigint }> {
+  const res = await http.get(`${url}/counter/${name}/value?consistency=all`, { timeout: { request: 10_000 } });
+  return { status: res.statusCode, value: res.statusCode === 200 || res.statusCode === 408 ? textValue(res.body) : -1n };
+}
+
+describe('membership: five servers started at once', function () {
+  this.timeout(60_000);
+  let cluster: Cluster | undefined;
+  after(async () => cluster?.stopAll());
+
+  it('agree on one member set of all five', async () => {
+    cluster = await new Cluster({ servers: 5, serverArgs: FAST }).start();
+    const c = cluster;
+    await waitFor('every server lists s1..s5 as active members', async () => {
+      const seen = await Promise.all(c.urls().map(activeIds));
+      return seen.every((ids) => ids === 's1,s2,s3,s4,s5');
+    }, 20_000);
+    const view = await members(c.server('s3').url);
+    expect(view.map((m) => [m.id, m.url])).to.deep.equal(['s1', 's2', 's3', 's4', 's5'].map((id) => [id, c.server(id).url]));
+  });
+});
+
+describe('membership: a server restarted while the balancer is down', function () {
+  this.timeout(60_000);
+  let cluster: Cluster | undefined;
+  after(async () => cluster?.stopAll());
+
+  it('still counts every member: its all read reflects writes acknowledged elsewhere, or answers 408', async () => {
+    cluster = await new Cluster({ servers: 3, serverArgs: FAST }).start();
+    const c = cluster;
+    await waitFor('3 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2,s3'), 20_000);
+    const balancer = c.balancer;
+    if (balancer === undefined) throw new Error('no balancer');
+    balancer.child.kill('SIGKILL');
+    await balancer.exited;
+    await c.kill('s3', 'SIGKILL');
+    await incOk(c.server('s1').url, 'bal-down', 100n);
+    await c.restart('s3');
+    const read = await readAll(c.server('s3').url, 'bal-down');
+    expect([200, 408]).to.include(read.status);
+    if (read.status === 200) expect(read.value).to.equal(100n);
+    expect(await activeIds(c.server('s3').url)).to.equal('s1,s2,s3');
+    const wait = await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1' });
+    expect(wait.statusCode, wait.body).to.equal(200);
+    expect(JSON.parse((await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1', headers: { accept: 'application/json' } })).body).required).to.equal(3);
+  });
+});
+
+describe('membership: decommission', function () {
+  this.timeout(90_000);
+  let cluster: Cluster | undefined;
+  after(async () => cluster?.stopAll());
+
+  it('takes a live server out: it exits 0, none of its acknowledged increments is lost, and all answers 200', async () => {
+    cluster = await new Cluster({ servers: 4, serverArgs: FAST }).start();
+    const c = cluster;
+    await waitFor('4 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2,s3,s4'), 20_000);
+    const rng = mulberry32(SEED);
+    let acked = 0n;
+    for (let i = 0; i < 40; i++) {
+      const amount = BigInt(randInt(rng, 1, 1000));
+      await incOk(c.server(i % 2 === 0 ? 's3' : 's1').url, 'dec-live', amount);
+      acked += amount;
+    }
+    const s3 = c.server('s3');
+    const res = await http.delete(`${c.balancer?.url}/servers/s3`, { headers: { authorization: `Bearer ${SECRET}` } });
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(JSON.parse(res.body)).to.include({ id: 's3', decommissioned: true, forced: false });
+    expect(await Promise.race([s3.exited, sleep(10_000).then(() => 'still running')])).to.equal(0);
+    c.servers.delete('s3');
+    for (const url of c.urls()) {
+      const read = await readAll(url, 'dec-live');
+      expect(read, url).to.deep.equal({ status: 200, value: acked });
+      expect((await members(url)).find((m) => m.id === 's3')?.state).to.equal('decommissioned');
+    }
+    const listed = (await http.get(`${c.balancer?.url}/servers`).json()) as Array<{ id: string }>;
+    expect(listed.map((s) => s.id)).to.not.include('s3');
+  });
+
+  it('forces out a dead server: all answers 200 again', async () => {
+    const c = cluster as Cluster;
+    await incOk(c.server('s2').url, 'dec-force', 5n);
+    await waitFor('s2\'s write published', async () => textValue((await http.get(`${c.server('s1').url}/counter/dec-force/value`)).body) === 5n, 10_000);
+    await c.kill('s2', 'SIGKILL');
+    c.servers.delete('s2');
+    expect((await readAll(c.server('s1').url, 'dec-force')).status).to.equal(408);
+    const unforced = await http.delete(`${c.balancer?.url}/servers/s2`, { headers: { authorization: `Bearer ${SECRET}` } });
+    expect(unforced.statusCode, unforced.body).to.equal(503);
+    expect(unforced.body).to.match(/force=true/);
+    const res = await http.delete(`${c.balancer?.url}/servers/s2?force=true`, { headers: { authorization: `Bearer ${SECRET}` } });
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(JSON.parse(res.body)).to.include({ id: 's2', decommissioned: true, forced: true });
+    for (const url of c.urls()) {
+      await waitFor(`${url} knows s2 is decommissioned`, async () => (await members(url)).find((m) => m.id === 's2')?.state === 'decommissioned', 10_000);
+      expect(await readAll(url, 'dec-force'), url).to.deep.equal({ status: 200, value: 5n });
+    }
+  });
+
+  it('needs the cluster secret and a known id', async () => {
+    const c = cluster as Cluster;
+    expect((await http.delete(`${c.balancer?.url}/servers/s1`)).statusCode).to.equal(401);
+    expect((await http.delete(`${c.balancer?.url}/servers/nope?force=true`, { headers: { authorization: `Bearer ${SECRET}` } })).statusCode).to.equal(404);
+    expect(await activeIds(c.server('s1').url)).to.equal('s1,s4');
+  });
+});
+
+after(() => killAll());
