@@ -140,12 +140,16 @@ export class Topology {
     run('ip', ['-n', ns, 'addr', 'add', `${this.ip(node)}/24`, 'dev', inside]);
     run('ip', ['-n', ns, 'link', 'set', inside, 'up']);
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    // Connection tracking from the first packet on, so a one-way cut knows who opened each
+    // connection (a rule in mangle, which `heal` never flushes, turns it on for the namespace).
+    this.#iptables(ns, ['-t', 'mangle', '-A', 'PREROUTING', '-m', 'conntrack', '--ctstate', 'NEW,ESTABLISHED']);
   }
 
   /**
    * Cuts `isolated` off from every node in `others`. `both`: no packet passes either way.
-   * `one-way`: the others can't open connections to `isolated`, but `isolated` still reaches
-   * them (answers to its own connections pass), as with a one-way firewall rule.
+   * `one-way`: nothing the others send on connections they opened reaches `isolated` (their
+   * pooled keep-alive sockets included), but `isolated` still reaches them: the answers on
+   * connections it opened pass. A one-way firewall rule, as TCP can have one.
    */
   partition(isolated: string, others: readonly string[], mode: PartitionMode): void {
     const ns = this.ns(isolated);
@@ -155,7 +159,7 @@ export class Topology {
         this.#iptables(ns, ['-A', 'INPUT', '-s', ip, '-j', 'DROP']);
         this.#iptables(ns, ['-A', 'OUTPUT', '-d', ip, '-j', 'DROP']);
       } else {
-        this.#iptables(ns, ['-A', 'INPUT', '-s', ip, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']);
+        this.#iptables(ns, ['-A', 'INPUT', '-s', ip, '-m', 'conntrack', '--ctdir', 'ORIGINAL', '-j', 'DROP']);
       }
     }
   }
