@@ -6,8 +6,9 @@
  */
 import { expect } from 'chai';
 import { Cluster, SECRET, http, killAll, sleep, waitFor } from './harness.js';
-import { incOk } from './counter-calls.js';
-import { textValue } from './consistency-helpers.js';
+import { incOk, waitConverged } from './counter-calls.js';
+import { History, loop } from './history.js';
+import { textValue, whileStopped } from './consistency-helpers.js';
 import { mulberry32, randInt } from './random.js';
 
 const SEED = 20261201;
@@ -73,6 +74,71 @@ describe('membership: a server restarted while the balancer is down', function (
     const wait = await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1' });
     expect(wait.statusCode, wait.body).to.equal(200);
     expect(JSON.parse((await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1', headers: { accept: 'application/json' } })).body).required).to.equal(3);
+  });
+});
+
+describe(`membership: a fourth server joining a loaded cluster (seed ${SEED})`, function () {
+  this.timeout(90_000);
+  let cluster: Cluster | undefined;
+  after(async () => cluster?.stopAll());
+
+  it('is counted by every member before it takes a write: no all read anywhere misses a write it acknowledged', async () => {
+    cluster = await new Cluster({ servers: 3, publishIntervalMs: 1000, serverArgs: FAST }).start();
+    const c = cluster;
+    const history = new History();
+    const rand = mulberry32(SEED + 4);
+    let isDone = false;
+    const writer = (id: string): Promise<void> => loop(5000, () => isDone, async () => {
+      const proc = c.servers.get(id);
+      if (proc !== undefined) await history.increment(id, proc.url, 'join-load', BigInt(randInt(rand, 1, 1000)));
+      await sleep(randInt(rand, 5, 25));
+    });
+    const reader = (id: string): Promise<void> => loop(5000, () => isDone, async () => {
+      const proc = c.servers.get(id);
+      if (proc !== undefined) await history.readAll(id, proc.url, 'join-load');
+      await sleep(randInt(rand, 5, 25));
+    });
+    const clients = Promise.all(['s1', 's2', 's3'].flatMap((id) => [writer(id), reader(id)]));
+    await sleep(500);
+    await c.startServer('s4');
+    const s4Clients = Promise.all([writer('s4'), reader('s4')]);
+    await c.waitReady('s4');
+    await sleep(2500);
+    isDone = true;
+    await Promise.all([clients, s4Clients]);
+    const s4Acked = history.writes.filter((w) => w.server === 's4' && w.outcome === 'acked');
+    expect(s4Acked.length, 'writes the newcomer acknowledged').to.be.greaterThan(5);
+    const firstAck = Math.min(...s4Acked.map((w) => w.end));
+    const laterReads = history.reads.filter((r) => r.server !== 's4' && r.start > firstAck && r.status === '200');
+    expect(laterReads.length, 'all reads on the old members after the newcomer\'s first ack').to.be.greaterThan(3);
+    const violations = history.violations();
+    expect(violations, violations.slice(0, 5).join('\n')).to.deep.equal([]);
+    expect(history.unknownWrites).to.equal(0);
+    await waitConverged(c, 'join-load', history.ackedSum, 15_000);
+    for (const url of c.urls()) expect(await activeIds(url)).to.equal('s1,s2,s3,s4');
+  });
+});
+
+describe('membership: a join while a member can\'t be reached', function () {
+  this.timeout(60_000);
+  let cluster: Cluster | undefined;
+  after(async () => cluster?.stopAll());
+
+  it('waits, with /readyz naming the missing member and why, and completes once it answers', async () => {
+    cluster = await new Cluster({ servers: 2, serverArgs: FAST }).start();
+    const c = cluster;
+    await waitFor('2 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2'), 20_000);
+    await whileStopped(c, 's2', async () => {
+      await c.startServer('s3');
+      await waitFor('s3 to report that it waits for s2', async () => {
+        const res = await http.get(`${c.server('s3').url}/readyz`);
+        const body = JSON.parse(res.body) as { join?: { waitingFor: Array<{ id: string; reason: string }> } };
+        return res.statusCode === 503 && body.join?.waitingFor.some((w) => w.id === 's2' && w.reason.length > 0) === true;
+      }, 15_000);
+      expect((await http.post(`${c.server('s3').url}/counter/join-wait`, { body: '1' })).statusCode).to.equal(503);
+    });
+    await c.waitReady('s3');
+    for (const url of c.urls()) await waitFor(`${url} lists s3`, async () => (await activeIds(url)) === 's1,s2,s3', 10_000);
   });
 });
 
