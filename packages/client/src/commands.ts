@@ -8,7 +8,7 @@ import { formatIncrement, formatRead, formatServers, formatUse } from './format.
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'>;
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'> & Partial<Pick<TallyClient, 'members' | 'removeServer'>>;
 
 export interface CommandContext {
   client: CommandClient;
@@ -19,6 +19,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'servers' }
+  /** `servers remove ID [--force]`: a decommission through the balancer. */
+  | { kind: 'remove'; id: string; force: boolean }
   | { kind: 'use'; id: string }
   /** `dec` is an `inc` with a negative amount. */
   | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
@@ -42,7 +44,8 @@ export const HELP = [
   '  inc NAME [N] [--wait W]   add N (default 1) to counter NAME; W is a number, quorum or all',
   '  dec NAME [N] [--wait W]   subtract N (default 1) from counter NAME',
   '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
-  '  servers                   list the balancer\'s servers; * marks the one in use',
+  '  servers                   the balancer\'s servers and the members side by side; * marks the one in use',
+  '  servers remove ID [--force]  take server ID out of the cluster for good (needs the secret)',
   '  use ID                    send every request to server ID from now on',
   '  help                      show this text',
   '  quit, exit                leave (Ctrl-D works too)',
@@ -53,6 +56,7 @@ const USAGE: Record<string, string> = {
   dec: 'dec NAME [N] [--wait W] [--key K]',
   get: 'get NAME [LEVEL]',
   use: 'use ID',
+  servers: 'servers [remove ID [--force]]',
 };
 
 const usageError = (command: string): TallyClientError =>
@@ -76,8 +80,19 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return { output: HELP };
     case 'quit':
       return { output: '', exit: true };
-    case 'servers':
-      return { output: formatServers(await ctx.client.servers(), ctx.client.current(), ctx.json) };
+    case 'servers': {
+      const list = await ctx.client.servers();
+      // The members as the server in use (or the first ready one) sees them; without an answer,
+      // the balancer's view stands alone.
+      const from = ctx.client.current() ?? list.find((s) => s.status === 'ready');
+      const members = from === undefined ? undefined : await ctx.client.members?.(from).catch(() => undefined);
+      return { output: formatServers(list, ctx.client.current(), ctx.json, members) };
+    }
+    case 'remove': {
+      if (ctx.client.removeServer === undefined) throw new TallyClientError('unsupported', 'this client cannot remove servers');
+      const answer = await ctx.client.removeServer(command.id, { force: command.force });
+      return { output: ctx.json ? JSON.stringify(answer) : `removed ${command.id}${command.force ? ' (forced)' : ''}: it is decommissioned for good` };
+    }
     case 'use':
       return { output: formatUse(await ctx.client.use(command.id), ctx.json) };
     case 'inc': {
@@ -105,7 +120,7 @@ export function parseLine(line: string): Command | undefined {
     case 'exit':
       return { kind: 'quit' };
     case 'servers':
-      return { kind: 'servers' };
+      return parseServers(positionals, flags);
     case 'use':
       return parseUse(positionals);
     case 'inc':
@@ -142,7 +157,9 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_ERROR;
 }
 
-const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'] };
+const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'], servers: ['force'] };
+/** Flags that take no value. */
+const SWITCHES = new Set(['force']);
 
 function splitFlags(verb: string, words: string[]): { positionals: string[]; flags: Map<string, string> } {
   const positionals: string[] = [];
@@ -154,11 +171,18 @@ function splitFlags(verb: string, words: string[]): { positionals: string[]; fla
       continue;
     }
     const [flag = '', inline] = word.slice(2).split('=', 2);
-    const value = inline ?? words[++i];
+    const value = inline ?? (SWITCHES.has(flag) ? 'true' : words[++i]);
     if (!(FLAGS[verb.toLowerCase()] ?? []).includes(flag) || value === undefined) throw usageError(verb.toLowerCase());
     flags.set(flag, value);
   }
   return { positionals, flags };
+}
+
+function parseServers(positionals: string[], flags: Map<string, string>): Command {
+  const [sub, id, extra] = positionals;
+  if (sub === undefined && flags.size === 0) return { kind: 'servers' };
+  if (sub !== 'remove' || id === undefined || extra !== undefined) throw usageError('servers');
+  return { kind: 'remove', id, force: flags.get('force') === 'true' };
 }
 
 function parseUse(positionals: string[]): Command {

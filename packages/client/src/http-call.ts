@@ -24,7 +24,7 @@ export type HttpOutcome =
   | { kind: 'unknown'; reason: string };
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   body?: string;

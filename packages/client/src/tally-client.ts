@@ -17,9 +17,10 @@ import {
   isCounterName,
   quote,
   type Assignment,
+  type MemberView,
   type ServerInfo,
 } from '@tally/core';
-import { answerError, counterFields, errorFields } from './answers.js';
+import { answerError, counterFields, errorFields, memberListOf } from './answers.js';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError, describeServer } from './errors.js';
 import { HttpCaller, type HttpAnswer, type HttpRequest } from './http-call.js';
 import { ServerPicker } from './server-picker.js';
@@ -45,6 +46,8 @@ export interface TallyClientOptions {
   retries?: number;
   /** First backoff between retries, doubling each time (default 100). */
   retryDelayMs?: number;
+  /** The cluster secret: only `removeServer` needs it. */
+  secret?: string;
 }
 
 export interface IncrementOptions {
@@ -94,6 +97,7 @@ export class TallyClient {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #levelTimeoutMs: number;
+  readonly #secret: string | undefined;
 
   constructor(options: TallyClientOptions = {}) {
     this.clientId = options.clientId ?? randomUUID();
@@ -103,6 +107,7 @@ export class TallyClient {
     this.#http = new HttpCaller(checkCount(options.timeoutMs ?? 3000, 'timeoutMs', 1));
     const balancer = options.balancer ?? (options.server === undefined ? DEFAULT_BALANCER : undefined);
     this.#picker = new ServerPicker({ http: this.#http, clientId: this.clientId, balancer, server: options.server });
+    this.#secret = options.secret;
   }
 
   /** The server in use, or undefined before the first request. */
@@ -113,6 +118,24 @@ export class TallyClient {
   /** The balancer's list of servers with their health. */
   servers(): Promise<ServerInfo[]> {
     return this.#picker.servers();
+  }
+
+  /** The member set as `server` sees it (`GET /members`); asks nothing else, moves nothing. */
+  async members(server: Assignment): Promise<MemberView[]> {
+    const outcome = await this.#http.call({ method: 'GET', url: `${server.url}/members`, headers: { accept: 'application/json' } });
+    if (outcome.kind !== 'answer') throw new TallyClientError('unreachable', `cannot list the members at ${describeServer(server)}: ${outcome.reason}`);
+    if (outcome.status !== 200) throw answerError(outcome);
+    return memberListOf(outcome);
+  }
+
+  /**
+   * Takes server `id` out of the cluster for good, through the balancer (needs the `secret`
+   * option). `force` marks a server that can't be reached decommissioned anyway: increments only
+   * it held are then lost.
+   */
+  removeServer(id: string, options: { force?: boolean } = {}): Promise<Record<string, unknown>> {
+    // The server pushes its final counts to every member before it answers: give it time.
+    return this.#picker.removeServer(id, { force: options.force === true, secret: this.#secret, timeoutMs: Math.max(this.#levelTimeoutMs, 35_000) });
   }
 
   /** Sends every later request to the server with this id; it is then never left automatically. */

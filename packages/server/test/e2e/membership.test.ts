@@ -4,8 +4,10 @@
  * under load is counted before it takes a write, and decommissions (live and forced) leave
  * `all` answering 200 without losing an acknowledged increment.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { Cluster, SECRET, http, killAll, sleep, waitFor } from './harness.js';
+import { BIN, Cluster, REPO, SECRET, http, killAll, sleep, waitFor } from './harness.js';
 import { incOk, waitConverged } from './counter-calls.js';
 import { History, loop } from './history.js';
 import { textValue, whileStopped } from './consistency-helpers.js';
@@ -190,6 +192,17 @@ describe('membership: decommission', function () {
       await waitFor(`${url} knows s2 is decommissioned`, async () => (await members(url)).find((m) => m.id === 's2')?.state === 'decommissioned', 10_000);
       expect(await readAll(url, 'dec-force'), url).to.deep.equal({ status: 200, value: 5n });
     }
+  });
+
+  it('shows both views in `tally servers`, and `tally servers remove` needs the secret', async () => {
+    const c = cluster as Cluster;
+    const run = (args: string[]) => promisify(execFile)(process.execPath, [BIN.client, '--balancer', c.balancer?.url ?? '', ...args], { cwd: REPO, timeout: 20_000, env: { ...process.env, TALLY_SECRET: '' } });
+    const { stdout } = await run(['servers']);
+    const rows = stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).slice(0, 3).join(' '));
+    expect(rows.slice(1)).to.deep.equal(['s1 ready active', 's2 - decommissioned', 's3 - decommissioned', 's4 ready active']);
+    const refused = await run(['servers', 'remove', 's4']).then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(refused?.code).to.equal(1);
+    expect(refused?.stderr).to.match(/needs the cluster secret/);
   });
 
   it('needs the cluster secret and a known id', async () => {
