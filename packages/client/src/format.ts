@@ -42,7 +42,8 @@ export function formatLevelTimeout(err: TimeoutLevelError, isJson: boolean): str
 
 /**
  * A table with `*` marking the server in use, or a JSON array. With `members` (a server's
- * `GET /members`), the balancer's view and the member set side by side, one row per id in either.
+ * `GET /members`), the balancer's view and the member set side by side, one row per id in
+ * either: id, balancer status (`-` when it does not list the id), member state, URL, last contact.
  */
 export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean, members?: readonly MemberView[]): string {
   if (members !== undefined) return formatSideBySide(list, current, isJson, members);
@@ -66,10 +67,10 @@ function formatSideBySide(list: readonly ServerInfo[], current: Assignment | und
     return { id, url: member?.url ?? server?.url ?? '', status: server?.status ?? null, member: member === undefined ? null : { state: member.state, epoch: member.epoch, lastContact: member.lastContact } };
   });
   if (isJson) return JSON.stringify(rows);
-  const header = { id: 'id', status: 'balancer', member: 'member', url: 'url', contact: 'last contact' };
-  const cells = [header, ...rows.map((r) => ({ id: r.id, status: r.status ?? '-', member: r.member?.state ?? '-', url: r.url, contact: r.member?.lastContact ?? '-' }))];
+  // No header row: one line per server, as without members, so scripts that count lines still work.
+  const cells = rows.map((r) => ({ id: r.id, status: r.status ?? '-', member: r.member?.state ?? 'not-a-member', url: r.url, contact: r.member?.lastContact ?? '-' }));
   const width = (key: 'id' | 'status' | 'member' | 'url'): number => Math.max(...cells.map((c) => c[key].length));
   return cells
-    .map((c, i) => `${i > 0 && c.id === current?.id ? '*' : ' '} ${c.id.padEnd(width('id'))}  ${c.status.padEnd(width('status'))}  ${c.member.padEnd(width('member'))}  ${c.url.padEnd(width('url'))}  ${c.contact}`.trimEnd())
+    .map((c) => `${c.id === current?.id ? '*' : ' '} ${c.id.padEnd(width('id'))}  ${c.status.padEnd(width('status'))}  ${c.member.padEnd(width('member'))}  ${c.url.padEnd(width('url'))}  ${c.contact}`)
     .join('\n');
 }

@@ -143,10 +143,9 @@ describe('evaluate() servers and members', () => {
   it('shows the balancer\'s view and the members side by side, one row per id in either', async () => {
     const table = (await evaluate('servers', { client, json: false })).output.split('\n');
     expect(table).to.deep.equal([
-      '  id  balancer  member          url         last contact',
-      '  s1  ready     active          http://a:1  2026-12-01T09:00:00.000Z',
-      '  s2  suspect   active          http://a:2  -',
-      '  s3  -         decommissioned  http://a:3  -',
+      '  s1  ready    active          http://a:1  2026-12-01T09:00:00.000Z',
+      '  s2  suspect  active          http://a:2  -',
+      '  s3  -        decommissioned  http://a:3  -',
     ]);
     const rows = JSON.parse((await evaluate('servers', { client, json: true })).output) as Array<{ id: string; status: string | null; member: { state: string } | null }>;
     expect(rows.map((r) => [r.id, r.status, r.member?.state])).to.deep.equal([['s1', 'ready', 'active'], ['s2', 'suspect', 'active'], ['s3', null, 'decommissioned']]);

@@ -61,6 +61,9 @@ export class Joiner {
     const { book } = this.#o;
     if (book.isMember) {
       await book.refreshSelfUrl();
+      // A restart starts from its own set plus whatever any reachable server knows; one round,
+      // never a wait: an unreachable member is still counted from our own disk.
+      await this.#gather();
       this.#status = { phase: 'member', waitingFor: [] };
       return;
     }

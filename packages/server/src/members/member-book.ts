@@ -82,9 +82,22 @@ export class MemberBook {
     this.#listeners.push(listener);
   }
 
-  /** Merges what another server knows; resolves once anything durable is on disk. */
+  /**
+   * Merges what another server knows; resolves once anything durable is on disk. Until this
+   * server has joined, its own active record from others is ignored: only `admit` (every member
+   * acknowledged) makes it a member, so a joiner that crashes mid-join joins again.
+   */
   async merge(incoming: MemberSet): Promise<void> {
-    const next = mergeMembers(this.#set, incoming);
+    const mine = incoming.get(this.selfId);
+    if (mine?.state === 'active' && !this.isMember) {
+      const rest = new Map(incoming);
+      rest.delete(this.selfId);
+      return this.#apply(mergeMembers(this.#set, rest));
+    }
+    return this.#apply(mergeMembers(this.#set, incoming));
+  }
+
+  async #apply(next: MemberSet): Promise<void> {
     const isDurable = differsDurably(this.#set, next);
     this.#set = next;
     if (!isDurable) return;
@@ -105,7 +118,7 @@ export class MemberBook {
 
   /** Adds this server's own record: it is a member from now on. */
   async admit(member: Member): Promise<void> {
-    await this.merge(withMember(createMembers(), member));
+    await this.#apply(withMember(this.#set, member));
   }
 
   /** Announces this server's current URL when it moved since it last ran. */

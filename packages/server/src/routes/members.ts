@@ -48,7 +48,10 @@ export function addMemberRoutes(router: Router, node: CountingNode, book: Member
 
   router.post('/internal/join', async (ctx) => {
     const { member } = parseMemberJson(await readBody(ctx, MAX_MEMBER_BODY), joinRequestSchema, 'a join {"member": {...}}');
-    if (!book.isMember) throw new TallyError(503, 'not_member', `this server is not a member (${node.notReadyReason() ?? 'unknown'}); announce the join to a member`);
+    // A server still joining acknowledges too: two joiners that learned of each other would
+    // otherwise wait for each other forever. Its ack means the same: it persisted the joiner, and
+    // counts it from the moment it is a member itself.
+    if (book.isDecommissioned) throw new TallyError(503, 'not_member', `this server was decommissioned; announce the join to a member`);
     const known = book.set.get(member.id);
     if (known !== undefined && known.state === 'decommissioned' && known.epoch >= member.epoch) {
       throw new TallyError(409, 'decommissioned', `server id '${member.id}' was decommissioned in epoch ${known.epoch}; it can come back only as a new member with a higher epoch, got ${member.epoch}`);

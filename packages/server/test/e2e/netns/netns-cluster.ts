@@ -41,7 +41,17 @@ export class NetnsCluster {
     return Array.from({ length: this.options.servers + this.options.spares }, (_, i) => `s${i + 1}`);
   }
 
+  /** Builds the network and starts everything; on failure, tears down what it made and throws. */
   async start(): Promise<this> {
+    try {
+      return await this.#start();
+    } catch (err) {
+      await this.stopAll();
+      throw err;
+    }
+  }
+
+  async #start(): Promise<this> {
     cleanLeftovers();
     const nodes: Record<string, number> = { balancer: 2 };
     this.ids.forEach((id, i) => {
@@ -73,7 +83,7 @@ export class NetnsCluster {
       '--host', this.net.ip('balancer'), '--port', String(BALANCER_PORT), '--secret', SECRET, '--log-level', 'warn',
       '--health-interval-ms', String(o.healthIntervalMs), '--suspect-after', String(o.suspectAfter),
       '--remove-after', String(o.removeAfter), '--request-timeout-ms', '300',
-    ], 15_000, this.net.exec('balancer'));
+    ], 30_000, this.net.exec('balancer'));
     return this.balancer;
   }
 
@@ -86,7 +96,7 @@ export class NetnsCluster {
       '--publish-interval-ms', String(o.publishIntervalMs), '--heartbeat-interval-ms', '200',
       '--request-timeout-ms', '500', '--wait-timeout-ms', String(o.waitTimeoutMs), '--startup-pull-timeout-ms', '1500',
       ...extraArgs,
-    ], 15_000, this.net.exec(id));
+    ], 30_000, this.net.exec(id));
     this.servers.set(id, proc);
     return proc;
   }

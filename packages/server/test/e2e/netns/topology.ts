@@ -90,8 +90,12 @@ function freeSubnet(): number {
   throw new Error('no free 10.77.X.0/24 subnet for the netns harness');
 }
 
+/** Topologies made by this process so far: a second one gets its own names. */
+let made = 0;
+
 export class Topology {
-  readonly #tag = `${OWN_PREFIX}${process.pid.toString(36).padStart(5, '0')}`;
+  // `tnm` + the owner's PID (5 base-36 digits) + one letter per topology of this process.
+  readonly #tag = `${OWN_PREFIX}${process.pid.toString(36).padStart(5, '0')}${String.fromCharCode(97 + (made++ % 26))}`;
   readonly #subnet = freeSubnet();
   readonly #nodes = new Map<string, number>();
   #isUp = false;
