@@ -74,7 +74,7 @@ export class NetnsCluster {
 
   /** Urls of the servers running now. */
   urls(): string[] {
-    return [...this.servers.keys()].map((id) => this.url(id));
+    return [...this.servers.keys()].sort().map((id) => this.url(id));
   }
 
   async startBalancer(): Promise<Proc> {
