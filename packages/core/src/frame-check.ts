@@ -12,6 +12,7 @@ import type { SlotId } from './slot-id.js';
 
 export type RefusalReason =
   | 'own_slot_ahead'
+  | 'beyond_owner'
   | 'bad_incarnation'
   | 'bad_value'
   | 'prototype_key'

@@ -32,7 +32,8 @@ import {
 } from '@tally/core';
 import { CounterTable } from './state/counter-table.js';
 import { tokenVersions } from './state/token-versions.js';
-import { FrameIntake, type IntakeResult } from './replication/intake.js';
+import { FrameIntake, type IntakeResult, type MergeOptions } from './replication/intake.js';
+import { RelayCheck } from './replication/relay-check.js';
 import { counterOverhead, slotBytes } from './replication/frame-packer.js';
 import { IdempotencyTable } from './state/idempotency.js';
 import { Membership } from './replication/membership.js';
@@ -76,6 +77,7 @@ export interface ReadOutcome {
 export class CountingNode {
   readonly table: CounterTable;
   readonly intake: FrameIntake;
+  readonly relayCheck: RelayCheck;
   readonly idempotency: IdempotencyTable;
   readonly membership: Membership;
   readonly publisher: Publisher;
@@ -98,6 +100,7 @@ export class CountingNode {
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
     this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log });
+    this.relayCheck = new RelayCheck({ table: this.table, membership: this.membership, intake: this.intake, http, timeoutMs: config.requestTimeoutMs });
     this.publisher = new Publisher({
       selfId: id,
       table: this.table,
@@ -189,7 +192,10 @@ export class CountingNode {
   async receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck> {
     this.assertReady();
     const live = this.table.liveSlot as SlotId;
-    const { accepted, changed, refused } = await this.intake.merge(frame.counters, frame.from);
+    const hold = (slot: CheckedSlot): boolean => this.relayCheck.isRelayedClaim(slot, frame.from);
+    const { accepted, changed, refused, held } = await this.intake.merge(frame.counters, frame.from, { hold });
+    // Checked with their owners after the ack: the sender must never wait on a third server.
+    if (held.length > 0) void this.relayCheck.verify(held).catch((err: unknown) => this.deps.log.warn({ err }, 'relay check failed'));
     // A frame outside a full sync may be a `?wait=W` push, whose sender counts our ack as "holds
     // it durably". So persist every slot it names at its merged value, not only those that grew
     // here: a value can sit in memory from a pull, or be in another frame's fsync still running.
@@ -202,8 +208,8 @@ export class CountingNode {
   }
 
   /** Merges counters from anywhere (memory only), slot by slot; see FrameIntake. */
-  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, inspect?: (slot: CheckedSlot) => void): Promise<IntakeResult> {
-    return this.intake.merge(counters, source, inspect);
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<IntakeResult> {
+    return this.intake.merge(counters, source, options);
   }
 
   #recordsOf(accepted: CheckedSlot[]): SlotRecord[] {

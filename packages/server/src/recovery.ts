@@ -70,8 +70,10 @@ async function pullPeers(node: CountingNode, candidate: SlotId | undefined, time
       if (res.statusCode !== 200) return false;
       const page = statePageSchema.parse(JSON.parse(res.body));
       // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
-      await node.mergeCounters(page.counters, url, (slot) => {
-        if (slot.slot === candidate && isAhead(node, slot)) isCandidateBehind = true;
+      await node.mergeCounters(page.counters, url, {
+        inspect: (slot) => {
+          if (slot.slot === candidate && isAhead(node, slot)) isCandidateBehind = true;
+        },
       });
       cursor = page.next;
     }

@@ -32,6 +32,15 @@ export interface IntakeResult {
   /** Slots that grew, at their new merged value. */
   changed: SlotRecord[];
   refused: SlotRefusal[];
+  /** Slots `hold` kept back unmerged (see MergeOptions). */
+  held: CheckedSlot[];
+}
+
+export interface MergeOptions {
+  /** Sees each valid slot before it is merged (recovery compares a peer's copy of our old slot). */
+  inspect?: (slot: CheckedSlot) => void;
+  /** Keeps a valid slot back instead of merging it (a relayed claim to verify with its owner). */
+  hold?: (slot: CheckedSlot) => boolean;
 }
 
 export class FrameIntake {
@@ -43,19 +52,21 @@ export class FrameIntake {
     this.#o = options;
   }
 
-  /**
-   * Checks and merges an object of counter name to `{slot: [p, n]}` from `source`. `inspect` sees
-   * each valid slot before it is merged (recovery compares a peer's copy of our old slot).
-   */
-  async merge(counters: Readonly<Record<string, unknown>>, source: string, inspect?: (slot: CheckedSlot) => void): Promise<IntakeResult> {
+  /** Checks and merges an object of counter name to `{slot: [p, n]}` from `source`. */
+  async merge(counters: Readonly<Record<string, unknown>>, source: string, options: MergeOptions = {}): Promise<IntakeResult> {
     const { table } = this.#o;
+    const { inspect, hold } = options;
     const checked = checkCounters(counters, this.#o.now());
-    const result: IntakeResult = { accepted: [], changed: [], refused: checked.refused };
+    const result: IntakeResult = { accepted: [], changed: [], refused: checked.refused, held: [] };
     let sliceStart = performance.now();
     for (const slot of checked.slots) {
       const reason = this.#stateProblem(slot);
       if (reason !== undefined) {
         result.refused.push({ name: slot.name, slot: slot.slot, reason });
+        continue;
+      }
+      if (hold?.(slot) === true) {
+        result.held.push(slot);
         continue;
       }
       inspect?.(slot);
@@ -66,7 +77,7 @@ export class FrameIntake {
         sliceStart = performance.now();
       }
     }
-    this.#report(result.refused, source);
+    this.report(result.refused, source);
     return result;
   }
 
@@ -83,7 +94,8 @@ export class FrameIntake {
     return { name, slot, p: merged?.p ?? 0n, n: merged?.n ?? 0n };
   }
 
-  #report(refused: SlotRefusal[], source: string): void {
+  /** Counts and logs refusals decided outside `merge` (a relayed claim its owner disowned). */
+  report(refused: SlotRefusal[], source: string): void {
     if (refused.length === 0) return;
     for (const { reason } of refused) {
       this.#o.metrics.slotsRefused.inc({ reason });
