@@ -46,14 +46,16 @@ const cut = (key: string): string => (key.length > SHOWN ? `${key.slice(0, SHOWN
 /** Checks every slot of a frame's `counters` object: the valid ones are returned parsed. */
 export function checkCounters(counters: Readonly<Record<string, unknown>>, now: number): CheckedCounters {
   const out: CheckedCounters = { slots: [], refused: [] };
-  for (const name of Object.keys(counters)) {
-    const reason = nameProblem(name);
-    const counter = counters[name];
-    if (reason !== undefined) out.refused.push({ name: cut(name), slot: null, reason });
-    else if (!isPlainObject(counter)) out.refused.push({ name, slot: null, reason: 'bad_value' });
-    else checkCounter(name, counter, now, out);
-  }
+  for (const name of Object.keys(counters)) checkEntry(name, counters[name], now, out);
   return out;
+}
+
+/** Checks one `name: {slot: [p, n]}` entry into `out`; lets a caller yield between entries. */
+export function checkEntry(name: string, counter: unknown, now: number, out: CheckedCounters): void {
+  const reason = nameProblem(name);
+  if (reason !== undefined) out.refused.push({ name: cut(name), slot: null, reason });
+  else if (!isPlainObject(counter)) out.refused.push({ name, slot: null, reason: 'bad_value' });
+  else checkCounter(name, counter, now, out);
 }
 
 function checkCounter(name: string, counter: Record<string, unknown>, now: number, out: CheckedCounters): void {

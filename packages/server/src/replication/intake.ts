@@ -9,7 +9,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { checkCounters, type CheckedSlot, type RefusalReason, type SlotRefusal } from '@tally/core';
+import { checkEntry, type CheckedSlot, type RefusalReason, type SlotRefusal } from '@tally/core';
 import type { CounterTable } from '../state/counter-table.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { SlotRecord } from '../store/types.js';
@@ -54,24 +54,16 @@ export class FrameIntake {
 
   /** Checks and merges an object of counter name to `{slot: [p, n]}` from `source`. */
   async merge(counters: Readonly<Record<string, unknown>>, source: string, options: MergeOptions = {}): Promise<IntakeResult> {
-    const { table } = this.#o;
-    const { inspect, hold } = options;
-    const checked = checkCounters(counters, this.#o.now());
-    const result: IntakeResult = { accepted: [], changed: [], refused: checked.refused, held: [] };
+    const now = this.#o.now();
+    const result: IntakeResult = { accepted: [], changed: [], refused: [], held: [] };
+    const entry = { slots: [] as CheckedSlot[], refused: result.refused };
     let sliceStart = performance.now();
-    for (const slot of checked.slots) {
-      const reason = this.#stateProblem(slot);
-      if (reason !== undefined) {
-        result.refused.push({ name: slot.name, slot: slot.slot, reason });
-        continue;
-      }
-      if (hold?.(slot) === true) {
-        result.held.push(slot);
-        continue;
-      }
-      inspect?.(slot);
-      result.accepted.push(slot);
-      if (table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
+    // Checked and merged one counter at a time, yielding between them, so that neither the checks
+    // nor the merge of a 1 MiB frame holds the event loop for more than a slice.
+    for (const name of Object.keys(counters)) {
+      entry.slots = [];
+      checkEntry(name, counters[name], now, entry);
+      for (const slot of entry.slots) this.#mergeOne(slot, result, options);
       if (performance.now() - sliceStart >= SLICE_MS) {
         await yieldToLoop();
         sliceStart = performance.now();
@@ -79,6 +71,21 @@ export class FrameIntake {
     }
     this.report(result.refused, source);
     return result;
+  }
+
+  #mergeOne(slot: CheckedSlot, result: IntakeResult, { inspect, hold }: MergeOptions): void {
+    const reason = this.#stateProblem(slot);
+    if (reason !== undefined) {
+      result.refused.push({ name: slot.name, slot: slot.slot, reason });
+      return;
+    }
+    if (hold?.(slot) === true) {
+      result.held.push(slot);
+      return;
+    }
+    inspect?.(slot);
+    result.accepted.push(slot);
+    if (this.#o.table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
   }
 
   #stateProblem({ name, slot, p, n }: CheckedSlot): RefusalReason | undefined {

@@ -5,40 +5,9 @@
  */
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
-import { Cluster, SECRET, http, sleep, waitFor } from './harness.js';
+import { Cluster, http, sleep, waitFor } from './harness.js';
 import { incOk, valueAt, waitConverged } from './counter-calls.js';
-
-const AUTH = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
-
-interface Ack {
-  slot: string;
-  merged: number;
-  refused: Array<{ name: string; slot: string | null; reason: string }>;
-  refusedCount: number;
-}
-
-export async function sendFrame(url: string, frame: unknown): Promise<{ status: number; body: string }> {
-  const res = await http.post(`${url}/internal/replicate`, { body: typeof frame === 'string' ? frame : JSON.stringify(frame), headers: AUTH });
-  return { status: res.statusCode, body: res.body };
-}
-
-async function ackOf(url: string, frame: unknown): Promise<Ack> {
-  const res = await sendFrame(url, frame);
-  expect(res.status, res.body).to.equal(200);
-  return JSON.parse(res.body) as Ack;
-}
-
-/** Sum of a metric's samples whose labels contain `labels` (e.g. `reason="beyond_owner"`). */
-export async function metric(url: string, name: string, labels = ''): Promise<number> {
-  const text = (await http.get(`${url}/metrics`)).body;
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (labels !== '' && !line.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+import { ackOf, metric, sendFrame } from './frame-calls.js';
 
 /** The live slot a server writes to, from a write's JSON answer. */
 async function liveSlot(url: string, name: string, amount: bigint): Promise<string> {
