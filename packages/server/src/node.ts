@@ -7,6 +7,7 @@
  * and nothing is published before it is in the replica, so no acknowledged increment can be lost
  * by a crash of this server, and peers never hold a value this server could forget.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import {
@@ -41,6 +42,9 @@ import { Publisher } from './replication/publisher.js';
 import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SlotRecord, Store, StoredRequest } from './store/types.js';
+
+/** Records per store append when persisting a frame (see #persist). */
+const PERSIST_CHUNK = 500;
 
 const notReady = (): TallyError =>
   new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');
@@ -342,9 +346,19 @@ export class CountingNode {
     return true;
   }
 
+  /**
+   * Appends merged records in chunks, yielding between them: encoding a whole 1 MiB frame's
+   * records at once would hold the event loop. Chunks may land in different group commits; each
+   * record stands alone (a slot at its merged max), so no chunk depends on another.
+   */
   async #persist(records: SlotRecord[]): Promise<void> {
     try {
-      await this.deps.store.append(records);
+      const appends: Array<Promise<void>> = [];
+      for (let i = 0; i < records.length; i += PERSIST_CHUNK) {
+        if (i > 0) await yieldToLoop();
+        appends.push(this.deps.store.append(records.slice(i, i + PERSIST_CHUNK)));
+      }
+      await Promise.all(appends);
     } catch (err) {
       this.#fail(err as Error);
     }
