@@ -43,7 +43,8 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
   // whole per-request overhead on top of koa.
-  const router = new Router();
+  // Case-sensitive and strict: one spelling per route (the guard reads paths permissively, see http/guard.ts).
+  const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);

@@ -1,0 +1,98 @@
+/**
+ * What an HTTP server does when Node's parser rejects bytes on a connection (a `clientError`):
+ * duplicate Content-Length, bad chunking, oversized headers, a malformed request line, or junk
+ * after a request. Node's default writes a bare 400 and destroys the socket, which has two
+ * faults: the answer has no body that says why, and when the junk FOLLOWS a request that already
+ * reached its handler, that request's own answer is cut off: a client then sees a 400 for an
+ * increment that was applied, and retries it.
+ *
+ * The rule here: a request that reached a handler always gets the handler's answer. When a
+ * response is in flight on the socket, nothing is written; the socket is ended once that response
+ * has finished. Otherwise the client gets a JSON 4xx with `Connection: close`.
+ *
+ * Pure logic over a socket-shaped interface, so core stays free of I/O: each bin passes its
+ * `http.Server`'s sockets in (see `handleClientError` in each bin's http-edges.ts).
+ */
+
+/** The parts of `net.Socket` (and the in-flight `ServerResponse`) this needs. */
+export interface ClientSocket {
+  readonly writable: boolean;
+  /** Node sets this to the response currently being written on the socket. */
+  readonly _httpMessage?: InFlightResponse | null;
+  end(data?: string): unknown;
+  destroy(): unknown;
+}
+
+export interface InFlightResponse {
+  readonly writableFinished: boolean;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/** How long a deferred close waits for the in-flight answer before cutting the socket. */
+export const DEFERRED_CLOSE_MS = 30_000;
+
+/** Status, code and message for one parser error code (`HPE_*` from llhttp). */
+export function describeClientError(code: string | undefined): { status: number; code: string; message: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'headers_too_large', message: 'request headers are too large: the limit is 16 KiB in all' };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, code: 'chunk_extensions_too_large', message: 'chunk extensions are too large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' };
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return { status: 400, code: 'bad_request', message: 'malformed HTTP request: Content-Length given twice, or together with Transfer-Encoding' };
+    case 'HPE_INVALID_CHUNK_SIZE':
+      return { status: 400, code: 'bad_request', message: 'malformed HTTP request: invalid chunk size in a chunked body' };
+    default:
+      return { status: 400, code: 'bad_request', message: `malformed HTTP request (${code ?? 'parse error'}): it breaks HTTP/1.1 syntax` };
+  }
+}
+
+/** The raw HTTP/1.1 answer for a parser-level rejection: JSON body, `Connection: close`. */
+export function clientErrorResponse(code: string | undefined): string {
+  const e = describeClientError(code);
+  const body = JSON.stringify({ error: { code: e.code, message: e.message } });
+  return [
+    `HTTP/1.1 ${e.status} ${REASONS[e.status] ?? 'Bad Request'}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+const handled = new WeakSet<ClientSocket>();
+
+/**
+ * Answers one parser error on `socket`. Node may report several for one connection (each
+ * further chunk fails again); only the first acts. Never throws.
+ */
+export function handleClientError(err: { code?: string }, socket: ClientSocket): void {
+  if (handled.has(socket)) return;
+  handled.add(socket);
+  const inFlight = socket._httpMessage;
+  if (inFlight !== undefined && inFlight !== null && !inFlight.writableFinished) {
+    // The handler's answer goes out first, whole; then the connection ends, with no status of ours.
+    let isDone = false;
+    const finish = (): void => {
+      if (isDone) return;
+      isDone = true;
+      clearTimeout(timer);
+      socket.end();
+    };
+    const timer = setTimeout(() => socket.destroy(), DEFERRED_CLOSE_MS);
+    timer.unref?.();
+    inFlight.once('finish', finish);
+    inFlight.once('close', finish);
+    return;
+  }
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  socket.end(clientErrorResponse(err.code));
+}
