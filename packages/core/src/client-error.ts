@@ -6,9 +6,11 @@
  * reached its handler, that request's own answer is cut off: a client then sees a 400 for an
  * increment that was applied, and retries it.
  *
- * The rule here: a request that reached a handler always gets the handler's answer. When a
- * response is in flight on the socket, nothing is written; the socket is ended once that response
- * has finished. Otherwise the client gets a JSON 4xx with `Connection: close`.
+ * The rule here: a request that reached a handler always gets the handler's answer. When the
+ * error follows a complete request whose response is in flight, nothing is written; the socket
+ * is ended once that response has finished. Otherwise (no request, or the error is in the
+ * request's own body, which its handler then never got) the client gets a JSON 4xx with
+ * `Connection: close`.
  *
  * Pure logic over a socket-shaped interface, so core stays free of I/O: each bin passes its
  * `http.Server`'s sockets in (see `handleClientError` in each bin's http-edges.ts).
@@ -25,6 +27,9 @@ export interface ClientSocket {
 
 export interface InFlightResponse {
   readonly writableFinished: boolean;
+  readonly headersSent: boolean;
+  /** The request being answered; `complete` once its whole body was parsed. */
+  readonly req?: { readonly complete: boolean };
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -75,7 +80,7 @@ export function handleClientError(err: { code?: string }, socket: ClientSocket):
   if (handled.has(socket)) return;
   handled.add(socket);
   const inFlight = socket._httpMessage;
-  if (inFlight !== undefined && inFlight !== null && !inFlight.writableFinished) {
+  if (inFlight !== undefined && inFlight !== null && !inFlight.writableFinished && inFlight.req?.complete !== false) {
     // The handler's answer goes out first, whole; then the connection ends, with no status of ours.
     let isDone = false;
     const finish = (): void => {
@@ -90,7 +95,9 @@ export function handleClientError(err: { code?: string }, socket: ClientSocket):
     inFlight.once('close', finish);
     return;
   }
-  if (!socket.writable || err.code === 'ECONNRESET') {
+  // A request whose own body broke the parser never got that body, so its handler applied
+  // nothing: it gets this 4xx, unless its answer already started (then only a cut is honest).
+  if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent === true) {
     socket.destroy();
     return;
   }

@@ -4,6 +4,8 @@ import { clientErrorResponse, handleClientError, type ClientSocket } from '../sr
 
 class FakeResponse extends EventEmitter {
   writableFinished = false;
+  headersSent = false;
+  req = { complete: true };
 }
 
 class FakeSocket implements ClientSocket {
@@ -41,6 +43,26 @@ describe('handleClientError()', () => {
     response.emit('finish');
     expect(socket.ended).to.deep.equal([undefined]);
     expect(socket.destroyed).to.equal(0);
+  });
+
+  it('answers the 4xx itself when the error is in the in-flight request\'s own body', () => {
+    const socket = new FakeSocket();
+    const response = new FakeResponse();
+    response.req = { complete: false };
+    socket._httpMessage = response;
+    handleClientError({ code: 'HPE_INVALID_CHUNK_SIZE' }, socket);
+    expect(socket.ended[0]).to.match(/^HTTP\/1\.1 400 /).and.include('chunk size');
+  });
+
+  it('cuts the connection when a broken request\'s answer had already started', () => {
+    const socket = new FakeSocket();
+    const response = new FakeResponse();
+    response.req = { complete: false };
+    response.headersSent = true;
+    socket._httpMessage = response;
+    handleClientError({ code: 'HPE_INVALID_CHUNK_SIZE' }, socket);
+    expect(socket.destroyed).to.equal(1);
+    expect(socket.ended).to.deep.equal([]);
   });
 
   it('acts once per socket, however many parse errors follow', () => {
