@@ -6,35 +6,10 @@
 import { expect } from 'chai';
 import { Cluster, SECRET, http } from './harness.js';
 import { incOk, valueAt } from './counter-calls.js';
-import { errorOf, rawExchange, rawRequest } from './raw-http.js';
+import { errorOf, rawExchange, rawRequest, spellings } from './raw-http.js';
 
 const NAME = 'guarded';
 const START = 5n;
-
-/** At least 12 spellings of `path`: case, percent-encoding, slashes, dot segments, query, absolute form. */
-export function spellings(path: string): string[] {
-  const [first = '', ...rest] = path.slice(1).split('/');
-  const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
-  const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-  const hex = (c: string): string => `%${c.charCodeAt(0).toString(16)}`;
-  return [
-    path,
-    `/${cap(first)}${tail}`,
-    path.toUpperCase(),
-    `/${hex(first.charAt(0))}${first.slice(1)}${tail}`,
-    `/${hex(first.charAt(0)).toUpperCase()}${first.slice(1)}${tail}`,
-    `/%25${hex(first.charAt(0)).slice(1)}${first.slice(1)}${tail}`,
-    ...(tail === '' ? [`/${first}%2F`] : [`/${first}%2F${tail.slice(1)}`, `/${first}%2f${tail.slice(1)}`, `/${first}//${tail.slice(1)}`]),
-    `//${first}${tail}`,
-    `${path}/`,
-    `/./${first}${tail}`,
-    `/x/../${first}${tail}`,
-    `/%2e/${first}${tail}`,
-    `/x/%2e%2e/${first}${tail}`,
-    `${path}?x=1`,
-    `http://127.0.0.1${path}`,
-  ];
-}
 
 describe('e2e: internal routes without the secret (balancer + 1 server)', function () {
   this.timeout(60_000);
