@@ -23,7 +23,7 @@ export interface RouteDeps {
 }
 
 export function createRouter(deps: RouteDeps): Router {
-  // Case-sensitive and strict: one spelling per route (the guard reads paths permissively, see http/guard.ts).
+  // Case-sensitive and strict: one spelling per route (the guard in auth.ts reads paths permissively).
   const router = new Router({ sensitive: true, strict: true });
   const client = requireClient(deps.config);
   router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));

@@ -8,10 +8,9 @@
  * start time makes PID reuse harmless: a lock whose pid is dead, or alive but started at another
  * time, is stale, as after a SIGKILL, and is taken over. The takeover writes a temp file, renames
  * it over the lock, and re-reads it: of two processes taking over the same stale lock at once,
- * the one whose rename came last wins, and the other sees a live foreign owner and gives up.
- * (A window remains where both re-read before either's rename lands; both must have raced past
- * the O_EXCL create and the stale check within microseconds, which one operator starting two
- * servers on one dir does not do.)
+ * the one whose rename came last wins, and the other, re-reading after it, gives up. (A window
+ * remains: if B judged the old lock stale before A's rename, and renames only after A re-read,
+ * both go on. That takes two starts on one dir within the same few microseconds.)
  *
  * Synchronous on purpose: it runs once, at startup, before anything else may touch the dir.
  */

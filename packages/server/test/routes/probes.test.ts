@@ -52,3 +52,25 @@ describe('GET /readyz after a store failure', () => {
     expect(store.records.filter((r) => r.name === 'x')).to.have.length(1); // nothing after the failure
   });
 });
+
+describe('GET /readyz while recovering', () => {
+  it('answers 503 with reason recovering, and requests get not_ready with Retry-After', async () => {
+    const config = resolveConfig('tally-server', { env: {}, flags: { secret: 's' } });
+    if (!config.ok) throw new Error(config.problems.join('; '));
+    const { app } = createApp(config.config, { id: 'b', url: 'http://127.0.0.1:1', store: new MemoryStore(), log: pino({ level: 'silent' }) });
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ready = await http.get(`${url}/readyz`);
+      expect(ready.statusCode).to.equal(503);
+      expect(JSON.parse(ready.body)).to.include({ ready: false, reason: 'recovering' });
+      const write = await http.post(`${url}/counter/x`, { body: '1' });
+      expect(write.statusCode).to.equal(503);
+      expect(write.headers['retry-after']).to.equal('1');
+      expect((JSON.parse(write.body) as { error: { code: string } }).error.code).to.equal('not_ready');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
