@@ -36,6 +36,28 @@ export interface InFlightResponse {
 /** How long a deferred close waits for the in-flight answer before cutting the socket. */
 export const DEFERRED_CLOSE_MS = 30_000;
 
+/** A complete request's answer that is not yet fully written. */
+const isAwaitingAnswer = (res: InFlightResponse): boolean => !res.writableFinished && res.req?.complete !== false;
+
+/**
+ * Ends the socket once every complete request parsed before the error has its answer written.
+ * Node hands the socket to the next pipelined response when one finishes (its own 'finish'
+ * listener runs before ours), so after each answer, look again at who holds the socket.
+ */
+function endAfterAnswers(socket: ClientSocket, res: InFlightResponse, onEnd: () => void): void {
+  let isDone = false;
+  const next = (): void => {
+    if (isDone) return;
+    isDone = true;
+    const following = socket._httpMessage;
+    if (following && following !== res && isAwaitingAnswer(following)) return endAfterAnswers(socket, following, onEnd);
+    onEnd();
+    socket.end();
+  };
+  res.once('finish', next);
+  res.once('close', next);
+}
+
 /** Status, code and message for one parser error code (`HPE_*` from llhttp). */
 export function describeClientError(code: string | undefined): { status: number; code: string; message: string } {
   switch (code) {
@@ -80,19 +102,10 @@ export function handleClientError(err: { code?: string }, socket: ClientSocket):
   if (handled.has(socket)) return;
   handled.add(socket);
   const inFlight = socket._httpMessage;
-  if (inFlight !== undefined && inFlight !== null && !inFlight.writableFinished && inFlight.req?.complete !== false) {
-    // The handler's answer goes out first, whole; then the connection ends, with no status of ours.
-    let isDone = false;
-    const finish = (): void => {
-      if (isDone) return;
-      isDone = true;
-      clearTimeout(timer);
-      socket.end();
-    };
+  if (inFlight && isAwaitingAnswer(inFlight)) {
     const timer = setTimeout(() => socket.destroy(), DEFERRED_CLOSE_MS);
     timer.unref?.();
-    inFlight.once('finish', finish);
-    inFlight.once('close', finish);
+    endAfterAnswers(socket, inFlight, () => clearTimeout(timer));
     return;
   }
   // A request whose own body broke the parser never got that body, so its handler applied

@@ -45,6 +45,21 @@ describe('handleClientError()', () => {
     expect(socket.destroyed).to.equal(0);
   });
 
+  it('waits for every pipelined answer before ending the socket', () => {
+    const socket = new FakeSocket();
+    const first = new FakeResponse();
+    const second = new FakeResponse();
+    socket._httpMessage = first;
+    handleClientError({ code: 'HPE_INVALID_METHOD' }, socket);
+    first.writableFinished = true;
+    socket._httpMessage = second; // what Node does when the first answer finishes
+    first.emit('finish');
+    expect(socket.ended).to.deep.equal([]);
+    second.writableFinished = true;
+    second.emit('finish');
+    expect(socket.ended).to.deep.equal([undefined]);
+  });
+
   it('answers the 4xx itself when the error is in the in-flight request\'s own body', () => {
     const socket = new FakeSocket();
     const response = new FakeResponse();

@@ -39,6 +39,13 @@ describe('e2e: HTTP edges (balancer + 1 server)', function () {
       });
     }
 
+    it('answers every pipelined increment before the junk, each with its 200', async () => {
+      const one = rawRequest('POST', '/counter/junk-pipelined', { headers: ['Connection: keep-alive'], body: '1' });
+      const { raw } = await rawExchange(server.port, `${one}${one}${one}JUNK\r\n\r\n`);
+      expect(raw.match(/HTTP\/1\.1 \d{3}/g), raw).to.deep.equal(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
+      expect(await valueAt(server.url, 'junk-pipelined')).to.equal(3n);
+    });
+
     it('closes the connection once the answer is written', async () => {
       const request = rawRequest('POST', '/counter/junk-close', { headers: ['Connection: keep-alive'], body: '1' });
       const exchange = await rawExchange(server.port, `${request}JUNK\r\n\r\n`, 5000);
