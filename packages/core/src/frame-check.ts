@@ -6,7 +6,8 @@
  * The stateful rules (our own live slot, the counter cap) belong to the server; this module holds
  * the rules any receiver applies to any frame, and the reasons every refusal is reported under.
  */
-import { isServerId, isCounterName, PROTOTYPE_KEYS } from './names.js';
+import { isServerId, isCounterName } from './names.js';
+import { FORBIDDEN_KEYS } from './safe-json.js';
 import { isSaneIncarnation, MAX_SLOT_VALUE } from './frame-limits.js';
 import type { SlotId } from './slot-id.js';
 
@@ -72,13 +73,13 @@ function checkCounter(name: string, counter: Record<string, unknown>, now: numbe
 }
 
 function nameProblem(name: string): RefusalReason | undefined {
-  if (PROTOTYPE_KEYS.has(name)) return 'prototype_key';
+  if (FORBIDDEN_KEYS.has(name)) return 'prototype_key';
   return isCounterName(name) ? undefined : 'bad_counter_name';
 }
 
 /** A slot id is `serverId:incarnation`; an id whose incarnation alone is wrong says so. */
 export function slotProblem(slot: string, now: number): RefusalReason | undefined {
-  if (PROTOTYPE_KEYS.has(slot)) return 'prototype_key';
+  if (FORBIDDEN_KEYS.has(slot)) return 'prototype_key';
   const colon = slot.lastIndexOf(':');
   if (colon <= 0 || !isServerId(slot.slice(0, colon))) return 'bad_slot_id';
   const digits = slot.slice(colon + 1);

@@ -1,4 +1,5 @@
 import { TallyError, quote } from './errors.js';
+import { FORBIDDEN_KEYS } from './safe-json.js';
 
 /** Counter names: 1 to 200 of `A-Z a-z 0-9 . _ : -`, starting with a letter or digit. */
 export const COUNTER_NAME_RULE =
@@ -11,12 +12,10 @@ export const SERVER_ID_RULE =
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
- * Keys that mean something to a JS object. Names are keys of wire objects, and replication refuses
- * these keys in any frame, so a counter with such a name could never replicate: it is refused here.
+ * Names are keys of wire objects, and prototype keys are refused in every JSON body and frame, so
+ * a counter with such a name could never replicate: it is refused here.
  */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-export const isCounterName = (name: string): boolean => COUNTER_NAME.test(name) && !PROTOTYPE_KEYS.has(name);
+export const isCounterName = (name: string): boolean => COUNTER_NAME.test(name) && !FORBIDDEN_KEYS.has(name);
 export const isServerId = (id: string): boolean => SERVER_ID.test(id);
 
 export function assertCounterName(name: string): string {

@@ -3,10 +3,9 @@
  * before the body is read or the route is even matched.
  */
 import type Router from '@koa/router';
-import { MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, type ServerConfig } from '@tally/core';
+import { MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { CountingNode } from '../node.js';
-
 
 export function addInternalRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
 
@@ -14,12 +13,9 @@ export function addInternalRoutes(router: Router, node: CountingNode, config: Se
     // The frame caps are shared with every sender (core/frame-limits.ts), so only a broken or
     // hostile sender ever meets these 413s.
     const text = await readBody(ctx, Math.min(config.maxInternalBodyBytes, MAX_FRAME_BYTES));
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new TallyError(400, 'bad_json', `frame is not valid JSON: ${(err as Error).message}`);
-    }
+    // Prototype keys get a 400 here, before any slot is looked at: no honest sender can build
+    // one (they are not counter names or slot ids). Pulled pages meet frame-check's refusal.
+    const json = parseJsonSafely(text, 'frame');
     const parsed = frameEnvelopeSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
