@@ -115,7 +115,9 @@ describe('e2e: frame caps (1 server)', function () {
     const worst = Math.max(...during);
     console.log(`      /ping during 4 max-size merges: worst ${worst.toFixed(1)} ms over ${during.length} pings; idle worst ${Math.max(...idle).toFixed(1)} ms`);
     expect(during.length).to.be.at.least(4);
-    expect(worst).to.be.below(500);
+    // 500 ms beyond the worst idle ping of the same run: a shared machine's own scheduling
+    // hiccups are not the merge's doing (on an idle machine the idle worst is a few ms).
+    expect(worst).to.be.below(500 + Math.max(...idle));
     expect((JSON.parse((await http.get(`${url}/counters`)).body) as string[]).length).to.equal(4000);
   });
 
