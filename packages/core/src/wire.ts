@@ -59,11 +59,11 @@ export interface ReplicateAck {
   refusedCount: number;
 }
 
-/** One page of a server's whole state (`GET /internal/state?after=NAME&limit=N`). */
+/** One page of a server's whole state (`GET /internal/state?cursor=N&limit=N`, at most MAX_FRAME_COUNTERS counters and about 1 MiB). */
 export interface StatePage {
   slot: SlotId;
   counters: Record<string, CounterJSON>;
-  /** Pass as `after` to get the next page; null on the last page. */
+  /** Pass as `cursor` to get the next page; null on the last page. */
   next: string | null;
 }
 /** A page's envelope; its counters are checked slot by slot, like a frame's. */
