@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import { TallyError } from './errors.js';
 import { isServerId } from './names.js';
+import { parseJsonSafely } from './safe-json.js';
 
 export type MemberState = 'active' | 'decommissioned';
 
@@ -150,13 +151,7 @@ export const memberView = (m: Member): MemberView => ({
 
 /** Parses JSON text with `schema`; a 400 that names the expected shape and the first problem. */
 export function parseMemberJson<T>(text: string, schema: z.ZodType<T>, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new TallyError(400, 'bad_json', `body must be ${what}: ${(err as Error).message}`);
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(parseJsonSafely(text, `body (${what})`));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new TallyError(400, 'bad_members', `body must be ${what}: at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);

@@ -42,6 +42,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   let node: CountingNode | undefined;
   const metrics = createServerMetrics({
     counters: () => node?.table.size ?? 0,
+    countersLimit: () => config.maxCounters,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
   });
@@ -50,8 +51,9 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now, book });
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
-  // whole per-request overhead on top of koa.
-  const router = new Router();
+  // whole per-request overhead on top of koa. Case-sensitive and strict: one spelling per route
+  // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+  const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);

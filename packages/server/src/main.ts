@@ -7,12 +7,13 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { configFromCli, type ServerConfig } from '@tally/core';
+import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
 import { MemberBook } from './members/member-book.js';
 import { MemberGossip } from './members/gossip.js';
 import { recover } from './recovery.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
+import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
 
 const DEV_SECRET = 'tally-dev-secret';
@@ -53,6 +54,7 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
     return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
   }
   const dir = dataDirOf(config, id);
+  lockOrExit(dir);
   const store = new EmbeddedStore({
     dir,
     fsync: config.fsync,
@@ -66,6 +68,21 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
 
 /** The data dir: the embedded store's, and where every store keeps the member set. */
 const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+
+/**
+ * Holds the data dir for the whole life of the process, before any other file in it is touched.
+ * Released on any orderly exit; a SIGKILL leaves a stale lock, which the next start takes over.
+ */
+function lockOrExit(dir: string): void {
+  try {
+    const lock = lockDataDir(dir);
+    process.once('exit', () => lock.release());
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    process.stderr.write(`tally-server: ${err.message}\n`);
+    process.exit(2);
+  }
+}
 
 async function listen(server: Server, config: ServerConfig): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +102,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const server = createServer();
+  // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
+  server.on('clientError', handleClientError);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;

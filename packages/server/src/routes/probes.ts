@@ -11,14 +11,14 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    ctx.status = node.isReady ? 200 : 503;
-    const reason = node.notReadyReason();
+    const reason = node.notReadyReason;
     const join = node.joiner.status();
+    ctx.status = reason === undefined ? 200 : 503;
     ctx.body = {
-      ready: node.isReady,
+      ready: reason === undefined,
+      ...(reason !== undefined && { reason }),
       id: node.deps.id,
       slot: node.table.liveSlot ?? null,
-      ...(reason !== undefined && { reason }),
       // While joining: which members (or discovered servers) have not answered, and why.
       ...(join.phase !== 'member' && { join }),
     };
