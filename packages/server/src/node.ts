@@ -58,8 +58,7 @@ const storeFailed = (): TallyError =>
 export type NotReadyReason = 'recovering' | 'closing' | 'store_failed' | MemberReason;
 /** Not ready because of membership: not a member yet, or leaving, or gone. */
 type MemberReason = 'joining' | 'decommissioning' | 'decommissioned';
-const MEMBER_REASONS: Record<MemberReason, string> = {
-  joining: 'it is joining the cluster (every member must acknowledge it first)',
+const MEMBER_REASONS: Record<Exclude<MemberReason, 'joining'>, string> = {
   decommissioning: 'it is being decommissioned',
   decommissioned: 'it was decommissioned and is no longer a member',
 };
@@ -165,8 +164,9 @@ export class CountingNode {
     if (this.#isClosing) return 'closing';
     if (book.isDecommissioned) return 'decommissioned';
     if (this.#isDecommissioning) return 'decommissioning';
-    if (!book.isMember) return 'joining';
-    return this.#isReady ? undefined : 'recovering';
+    // Joining is a step of recovery: before it starts (loading the store) we are recovering.
+    if (!this.#isReady) return this.joiner.isJoining ? 'joining' : 'recovering';
+    return book.isMember ? undefined : 'joining';
   }
 
   /** Stops taking writes (a decommission); in-flight ones finish. Undone by `resumeWrites`. */
@@ -432,7 +432,8 @@ export class CountingNode {
   assertReady(): void {
     const reason = this.notReadyReason;
     if (reason === 'store_failed') throw storeFailed();
-    if (reason === 'recovering' || reason === 'closing') throw notReady();
+    // Transient: come back soon (Retry-After). Decommissions are not.
+    if (reason === 'recovering' || reason === 'closing' || reason === 'joining') throw notReady();
     if (reason !== undefined) throw new TallyError(503, 'not_member', `this server does not take requests: ${MEMBER_REASONS[reason]}`);
   }
 

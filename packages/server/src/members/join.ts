@@ -47,6 +47,7 @@ export interface JoinStatus {
 export class Joiner {
   readonly #o: JoinOptions;
   #status: JoinStatus = { phase: 'discovering', waitingFor: [] };
+  #isJoining = false;
 
   constructor(options: JoinOptions) {
     this.#o = options;
@@ -54,6 +55,11 @@ export class Joiner {
 
   status(): JoinStatus {
     return this.#status;
+  }
+
+  /** True while `run` is going and has not made this server a member yet. */
+  get isJoining(): boolean {
+    return this.#isJoining;
   }
 
   /** Resolves once this server is an active member (at once when it already is one). */
@@ -67,6 +73,16 @@ export class Joiner {
       this.#status = { phase: 'member', waitingFor: [] };
       return;
     }
+    this.#isJoining = true;
+    try {
+      await this.#join();
+    } finally {
+      this.#isJoining = false;
+    }
+  }
+
+  async #join(): Promise<void> {
+    const { book } = this.#o;
     const acked = new Set<string>();
     let me: Member | undefined;
     while (this.#o.isRunning()) {

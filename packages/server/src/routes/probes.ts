@@ -20,7 +20,7 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
       id: node.deps.id,
       slot: node.table.liveSlot ?? null,
       // While joining: which members (or discovered servers) have not answered, and why.
-      ...(join.phase !== 'member' && { join }),
+      ...(reason === 'joining' && { join }),
     };
   });
   router.get('/metrics', async (ctx) => {
