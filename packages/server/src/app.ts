@@ -69,6 +69,10 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   addProbeRoutes(router, node, metrics);
   addOpenApiRoute(router);
   const app = new Koa({ proxy: false });
+  // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.log.error({ err }, 'error outside the error middleware');
+  });
   app.use(errorMiddleware(deps.log, requestObserver(config, deps.log, stats)));
   app.use(accessGuard(config));
   app.use(router.routes());
