@@ -109,7 +109,7 @@ function opsOperations(): Record<string, Partial<Record<'get', OpenApiOperation>
         description: 'First an `event: value` with the current value, then one per change, at most one per publishIntervalMs; `data` is a WatchEvent. A `: keep-alive` comment every ~15 s.',
         parameters: [parameter('name')],
         responses: {
-          200: { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' }, itemSchema: ref('WatchEvent') } } },
+          200: { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string', description: 'event: value / data: a WatchEvent as JSON' }, 'x-tally-event-data': ref('WatchEvent') } } },
           400: badName,
           401: needsToken,
           503: errorAnswer('Not ready, shutting down, or too many watchers (1,000 per server).', { 'Retry-After': headers.retryAfter }),
