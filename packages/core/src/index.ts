@@ -17,3 +17,8 @@ export * from './ops-wire.js';
 export * from './unreachable-log.js';
 export * from './openapi.js';
 export * from './openapi-check.js';
+export * from './frame-limits.js';
+export * from './frame-check.js';
+export * from './canonical-path.js';
+export * from './safe-json.js';
+export * from './client-error.js';
