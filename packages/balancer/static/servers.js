@@ -50,8 +50,8 @@ function lagCell(s) {
     const lag = peer.lagSeconds;
     // null: nothing acknowledged yet (a new peer, or nothing to push), not a fault in itself.
     chip.className = `lag${lag !== null && lag >= LAG_BAD_S ? ' bad' : lag !== null && lag >= LAG_WARN_S ? ' warn' : ''}`;
-    chip.dataset.peer = peer.id;
-    chip.textContent = `${peer.id} ${fmt.seconds(lag)}`;
+    chip.dataset.peer = peer.id ?? peer.url;
+    chip.textContent = `${peer.id ?? peer.url} ${fmt.seconds(lag)}`;
     chip.title = `${peer.url}: last ack ${peer.lastAckAt ?? 'never'}, ${peer.pendingCounters} counter(s) waiting`;
     wrap.append(chip);
   }

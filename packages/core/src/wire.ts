@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isCounterName, isServerId } from './names.js';
 import { isSlotId, type SlotId } from './slot-id.js';
+import { peerStatsSchema, type PeerStats } from './ops-wire.js';
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -70,78 +71,32 @@ export interface ServerInfo extends Partial<ServerStatsSummary> {
   status: ServerStatus;
 }
 
-/** One peer as a server sees it (`GET /internal/stats`): when it last acknowledged a push. */
-export interface PeerLag {
-  id: string;
-  url: string;
-  lastAckAt: string | null;
-  /** Seconds since the peer's last acknowledged push; null before the first one. */
-  lagSeconds: number | null;
-  pendingCounters: number;
-}
-
 /**
- * What the balancer adds to a `GET /servers` entry when it has fresh stats of that server. Old
- * clients ignore the extra fields; `serverInfoSchema` lets them through.
+ * What the balancer adds to a `GET /servers` entry when it has fresh stats of that server
+ * (`GET /internal/stats`). Old clients ignore the extra fields.
  */
 export interface ServerStatsSummary {
-  incarnation: number;
+  /** Null while the server is still recovering (no live slot yet). */
+  incarnation: number | null;
   uptimeSeconds: number;
   incrementsPerSecond: number;
   latencyP99Ms: number | null;
   /** The largest `lagSeconds` over the server's peers; null when none has acknowledged yet. */
   maxLagSeconds: number | null;
-  peers: PeerLag[];
+  peers: PeerStats[];
 }
-const seconds = z.number().nonnegative();
-export const peerLagSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  lastAckAt: z.string().nullable(),
-  lagSeconds: seconds.nullable(),
-  pendingCounters: z.number().int().nonnegative(),
-});
+
 export const serverInfoSchema = z.object({
   id: z.string(),
   url: z.string(),
   status: z.enum(['ready', 'failing', 'suspect']),
-  incarnation: z.number().int().positive().optional(),
-  uptimeSeconds: seconds.optional(),
-  incrementsPerSecond: seconds.optional(),
-  latencyP99Ms: seconds.nullable().optional(),
-  maxLagSeconds: seconds.nullable().optional(),
-  peers: z.array(peerLagSchema).optional(),
+  incarnation: z.number().int().nullable().optional(),
+  uptimeSeconds: z.number().optional(),
+  incrementsPerSecond: z.number().optional(),
+  latencyP99Ms: z.number().nullable().optional(),
+  maxLagSeconds: z.number().nullable().optional(),
+  peers: z.array(peerStatsSchema).optional(),
 });
-
-/** `GET /internal/stats` answer of a counting server (cluster secret). */
-export const serverStatsSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  slot: slotIdSchema,
-  incarnation: z.number().int().positive(),
-  ready: z.boolean(),
-  startedAt: z.string(),
-  uptimeSeconds: seconds,
-  counters: z.number().int().nonnegative(),
-  incrementsTotal: decimalSchema,
-  incrementsPerSecond: seconds,
-  latencyP99Ms: seconds.nullable(),
-  peers: z.array(peerLagSchema),
-});
-export type ServerStats = z.infer<typeof serverStatsSchema>;
-
-/** `GET /counter/:name/slots` answer: one entry per slot, sorted by slot id. */
-export const counterSlotsSchema = z.array(
-  z.object({ slot: slotIdSchema, server: z.string(), incarnation: z.number().int().positive(), p: decimalSchema, n: decimalSchema, value: z.string() }),
-);
-export type CounterSlots = z.infer<typeof counterSlotsSchema>;
-
-/** `GET /counters?values=true&prefix=&limit=&cursor=` answer: one page of names and values. */
-export const counterPageSchema = z.object({
-  counters: z.array(z.object({ name: counterNameSchema, value: z.string().optional() })),
-  next: z.string().nullable(),
-});
-export type CounterPage = z.infer<typeof counterPageSchema>;
 
 /** `POST /servers` body: a registration or heartbeat. */
 export const registerRequestSchema = z.strictObject({

@@ -6,8 +6,8 @@
  */
 import type { ServerInfo } from '@tally/core';
 import {
-  assertCounterName, badRequest, counterPageSchema, counterSlotsSchema, parseSlotId, pnCounter, TallyError,
-  type CounterSlots, type PNCounter,
+  assertCounterName, badRequest, countersPageSchema, slotsAnswerSchema, parseSlotId, pnCounter, TallyError,
+  type SlotEntry, type PNCounter,
 } from '@tally/core';
 import type { Registry } from '../registry.js';
 import type { CallServer } from './server-calls.js';
@@ -33,7 +33,7 @@ export interface CounterList extends Coverage {
 export interface SlotsView extends Coverage {
   name: string;
   value: string;
-  slots: CounterSlots;
+  slots: SlotEntry[];
 }
 
 export const MAX_LIST_LIMIT = 1000;
@@ -50,7 +50,7 @@ export function parseLimit(raw: string | undefined): number {
 
 export async function listCounters(deps: ViewDeps, prefix: string, limit: number): Promise<CounterList> {
   const query = `values=true&limit=${limit}${prefix === '' ? '' : `&prefix=${encodeURIComponent(prefix)}`}`;
-  const { pages, servers, missing } = await fanOut(deps, `/counters?${query}`, (body) => counterPageSchema.safeParse(body));
+  const { pages, servers, missing } = await fanOut(deps, `/counters?${query}`, (body) => countersPageSchema.safeParse(body));
   const values = new Map<string, string>();
   let hasMore = false;
   for (const page of pages) {
@@ -65,7 +65,7 @@ export async function listCounters(deps: ViewDeps, prefix: string, limit: number
 export async function counterSlots(deps: ViewDeps, name: string): Promise<SlotsView> {
   assertCounterName(name);
   const path = `/counter/${encodeURIComponent(name)}/slots`;
-  const { pages, servers, missing } = await fanOut(deps, path, (body) => counterSlotsSchema.safeParse(body));
+  const { pages, servers, missing } = await fanOut(deps, path, (body) => slotsAnswerSchema.safeParse(body));
   const merged = pages.map(stateOf).reduce(pnCounter.merge, pnCounter.create());
   const slots = [...merged].sort(([a], [b]) => byCodeUnits(a, b)).map(([slot, { p, n }]) => {
     const parts = parseSlotId(slot);
@@ -74,7 +74,7 @@ export async function counterSlots(deps: ViewDeps, name: string): Promise<SlotsV
   return { name, value: `${pnCounter.value(merged)}`, slots, servers, missing };
 }
 
-function stateOf(slots: CounterSlots): PNCounter {
+function stateOf(slots: SlotEntry[]): PNCounter {
   return new Map(slots.map((s) => [s.slot, { p: BigInt(s.p), n: BigInt(s.n) }]));
 }
 
