@@ -45,7 +45,8 @@ function lagCell(s) {
   }
   const wrap = document.createElement('div');
   wrap.className = 'lags';
-  for (const peer of s.peers ?? []) {
+  const peers = [...(s.peers ?? [])].sort((a, b) => String(a.id ?? a.url).localeCompare(String(b.id ?? b.url)));
+  for (const peer of peers) {
     const chip = document.createElement('span');
     const lag = peer.lagSeconds;
     // null: nothing acknowledged yet (a new peer, or nothing to push), not a fault in itself.
@@ -55,6 +56,6 @@ function lagCell(s) {
     chip.title = `${peer.url}: last ack ${peer.lastAckAt ?? 'never'}, ${peer.pendingCounters} counter(s) waiting`;
     wrap.append(chip);
   }
-  if ((s.peers ?? []).length === 0) wrap.textContent = '–';
+  if (peers.length === 0) wrap.textContent = "–";
   return wrap;
 }
