@@ -2,6 +2,7 @@
  * `createApp(config, deps)`: the balancer as a koa app, without listening. `main.ts` wires the
  * real logger, metrics registry and clock; tests pass fakes.
  */
+import type { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -10,7 +11,7 @@ import { ClusterFeed } from './dashboard/cluster-feed.js';
 import { addDashboardRoutes } from './dashboard/routes.js';
 import { createServerCaller, type CallServer } from './dashboard/server-calls.js';
 import { loadStaticFiles } from './dashboard/static-files.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, type RequestObserver } from './error-handler.js';
 import { checkReadyz, HealthChecker, type CheckHealth } from './health-checker.js';
 import { createMetrics } from './metrics.js';
 import { redirectCounterRequests } from './redirect.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
 
 export interface BalancerApp {
   app: Koa;
+  /** The balancer's router; the OpenAPI consistency test walks its routes. */
+  router: Router;
   registry: Registry;
   /** The servers' stats as the dashboard and `GET /servers` see them. */
   feed: ClusterFeed;
@@ -54,6 +57,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
     // A check that outlives its interval would only delay the next one and say nothing new.
     timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
     log: deps.log,
+    ...(deps.now !== undefined && { now: deps.now }),
     onResult: (_transition, isOk) => {
       if (!isOk) metrics.healthCheckFailures.inc();
     },
@@ -71,7 +75,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
 
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, config.logRequests ? logRequest(deps.log) : undefined));
   app.use(redirectCounterRequests(config, registry, metrics));
   const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log, feed });
   const dashboard = addDashboardRoutes(router, { config, registry, feed, callServer, files: loadStaticFiles() });
@@ -80,6 +84,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
 
   return {
     app,
+    router,
     registry,
     feed,
     startHealthChecks: () => checker.start(),
@@ -90,4 +95,9 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
       dashboard.closeStreams();
     },
   };
+}
+
+/** `--log-requests`: one line per request, with the same fields as tally-server's. */
+function logRequest(log: Logger): RequestObserver {
+  return (ctx, ms) => log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
 }

@@ -8,9 +8,8 @@ import type { Logger } from 'pino';
 import { serverStatsSchema, type ServerInfo } from '@tally/core';
 import type { Registry } from '../registry.js';
 import type { CallServer } from './server-calls.js';
-import {
-  clusterTotals, dashboardServer, summarize, type DashboardSnapshot, type HistoryPoint, type StatsResult,
-} from './snapshot.js';
+import { clusterTotals, dashboardServer, summarize, type StatsResult } from './snapshot.js';
+import type { DashboardSnapshot, HistoryPoint } from './wire.js';
 
 /** Two minutes of sparkline at the default one-second interval. */
 export const HISTORY_POINTS = 120;

@@ -11,6 +11,7 @@ import {
 } from '@tally/core';
 import type { Registry } from '../registry.js';
 import type { CallServer } from './server-calls.js';
+import type { CounterList, SlotsView } from './wire.js';
 
 export interface ViewDeps {
   registry: Registry;
@@ -18,22 +19,9 @@ export interface ViewDeps {
   timeoutMs: number;
 }
 
-/** Which servers answered the fan-out, and which did not (down, slow, or a bad answer). */
 interface Coverage {
   servers: string[];
   missing: string[];
-}
-
-export interface CounterList extends Coverage {
-  counters: Array<{ name: string; value: string }>;
-  /** More names match than `limit`: the search should be narrowed. */
-  isTruncated: boolean;
-}
-
-export interface SlotsView extends Coverage {
-  name: string;
-  value: string;
-  slots: SlotEntry[];
 }
 
 export const MAX_LIST_LIMIT = 1000;

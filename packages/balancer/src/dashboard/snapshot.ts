@@ -3,36 +3,10 @@
  * Pure: the feed fetches, this shapes.
  */
 import type { ServerInfo, ServerStats, ServerStatsSummary } from '@tally/core';
+import type { DashboardServer, DashboardSnapshot } from './wire.js';
 
 /** One server's stats of one round, or why there are none (`ECONNREFUSED`, `status 401`, ...). */
 export type StatsResult = { stats: ServerStats } | { error: string };
-
-export interface DashboardServer extends ServerInfo {
-  counters?: number;
-  startedAt?: string;
-  statsError?: string;
-}
-
-export interface HistoryPoint {
-  /** Epoch ms of the round. */
-  at: number;
-  incrementsPerSecond: number;
-}
-
-export interface DashboardSnapshot {
-  at: string;
-  intervalMs: number;
-  servers: DashboardServer[];
-  cluster: {
-    /** Sum over the servers that answered: each counts only the increments it took. */
-    incrementsPerSecond: number;
-    /** How many servers answered this round. */
-    reporting: number;
-    /** The largest counter count any server reported (each holds every counter it has heard of). */
-    counters: number;
-    history: HistoryPoint[];
-  };
-}
 
 /** The `GET /servers` fields of contracts-11.md, from one stats answer. */
 export function summarize(stats: ServerStats): ServerStatsSummary {

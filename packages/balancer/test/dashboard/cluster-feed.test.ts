@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ClusterFeed, HISTORY_POINTS } from '../../src/dashboard/cluster-feed.js';
-import type { DashboardSnapshot } from '../../src/dashboard/snapshot.js';
+import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { Registry } from '../../src/registry.js';
 import { FakeCalls, statsOf } from '../helpers/fake-calls.js';
 import { silentLog, waitFor } from '../helpers/http.js';

@@ -51,9 +51,9 @@ describe('GET /counters', () => {
     const seen: CountersPage['counters'] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res = await http.get(`${app.url}/counters`, { searchParams: { values: 'true', limit: '2', ...(cursor !== null && { cursor }) } });
+      const res: { statusCode: number; body: string } = await http.get(`${app.url}/counters`, { searchParams: { values: 'true', limit: '2', ...(cursor !== null && { cursor }) } });
       expect(res.statusCode).to.equal(200);
-      const body = json<CountersPage>(res.body);
+      const body: CountersPage = json<CountersPage>(res.body);
       expect(body.counters.length).to.be.at.most(2);
       seen.push(...body.counters);
       cursor = body.next;
