@@ -23,6 +23,8 @@ export class EventStream {
     ctx.type = 'text/event-stream; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Accel-Buffering', 'no');
+    // The socket serves nothing after the stream, and a shutdown must not wait for it to idle.
+    ctx.set('Connection', 'close');
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.body = this.#body;

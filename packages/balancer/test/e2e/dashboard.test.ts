@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { Cluster, http, killAll, REPO, SECRET } from '../../../server/test/e2e/harness.js';
+import { BIN, Cluster, http, killAll, REPO, SECRET, spawnBin } from '../../../server/test/e2e/harness.js';
 import { launchBrowser, type Browser } from '../helpers/browser.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 
@@ -40,10 +40,11 @@ describe('dashboard (headless Chromium, real bins)', function () {
   });
 
   const rows = (status?: string) => page.locator(`#servers tr[data-server-id]${status === undefined ? '' : `[data-status="${status}"]`}`);
+  const idsOf = async (status?: string) => Promise.all((await rows(status).all()).map((row) => row.getAttribute('data-server-id')));
 
   it('lists the 3 servers as ready, with their stats', async () => {
     await rows('ready').nth(2).waitFor({ timeout: 10_000 });
-    expect(await rows().evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.serverId))).to.deep.equal(['s1', 's2', 's3']);
+    expect(await idsOf()).to.deep.equal(['s1', 's2', 's3']);
     await page.locator('#servers .lag[data-peer]').nth(5).waitFor({ timeout: 10_000 });
     expect(await page.locator('#servers tr[data-server-id="s1"] td').nth(2).textContent()).to.match(/UTC$/);
   });
@@ -91,7 +92,7 @@ describe('dashboard (headless Chromium, real bins)', function () {
     await cluster.kill('s3', 'SIGKILL');
     const killedAt = Date.now();
     await rows('suspect').first().waitFor({ timeout: 15_000 });
-    expect(await rows('suspect').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.serverId))).to.deep.equal(['s3']);
+    expect(await idsOf('suspect')).to.deep.equal(['s3']);
     expect(await page.locator('#servers tr[data-server-id="s3"] .error-text').textContent()).to.include('no stats');
     console.log(`      s3 shown suspect ${Date.now() - killedAt} ms after SIGKILL`);
   });
@@ -102,9 +103,34 @@ describe('dashboard (headless Chromium, real bins)', function () {
     expect(everything).to.include('"incarnation"');
     expect(everything).to.not.include(SECRET);
     expect(await page.content()).to.not.include(SECRET);
-    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie);
+    // A string, not a function: the tests are type-checked without the DOM library.
+    const storage = String(await page.evaluate('JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie'));
     expect(storage).to.not.include(SECRET);
     expect(requested.filter((url) => !url.startsWith(`${proxy.url}/`))).to.deep.equal([]);
+  });
+
+  it('asks for the client token when one is set, refuses a wrong one, and shows the cluster with the right one', async () => {
+    const token = 'e2e-client-token';
+    const guarded = await spawnBin('guarded balancer', BIN.balancer, ['--port', '0', '--secret', SECRET, '--client-token', token,
+      '--health-interval-ms', '500', '--log-level', 'warn']);
+    for (const id of ['s1', 's2']) {
+      const res = await http.post(`${guarded.url}/servers`, { json: { id, url: cluster.server(id).url }, headers: { authorization: `Bearer ${SECRET}` } });
+      expect(res.statusCode).to.equal(200);
+    }
+    const guardedPage = await browser.context.newPage();
+    await guardedPage.goto(guarded.url);
+    await guardedPage.locator('#token-dialog[open]').waitFor({ timeout: 10_000 });
+    expect(await guardedPage.locator('#servers tr[data-server-id]').count()).to.equal(0);
+
+    await guardedPage.fill('#token-input', 'wrong');
+    await guardedPage.click('#token-form button[type="submit"]');
+    await guardedPage.locator('#token-error', { hasText: 'refused' }).waitFor({ timeout: 10_000 });
+
+    await guardedPage.fill('#token-input', token);
+    await guardedPage.click('#token-form button[type="submit"]');
+    await guardedPage.locator('#servers tr[data-server-id="s2"][data-status="ready"]').waitFor({ timeout: 10_000 });
+    expect(await guardedPage.locator('#token-dialog[open]').count()).to.equal(0);
+    await guardedPage.close();
   });
 });
 
