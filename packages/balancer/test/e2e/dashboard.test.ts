@@ -85,7 +85,9 @@ describe('dashboard (headless Chromium, real bins)', function () {
     await page.locator('#counters tr[data-counter="e2e-orders"]').click();
     await page.locator('#breakdown-total[data-value="14"]').waitFor({ timeout: 5000 });
     mkdirSync(join(REPO, '.run'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const main = await page.locator('main').boundingBox();
+    const height = Math.ceil((main?.y ?? 0) + (main?.height ?? 800));
+    await page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1360, height } });
   });
 
   it('turns a SIGKILLed server suspect on the page', async () => {
