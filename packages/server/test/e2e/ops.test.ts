@@ -57,4 +57,14 @@ describe('operator routes on a real cluster', function () {
     expect(warnings[0]).to.match(/"time":"\d{4}-\d\d-\d\dT[\d:.]+Z"/);
     expect(warnings[0]).to.include('"proc":"tally-server"').and.include('"id":"s1"');
   });
+
+  it('ends open watch streams on SIGTERM and exits 0 promptly', async () => {
+    const sse = await openSse(`${cluster.server('s1').url}/counter/watched/watch`);
+    await sse.waitForEvents(1);
+    const started = Date.now();
+    const code = await cluster.kill('s1', 'SIGTERM');
+    await Promise.race([sse.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('stream still open after exit')), 2000))]);
+    expect(code).to.equal(0);
+    expect(Date.now() - started).to.be.below(8000);
+  });
 });
