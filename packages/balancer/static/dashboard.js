@@ -8,8 +8,18 @@ import { renderServers } from './servers.js';
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `#counter=NAME` keeps the selection across reloads and makes it linkable. */
+function selectedInHash() {
+  const match = /^#counter=(.+)$/.exec(location.hash);
+  try {
+    return match === null ? undefined : decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const state = {
-  selected: decodeURIComponent(location.hash.replace(/^#counter=/, '')) || undefined,
+  selected: selectedInHash(),
   lastSnapshotAt: 0,
   intervalMs: 1000,
   isListing: false,
