@@ -18,7 +18,7 @@ import { addOpsRoutes } from './routes/ops.js';
 import { addOpenApiRoute } from './routes/openapi.js';
 import { RollingStats } from './ops/rolling-stats.js';
 import { WatchHub } from './ops/watch-hub.js';
-import { lagSeconds, peerLabel } from './ops/peer-stats.js';
+import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
 import type { Store } from './store/types.js';
 
@@ -52,7 +52,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     counters: () => node?.table.size ?? 0,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
-    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: lagSeconds(peer, now()), pendingCounters: peer.pending.size })),
+    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: peer.lag.lagSeconds(now()), pendingCounters: peer.pending.size })),
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
@@ -64,7 +64,8 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   // whole per-request overhead on top of koa.
   const router = new Router();
   addPublicRoutes(router, node, config);
-  addOpsRoutes(router, { node, names: new SortedNames(table), watchers, stats, now });
+  const membership = node.membership;
+  addOpsRoutes(router, { identity: { id: deps.id, url: deps.url }, readiness: node, table, peers: () => membership.peers(), names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
   addOpenApiRoute(router);

@@ -81,7 +81,7 @@ export class Publisher {
       const ack = JSON.parse(res.body) as ReplicateAck;
       membership.observe(peer, ack.slot);
       metrics.frames.inc({ direction: 'out', result: 'ok' });
-      peer.lastAckAt = this.#o.now();
+      peer.lag.acknowledged(this.#o.now());
       this.#unreachable.succeeded(peer.url);
       return true;
     } catch (err) {
@@ -121,7 +121,7 @@ export class Publisher {
       if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
       else await this.#delta(peer);
       // Nothing left to send and the peer answered last time: it holds everything we have.
-      if (peer.pending.size === 0 && this.#unreachable.failures(peer.url) === 0 && peer.lastAckAt !== undefined) peer.lastAckAt = this.#o.now();
+      if (peer.pending.size === 0 && this.#unreachable.failures(peer.url) === 0) peer.lag.caughtUp(this.#o.now());
     } finally {
       peer.isBusy = false;
     }
@@ -153,15 +153,14 @@ export class Publisher {
   }
 
   #takePending(peer: Peer): { names: Set<string>; since: number | undefined } {
-    const taken = { names: peer.pending, since: peer.pendingSince };
+    const taken = { names: peer.pending, since: peer.lag.take() };
     peer.pending = new Set();
-    peer.pendingSince = undefined;
     return taken;
   }
 
   #restorePending(peer: Peer, taken: { names: Set<string>; since: number | undefined }): void {
     for (const name of taken.names) peer.pending.add(name);
-    if (taken.since !== undefined) peer.pendingSince = Math.min(taken.since, peer.pendingSince ?? taken.since);
+    peer.lag.restore(taken.since);
   }
 
   /**
