@@ -42,6 +42,7 @@ export function addOpsRoutes(router: Router, deps: OpsRouteDeps): void {
   router.get('/counter/:name/watch', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
     readiness.assertReady();
+    if (!watchers.hasRoom) ctx.set('Retry-After', '1'); // full now, not for long: watchers come and go
     const stream = watchers.open(name);
     ctx.res.once('close', () => stream.destroy());
     ctx.req.socket.setTimeout(0);
