@@ -7,13 +7,15 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig, ServerInfo } from '@tally/core';
-import { SERVER_ID_RULE, TallyError, badRequest, isServerId, quote, registerRequestSchema } from '@tally/core';
+import { SERVER_ID_RULE, TallyError, badRequest, hasSecret, isServerId, quote, registerRequestSchema } from '@tally/core';
 import { assignServer } from './assignment.js';
 import { decommissionServer } from './decommission.js';
 import { requireClient, requireSecret } from './auth.js';
+import type { ClusterFeed } from './dashboard/cluster-feed.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, Transition } from './registry.js';
 import { clientIdOf, describeIssues, excludedIds, readJsonBody } from './request.js';
+import { balancerOpenApi } from './openapi.js';
 
 export interface RouteDeps {
   config: BalancerConfig;
@@ -21,6 +23,7 @@ export interface RouteDeps {
   metrics: BalancerMetrics;
   promRegistry: MetricsRegistry;
   log: Logger;
+  feed: ClusterFeed;
 }
 
 export function createRouter(deps: RouteDeps): Router {
@@ -41,8 +44,11 @@ export function createRouter(deps: RouteDeps): Router {
       log: deps.log,
     });
   });
-  router.get('/servers', client, (ctx) => {
-    ctx.body = deps.registry.list();
+  router.get('/servers', client, async (ctx) => {
+    // Servers read this list on every heartbeat: they get the cached stats and never cause a
+    // round of stats calls. Clients (the CLI) get stats at most one interval old.
+    const isServer = hasSecret(ctx.headers, deps.config.secret);
+    ctx.body = await deps.feed.listServers(!isServer);
   });
   router.get('/assign', client, (ctx) => {
     // Same client id as the redirects use, so both ways to find a server agree.
@@ -51,6 +57,7 @@ export function createRouter(deps: RouteDeps): Router {
     deps.metrics.assignments.inc();
   });
   addOperationalRoutes(router, deps);
+  addOpenApiRoute(router);
   return router;
 }
 
@@ -80,9 +87,9 @@ async function registerServer(ctx: Context, deps: RouteDeps): Promise<void> {
 
 // Heartbeats arrive every second from every server: only changes are worth a log line.
 function logRegistration(log: Logger, t: Transition, url: string, previousUrl: string | undefined): void {
-  if (t.from === 'absent') log.info({ id: t.id, url }, 'server registered');
-  else if (previousUrl !== url) log.info({ id: t.id, url, was: previousUrl }, 'server moved');
-  else if (t.from !== 'ready') log.info({ id: t.id, url, from: t.from }, 'server heartbeat: ready again');
+  if (t.from === 'absent') log.info({ peer: t.id, url }, 'server registered');
+  else if (previousUrl !== url) log.info({ peer: t.id, url, was: previousUrl }, 'server moved');
+  else if (t.from !== 'ready') log.info({ peer: t.id, url, from: t.from }, 'server heartbeat: ready again');
 }
 
 function addOperationalRoutes(router: Router, deps: RouteDeps): void {
@@ -99,5 +106,15 @@ function addOperationalRoutes(router: Router, deps: RouteDeps): void {
   router.get('/metrics', async (ctx) => {
     ctx.type = deps.promRegistry.contentType;
     ctx.body = await deps.promRegistry.metrics();
+  });
+}
+
+/** `GET /openapi.json`: built once, on first request. */
+function addOpenApiRoute(router: Router): void {
+  let text: string | undefined;
+  router.get('/openapi.json', (ctx) => {
+    text ??= JSON.stringify(balancerOpenApi());
+    ctx.type = 'application/json';
+    ctx.body = text;
   });
 }

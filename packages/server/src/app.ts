@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '@tally/core';
-import { errorMiddleware } from './http/errors.js';
+import { errorMiddleware, type RequestObserver } from './http/errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { CountingNode } from './node.js';
 import { createPeerHttp } from './replication/peer-http.js';
@@ -14,6 +14,12 @@ import { accessGuard } from './http/guard.js';
 import { addInternalRoutes } from './routes/internal.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
+import { addOpsRoutes } from './routes/ops.js';
+import { addOpenApiRoute } from './routes/openapi.js';
+import { RollingStats } from './ops/rolling-stats.js';
+import { WatchHub } from './ops/watch-hub.js';
+import { peerLabel } from './ops/peer-stats.js';
+import { SortedNames } from './state/sorted-names.js';
 import type { Store } from './store/types.js';
 import { MemberBook } from './members/member-book.js';
 import { addMemberRoutes } from './routes/members.js';
@@ -29,38 +35,72 @@ export interface AppDeps {
   book?: MemberBook;
   /** Called once a decommission of this server completed and was answered (main exits 0). */
   onDecommissioned?: () => void;
+  /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
+  maxWatchers?: number;
 }
 
 export interface TallyServerApp {
   app: Koa;
+  /** The one router; the OpenAPI consistency test walks its routes. */
+  router: Router;
   node: CountingNode;
   metrics: ServerMetrics;
+  /** Watch streams; main.ts closes them on shutdown so that the server can close. */
+  watchers: WatchHub;
 }
 
 export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
+  const now = deps.now ?? Date.now;
   const http = createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs });
+  const stats = new RollingStats(now);
   let node: CountingNode | undefined;
   const metrics = createServerMetrics({
     counters: () => node?.table.size ?? 0,
     countersLimit: () => config.maxCounters,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
+    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: peer.lag.lagSeconds(now()), pendingCounters: peer.pending.size })),
+    latencyP99Ms: () => stats.latencyP99Ms(),
+    onIncrement: () => stats.countIncrement(),
   });
-  const now = deps.now ?? Date.now;
   const book = deps.book ?? MemberBook.volatile({ self: { id: deps.id, url: deps.url }, now, log: deps.log });
   node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now, book });
+  const table = node.table;
+  const watchers = new WatchHub({ valueOf: (name) => table.value(name), intervalMs: config.publishIntervalMs, now, ...(deps.maxWatchers !== undefined && { maxWatchers: deps.maxWatchers }) });
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
   // whole per-request overhead on top of koa. Case-sensitive and strict: one spelling per route
   // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
   const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, node, config);
+  const membership = node.membership;
+  addOpsRoutes(router, { identity: { id: deps.id, url: deps.url }, readiness: node, table, peers: () => membership.peers(), names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
+  addOpenApiRoute(router);
   addMemberRoutes(router, node, book, { onDecommissioned: deps.onDecommissioned ?? (() => undefined) });
   const app = new Koa({ proxy: false });
-  app.use(errorMiddleware(deps.log));
+  // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.log.error({ err }, 'error outside the error middleware');
+  });
+  app.use(errorMiddleware(deps.log, requestObserver(config, deps.log, stats)));
   app.use(accessGuard(config));
   app.use(router.routes());
-  return { app, node, metrics };
+  return { app, router, node, metrics, watchers };
+}
+
+/** Probes and documents: not what a client's latency is about. */
+const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+/** A watch stream lasts as long as its client: not a latency. */
+const WATCH_PATH = /^\/counter\/[^/]+\/watch$/;
+
+/** Times public requests for `/internal/stats` (probes, internal calls and watch streams aside) and logs them when asked. */
+function requestObserver(config: ServerConfig, log: Logger, stats: RollingStats): RequestObserver {
+  return (ctx, ms) => {
+    const path = ctx.path;
+    const isPublic = !path.startsWith('/internal/') && !WATCH_PATH.test(path) && !PROBES.has(path);
+    if (isPublic) stats.recordRequest(ms);
+    if (config.logRequests) log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+  };
 }

@@ -122,7 +122,7 @@ export class CountingNode {
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
     const { book } = deps;
-    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, book, http, log });
+    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, book, http, log, now });
     this.joiner = new Joiner({
       book,
       http,

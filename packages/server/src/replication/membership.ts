@@ -12,8 +12,9 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
 import type { MemberBook } from '../members/member-book.js';
+import { PeerLag } from './peer-lag.js';
 
 export interface Peer {
   url: string;
@@ -26,6 +27,8 @@ export interface Peer {
   needsFullSync: boolean;
   lastFullSyncAt: number;
   isBusy: boolean;
+  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
+  lag: PeerLag;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -37,6 +40,7 @@ export interface MembershipOptions {
   book: MemberBook;
   http: Got;
   log: Logger;
+  now: () => number;
 }
 
 export class Membership {
@@ -44,9 +48,11 @@ export class Membership {
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
+  readonly #unreachable: UnreachableLog;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
     this.#followMembers();
     options.book.onChange(() => this.#followMembers());
@@ -95,7 +101,12 @@ export class Membership {
 
   /** Marks every peer's pending set: a counter's own slot changed. */
   markChanged(name: string): void {
-    for (const peer of this.#peers.values()) peer.pending.add(name);
+    let now: number | undefined;
+    for (const peer of this.#peers.values()) {
+      // One clock read per increment at most, and only when a pending set starts anew.
+      if (peer.pending.size === 0) peer.lag.changed((now ??= this.#options.now()));
+      peer.pending.add(name);
+    }
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -106,9 +117,10 @@ export class Membership {
     if (book.isDecommissioned) return;
     try {
       const reg = await http.post(`${balancer}/servers`, { json: self });
-      if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      this.#unreachable.succeeded(balancer);
+      if (reg.statusCode !== 200) log.warn({ peer: balancer, status: reg.statusCode, body: reg.body }, 'balancer refused registration');
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
+      this.#unreachable.failed(balancer, (err as Error).message);
     }
     await this.refresh();
   }
@@ -172,6 +184,7 @@ export class Membership {
       needsFullSync: true,
       lastFullSyncAt: 0,
       isBusy: false,
+      lag: new PeerLag(this.#options.now()),
     });
   }
 }
