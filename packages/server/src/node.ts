@@ -132,6 +132,7 @@ export class CountingNode {
         return this.membership.discovered();
       },
       timeoutMs: config.requestTimeoutMs,
+      isStaticPeer: (peerUrl) => config.peers.includes(peerUrl),
       retryMs: Math.min(500, config.heartbeatIntervalMs),
       isRunning: () => !this.#isClosing,
     });

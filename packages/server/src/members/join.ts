@@ -3,8 +3,9 @@
  *
  * 1. A server whose id is not an active member asks every server it can discover (static peers,
  *    the balancer's list, members it knows) for their member sets, and merges them.
- * 2. If every server it discovered answered and none knows any member, it is the first server
- *    of a new cluster: it becomes a member of itself (with nothing discovered, at once). (Servers that bootstrap at the same moment merge into one
+ * 2. If no server it reached knows any member, and every one it could not reach is a static
+ *    peer (levels count those anyway), it is the first server of a new cluster: it becomes a
+ *    member of itself (with nothing discovered, at once). (Servers that bootstrap at the same moment merge into one
  *    cluster as soon as they discover each other: sets only grow.)
  * 3. Otherwise it announces itself to every active member, and each persists it before
  *    acknowledging. An acknowledgement carries that member's set, so a member that joined
@@ -26,6 +27,11 @@ export interface JoinOptions {
   log: Logger;
   /** URLs of every server we can discover now (self excluded), asked again on each attempt. */
   discover: () => Promise<string[]>;
+  /**
+   * Static peers: counted by every level whether or not they answer, so a first server need
+   * not wait for them (a static cluster starts with its peers down).
+   */
+  isStaticPeer: (url: string) => boolean;
   timeoutMs: number;
   retryMs: number;
   /** False once the server is closing: the join gives up. */
@@ -88,8 +94,9 @@ export class Joiner {
     while (this.#o.isRunning()) {
       const { isAnyKnown, unreachable } = await this.#gather();
       if (!isAnyKnown && this.#others().length === 0) {
-        // The first server of a new cluster, unless a server we could not reach is a member.
-        if (unreachable === 0) break;
+        // The first server of a new cluster, unless a server we could not reach may be a member
+        // that levels would not count yet (static peers are counted anyway).
+        if (unreachable.every(this.#o.isStaticPeer)) break;
         await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs));
         continue;
       }
@@ -111,7 +118,7 @@ export class Joiner {
   }
 
   /** Merges every reachable server's set; says whether any of them knows a member. */
-  async #gather(): Promise<{ isAnyKnown: boolean; unreachable: number }> {
+  async #gather(): Promise<{ isAnyKnown: boolean; unreachable: string[] }> {
     const { book, http, timeoutMs } = this.#o;
     const urls = new Set([...(await this.#o.discover()), ...this.#others().map((m) => m.url)]);
     const unreachable: JoinWaiting[] = [];
@@ -121,7 +128,7 @@ export class Joiner {
     })));
     for (const set of sets) if (set !== undefined) await book.merge(set);
     this.#status = { phase: 'discovering', waitingFor: unreachable };
-    return { isAnyKnown: sets.some((set) => set !== undefined && hasOtherMembers(set, book.selfId)), unreachable: unreachable.length };
+    return { isAnyKnown: sets.some((set) => set !== undefined && hasOtherMembers(set, book.selfId)), unreachable: unreachable.map((u) => u.url) };
   }
 
   /** Announces `me` to every member that has not acknowledged yet; returns the ones that failed. */
