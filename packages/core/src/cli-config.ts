@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  BOOLEAN_KEYS,
   configFlags,
+  flagName,
   resolveConfig,
   type BalancerConfig,
   type ConfigResult,
@@ -42,7 +44,10 @@ export function configFromCli(kind: ProcessKind, input: CliInput): CliResult<Ser
 
   const file = readConfigFile(values.config as string | undefined, input, problems);
   const stringFlags: Record<string, string | undefined> = {};
-  for (const flag of flags) stringFlags[flag] = values[flag] as string | undefined;
+  for (const flag of flags) {
+    const value = values[flag];
+    stringFlags[flag] = typeof value === 'boolean' ? String(value) : value;
+  }
   const sources = { file, env: input.env, flags: stringFlags };
   const result = kind === 'tally-server' ? resolveConfig(kind, sources) : resolveConfig(kind, sources);
   if (problems.length === 0) return result;
@@ -56,7 +61,8 @@ function parseFlags(argv: readonly string[], flags: readonly string[]): { values
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
-  for (const flag of flags) options[flag] = { type: 'string' };
+  const booleanFlags = new Set([...BOOLEAN_KEYS].map(flagName));
+  for (const flag of flags) options[flag] = { type: booleanFlags.has(flag) ? 'boolean' : 'string' };
   const { values, tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const known = Object.keys(options).map((f) => `--${f}`);
   const problems: string[] = [];

@@ -2,7 +2,7 @@
  * `--help` text for the process bins: every flag with what it does, its built-in default and
  * its environment variable. Pure: the entry file prints it.
  */
-import { configKeys, envName, fieldDefault, flagName, type ProcessKind } from './config.js';
+import { BOOLEAN_KEYS, configKeys, envName, fieldDefault, flagName, type ProcessKind } from './config.js';
 
 /** One line per config key. A key without a line still shows up in --help, just undescribed. */
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -46,7 +46,7 @@ export function configUsage(kind: ProcessKind): string {
   for (const key of configKeys(kind)) {
     const fallback = fieldDefault(kind, key);
     const facts = [`env ${envName(key)}`, ...(fallback === undefined ? [] : [`default ${fallback}`])];
-    rows.push([`--${flagName(key)} VALUE`, `${DESCRIPTIONS[key] ?? key} (${facts.join('; ')})`]);
+    rows.push([`--${flagName(key)}${BOOLEAN_KEYS.has(key) ? '' : ' VALUE'}`, `${DESCRIPTIONS[key] ?? key} (${facts.join('; ')})`]);
   }
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [

@@ -14,3 +14,6 @@ export { SumTree } from './sum-tree.js';
 export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
 export * from './levels.js';
+export * from './ops-wire.js';
+export * from './unreachable-log.js';
+export * from './openapi.js';

@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '@tally/core';
-import { errorMiddleware } from './http/errors.js';
+import { errorMiddleware, type RequestObserver } from './http/errors.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { CountingNode } from './node.js';
 import { createPeerHttp } from './replication/peer-http.js';
@@ -14,6 +14,12 @@ import { accessGuard } from './http/guard.js';
 import { addInternalRoutes } from './routes/internal.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
+import { addOpsRoutes } from './routes/ops.js';
+import { addOpenApiRoute } from './routes/openapi.js';
+import { RollingStats } from './ops/rolling-stats.js';
+import { WatchHub } from './ops/watch-hub.js';
+import { lagSeconds, peerLabel } from './ops/peer-stats.js';
+import { SortedNames } from './state/sorted-names.js';
 import type { Store } from './store/types.js';
 
 export interface AppDeps {
@@ -23,33 +29,62 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
+  maxWatchers?: number;
 }
 
 export interface TallyServerApp {
   app: Koa;
+  /** The one router; the OpenAPI consistency test walks its routes. */
+  router: Router;
   node: CountingNode;
   metrics: ServerMetrics;
+  /** Watch streams; main.ts closes them on shutdown so that the server can close. */
+  watchers: WatchHub;
 }
 
 export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
+  const now = deps.now ?? Date.now;
   const http = createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs });
+  const stats = new RollingStats(now);
   let node: CountingNode | undefined;
   const metrics = createServerMetrics({
     counters: () => node?.table.size ?? 0,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
+    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: lagSeconds(peer, now()), pendingCounters: peer.pending.size })),
+    latencyP99Ms: () => stats.latencyP99Ms(),
+    onIncrement: () => stats.countIncrement(),
   });
-  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now: deps.now ?? Date.now });
+  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now });
+  const table = node.table;
+  const watchers = new WatchHub({ valueOf: (name) => table.value(name), intervalMs: config.publishIntervalMs, now, ...(deps.maxWatchers !== undefined && { maxWatchers: deps.maxWatchers }) });
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
   // whole per-request overhead on top of koa.
   const router = new Router();
   addPublicRoutes(router, node, config);
+  addOpsRoutes(router, { node, names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
+  addOpenApiRoute(router);
   const app = new Koa({ proxy: false });
-  app.use(errorMiddleware(deps.log));
+  // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.log.error({ err }, 'error outside the error middleware');
+  });
+  app.use(errorMiddleware(deps.log, requestObserver(config, deps.log, stats)));
   app.use(accessGuard(config));
   app.use(router.routes());
-  return { app, node, metrics };
+  return { app, router, node, metrics, watchers };
+}
+
+/** Times public requests for `/internal/stats` (probes, internal calls and watch streams aside) and logs them when asked. */
+function requestObserver(config: ServerConfig, log: Logger, stats: RollingStats): RequestObserver {
+  return (ctx, ms) => {
+    const path = ctx.path;
+    const isPublic = !path.startsWith('/internal/') && !path.endsWith('/watch') && path !== '/metrics' && path !== '/readyz';
+    if (isPublic) stats.recordRequest(ms);
+    if (config.logRequests) log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+  };
 }

@@ -76,14 +76,16 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel, base: { proc: 'tally-server' } }, pino.destination(2));
+  // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
+  const baseLog = pino({ level: config.logLevel, base: { proc: 'tally-server' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
   const server = createServer();
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;
+  const log = baseLog.child({ id });
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
-  const { app, node } = createApp(config, { id, url, store, log });
+  const { app, node, watchers } = createApp(config, { id, url, store, log });
   server.on('request', app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
     clearInterval(heartbeat);
+    watchers.close(); // open event streams would otherwise hold server.close() for a second
     const hardStop = setTimeout(() => process.exit(1), 9000);
     server.close();
     setTimeout(() => server.closeAllConnections(), 1000).unref();

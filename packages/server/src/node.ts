@@ -106,7 +106,7 @@ export class CountingNode {
       now,
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
-    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log });
+    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log, now });
     this.publisher = new Publisher({
       selfId: id,
       table: this.table,

@@ -5,7 +5,7 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
 
 export interface Peer {
   url: string;
@@ -18,6 +18,15 @@ export interface Peer {
   needsFullSync: boolean;
   lastFullSyncAt: number;
   isBusy: boolean;
+  /** When this server started publishing to the peer. */
+  addedAt: number;
+  /**
+   * Last time the peer acknowledged a push, or was found caught up (nothing pending, last push
+   * acknowledged). Written by the publisher only.
+   */
+  lastAckAt: number | undefined;
+  /** When the oldest change in `pending` was acknowledged to its client (visibility lag). */
+  pendingSince: number | undefined;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -28,6 +37,7 @@ export interface MembershipOptions {
   balancer: string | undefined;
   http: Got;
   log: Logger;
+  now: () => number;
 }
 
 export class Membership {
@@ -35,9 +45,11 @@ export class Membership {
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
+  readonly #unreachable: UnreachableLog;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
   }
 
@@ -60,7 +72,12 @@ export class Membership {
 
   /** Marks every peer's pending set: a counter's own slot changed. */
   markChanged(name: string): void {
-    for (const peer of this.#peers.values()) peer.pending.add(name);
+    let now: number | undefined;
+    for (const peer of this.#peers.values()) {
+      // One clock read per increment at most, and only when a pending set starts anew.
+      if (peer.pending.size === 0) peer.pendingSince ??= now ??= this.#options.now();
+      peer.pending.add(name);
+    }
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -69,9 +86,10 @@ export class Membership {
     if (balancer === undefined) return;
     try {
       const reg = await http.post(`${balancer}/servers`, { json: self });
-      if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      this.#unreachable.succeeded(balancer);
+      if (reg.statusCode !== 200) log.warn({ peer: balancer, status: reg.statusCode, body: reg.body }, 'balancer refused registration');
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
+      this.#unreachable.failed(balancer, (err as Error).message);
     }
     await this.refresh();
   }
@@ -129,6 +147,9 @@ export class Membership {
       needsFullSync: true,
       lastFullSyncAt: 0,
       isBusy: false,
+      addedAt: this.#options.now(),
+      lastAckAt: undefined,
+      pendingSince: undefined,
     });
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
+import { UnreachableLog, type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
 import type { CounterTable } from '../state/counter-table.js';
 import type { Membership, Peer } from './membership.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -33,10 +33,12 @@ export interface PublisherOptions {
 
 export class Publisher {
   readonly #o: PublisherOptions;
+  readonly #unreachable: UnreachableLog;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: PublisherOptions) {
     this.#o = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'peer' });
   }
 
   start(): void {
@@ -73,15 +75,18 @@ export class Publisher {
       if (res.statusCode !== 200) {
         metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
         if (res.statusCode === 409) log.error({ peer: peer.url, body: res.body }, 'peer rejected our frame');
+        else this.#unreachable.failed(peer.url, `HTTP ${res.statusCode}`);
         return false;
       }
       const ack = JSON.parse(res.body) as ReplicateAck;
       membership.observe(peer, ack.slot);
       metrics.frames.inc({ direction: 'out', result: 'ok' });
+      peer.lastAckAt = this.#o.now();
+      this.#unreachable.succeeded(peer.url);
       return true;
     } catch (err) {
       metrics.frames.inc({ direction: 'out', result: 'error' });
-      log.debug({ peer: peer.url, err: (err as Error).message }, 'push failed');
+      this.#unreachable.failed(peer.url, (err as Error).message);
       return false;
     }
   }
@@ -115,6 +120,8 @@ export class Publisher {
       const isFullDue = this.#o.now() - peer.lastFullSyncAt >= this.#o.fullSyncIntervalMs;
       if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
       else await this.#delta(peer);
+      // Nothing left to send and the peer answered last time: it holds everything we have.
+      if (peer.pending.size === 0 && this.#unreachable.failures(peer.url) === 0 && peer.lastAckAt !== undefined) peer.lastAckAt = this.#o.now();
     } finally {
       peer.isBusy = false;
     }
@@ -123,26 +130,47 @@ export class Publisher {
   async #delta(peer: Peer): Promise<void> {
     if (peer.pending.size === 0) return;
     // Swap first: counters changed while the push is in flight land in the new set.
-    const names = peer.pending;
-    peer.pending = new Set();
-    const frame = this.ownSlotFrame(names);
-    if (frame === undefined || (await this.sendFrame(peer, frame))) return;
-    for (const name of names) peer.pending.add(name);
+    const taken = this.#takePending(peer);
+    const frame = this.ownSlotFrame(taken.names);
+    if (frame === undefined) return;
+    if (await this.sendFrame(peer, frame)) this.#observeVisibility(peer, taken.since);
+    else this.#restorePending(peer, taken);
   }
 
   async #fullSync(peer: Peer): Promise<void> {
-    const names = peer.pending;
-    peer.pending = new Set();
+    const taken = this.#takePending(peer);
     // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
     peer.needsFullSync = false;
     for (const frame of this.#fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
-        for (const name of names) peer.pending.add(name);
+        this.#restorePending(peer, taken);
         peer.needsFullSync = true;
         return;
       }
     }
+    this.#observeVisibility(peer, taken.since);
     peer.lastFullSyncAt = this.#o.now();
+  }
+
+  #takePending(peer: Peer): { names: Set<string>; since: number | undefined } {
+    const taken = { names: peer.pending, since: peer.pendingSince };
+    peer.pending = new Set();
+    peer.pendingSince = undefined;
+    return taken;
+  }
+
+  #restorePending(peer: Peer, taken: { names: Set<string>; since: number | undefined }): void {
+    for (const name of taken.names) peer.pending.add(name);
+    if (taken.since !== undefined) peer.pendingSince = Math.min(taken.since, peer.pendingSince ?? taken.since);
+  }
+
+  /**
+   * One observation per acknowledged batch, not per increment: the age of the batch's oldest
+   * change, which bounds how long any increment in it took to become visible at the peer.
+   */
+  #observeVisibility(peer: Peer, since: number | undefined): void {
+    if (since === undefined) return;
+    this.#o.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#o.now() - since) / 1000);
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {
