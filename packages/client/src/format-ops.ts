@@ -16,7 +16,8 @@ export function table(rows: readonly string[][]): string {
 export function formatList(entries: readonly CounterEntry[], isJson: boolean): string {
   if (isJson) return JSON.stringify(entries.map((e) => ({ name: e.name, value: e.value.toString() })));
   if (entries.length === 0) return '(no counters)';
-  return table(entries.map((e) => [e.name, '=', e.value.toString()]));
+  const width = Math.max(...entries.map((e) => e.name.length));
+  return entries.map((e) => `${e.name.padEnd(width)} = ${e.value}`).join('\n');
 }
 
 export function formatSlots(slots: readonly SlotEntry[], isJson: boolean): string {

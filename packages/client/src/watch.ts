@@ -25,12 +25,17 @@ export interface WatchTarget {
 export async function watchCounter(http: HttpCaller, target: WatchTarget, options: WatchOptions): Promise<void> {
   const stream = http.stream(target.url, { headers: { ...target.headers, accept: 'text/event-stream' }, signal: options.signal, idleMs: target.idleMs });
   let failure: Error | undefined;
+  let last: bigint | undefined;
   const parser = createParser({
     onEvent: (event: EventSourceMessage) => {
       if (event.event !== 'value') return;
       const parsed = parseValue(event.data);
       if (parsed === undefined) failure ??= new TallyClientError('bad_answer', `watch event without {name, value}: ${event.data.slice(0, 200)}`);
-      else options.onValue(parsed.name, parsed.value);
+      // A merge that changes nothing can still be announced; the user asked for changes.
+      else if (parsed.value !== last) {
+        last = parsed.value;
+        options.onValue(parsed.name, parsed.value);
+      }
     },
   });
   stream.on('response', (response: { statusCode: number }) => {
