@@ -49,7 +49,7 @@ function uptime(s: number | undefined): string {
 export function formatServers(list: readonly ServerStatus[], current: Assignment | undefined, isJson: boolean): string {
   if (isJson) return JSON.stringify(list);
   if (list.length === 0) return '(the balancer lists no servers)';
-  const rows = list.map((s) => [s.id === current?.id ? '*' : ' ', s.id, s.status, s.url, ...healthFacts(s)]);
+  const rows = list.map((s) => [`${s.id === current?.id ? '*' : ' '} ${s.id}`, s.status, s.url, ...healthFacts(s)]);
   return table(rows);
 }
 
