@@ -58,7 +58,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--balancer <url>', 'balancer URL or host:port (env TALLY_BALANCER)', io.env.TALLY_BALANCER || DEFAULT_BALANCER)
     .option('--server <url>', 'talk to this counting server (URL or host:port) directly, without the balancer')
     .option('--json', 'print each result as one JSON object')
-    .option('--timeout-ms <n>', 'timeout of every request, in milliseconds; a whole command gives up after 5 s or this, if longer', parsePositiveInt, 3000)
+    .option('--timeout-ms <n>', 'timeout of every request, in milliseconds; a whole command gives up after 4.5 s or this, if longer', parsePositiveInt, 3000)
     .option('--client-id <id>', 'the id the balancer maps to a server (env TALLY_CLIENT_ID; default: your home directory, so one-shot commands keep their server)', io.env.TALLY_CLIENT_ID || `tally-cli:${io.home}`)
     .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached, 130 cancelled (Ctrl-C)')
     // Set before the subcommands are added, which copy these settings.

@@ -36,7 +36,7 @@ export interface TallyClientOptions {
   /** Timeout of every single HTTP request (default 3000). */
   timeoutMs?: number;
   /**
-   * Bound of one call, all its retries included (default 5000, or timeoutMs if longer), so a
+   * Bound of one call, all its retries included (default 4500, or timeoutMs if longer), so a
    * dead or stalled server is reported within about 5 s. Level requests use levelTimeoutMs.
    */
   deadlineMs?: number;
@@ -118,7 +118,7 @@ export class TallyClient {
       picker: this.#picker,
       retries: checkCount(options.retries ?? 3, 'retries', 0),
       retryDelayMs: checkCount(options.retryDelayMs ?? 100, 'retryDelayMs', 0),
-      deadlineMs: checkCount(options.deadlineMs ?? Math.max(5000, this.#timeoutMs), 'deadlineMs', 1),
+      deadlineMs: checkCount(options.deadlineMs ?? Math.max(4500, this.#timeoutMs), 'deadlineMs', 1),
       levelTimeoutMs: this.#levelTimeoutMs,
     });
   }

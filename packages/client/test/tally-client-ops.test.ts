@@ -122,7 +122,7 @@ describe('TallyClient operator calls', () => {
       defaults.close();
       const elapsed = Date.now() - started;
       expect(err).to.be.instanceOf(TallyClientError).with.property('code', 'unavailable');
-      expect(elapsed).to.be.within(4500, 6000);
+      expect(elapsed).to.be.within(4000, 5500);
     });
 
     it('accepts host:port without http://', async () => {
