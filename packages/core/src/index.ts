@@ -17,3 +17,4 @@ export * from './levels.js';
 export * from './ops-wire.js';
 export * from './unreachable-log.js';
 export * from './openapi.js';
+export * from './openapi-check.js';

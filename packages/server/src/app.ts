@@ -79,11 +79,14 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   return { app, router, node, metrics, watchers };
 }
 
+/** Probes and documents: not what a client's latency is about. */
+const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+
 /** Times public requests for `/internal/stats` (probes, internal calls and watch streams aside) and logs them when asked. */
 function requestObserver(config: ServerConfig, log: Logger, stats: RollingStats): RequestObserver {
   return (ctx, ms) => {
     const path = ctx.path;
-    const isPublic = !path.startsWith('/internal/') && !path.endsWith('/watch') && path !== '/metrics' && path !== '/readyz';
+    const isPublic = !path.startsWith('/internal/') && !path.endsWith('/watch') && !PROBES.has(path);
     if (isPublic) stats.recordRequest(ms);
     if (config.logRequests) log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
   };
