@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { configFromCli, type CliInput } from '../src/cli-config.js';
+import { configFromCli, type CliInput, type CliResult } from '../src/cli-config.js';
 import { configKeys, envName, flagName } from '../src/config.js';
 
 const input = (argv: string[], env: Record<string, string> = {}, file?: object): CliInput => ({
@@ -10,7 +10,7 @@ const input = (argv: string[], env: Record<string, string> = {}, file?: object):
   version: '1.2.3',
 });
 
-const problemsOf = (result: ReturnType<typeof configFromCli>): string[] => {
+const problemsOf = <C>(result: CliResult<C>): string[] => {
   if (result.ok !== false) throw new Error(`expected problems, got ${JSON.stringify(result)}`);
   return result.problems;
 };
