@@ -131,6 +131,12 @@ describe('evaluate() exit codes', () => {
     get: () => Promise.reject(err),
     servers: () => Promise.reject(err),
     use: () => Promise.reject(err),
+    useBalancer: () => {
+      throw err;
+    },
+    list: () => Promise.reject(err),
+    slots: () => Promise.reject(err),
+    watch: () => Promise.reject(err),
     current: () => server,
   });
 
