@@ -82,8 +82,7 @@ export function assignmentOf(answer: HttpAnswer): Assignment {
 
 /** The list of a balancer's `/servers` answer. */
 export function serverListOf(answer: HttpAnswer): ServerInfo[] {
-  // Loose: the balancer's extra fields (load, lag) are kept for server-status.ts to read.
-  const parsed = serverInfoSchema.loose().array().safeParse(answer.body);
+  const parsed = serverInfoSchema.array().safeParse(answer.body);
   if (!parsed.success) throw badAnswer(answer, 'the balancer answered /servers without a list of {id, url, status}');
   return parsed.data.map((s) => ({ ...s, url: trimSlashes(s.url) }));
 }

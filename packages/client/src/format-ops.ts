@@ -2,9 +2,8 @@
  * How the operator commands print: `list`, `slots`, `watch` and `servers` as aligned tables for
  * people, or JSON (counts as decimal strings, as on the wire) with `--json`.
  */
-import type { Assignment } from '@tally/core';
+import type { Assignment, ServerInfo } from '@tally/core';
 import type { CounterEntry, SlotEntry } from './listing.js';
-import type { ServerStatus } from './server-status.js';
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
 export function table(rows: readonly string[][]): string {
@@ -46,21 +45,21 @@ function uptime(s: number | undefined): string {
  * One line per server: `*` for the one in use, id, status and URL (the columns scripts read),
  * then the load and replication lag the balancer aggregated, labelled, where it has them.
  */
-export function formatServers(list: readonly ServerStatus[], current: Assignment | undefined, isJson: boolean): string {
+export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean): string {
   if (isJson) return JSON.stringify(list);
   if (list.length === 0) return '(the balancer lists no servers)';
   const rows = list.map((s) => [`${s.id === current?.id ? '*' : ' '} ${s.id}`, s.status, s.url, ...healthFacts(s)]);
   return table(rows);
 }
 
-function healthFacts(s: ServerStatus): string[] {
+function healthFacts(s: ServerInfo): string[] {
   const facts: string[] = [];
-  if (s.incarnation !== undefined) facts.push(`incarnation ${s.incarnation}`);
+  if (s.incarnation !== undefined) facts.push(`incarnation ${s.incarnation ?? '-'}`);
   if (s.uptimeSeconds !== undefined) facts.push(`up ${uptime(s.uptimeSeconds)}`);
   if (s.incrementsPerSecond !== undefined) facts.push(`${number(s.incrementsPerSecond)} inc/s`);
   if (s.latencyP99Ms !== undefined) facts.push(`p99 ${number(s.latencyP99Ms, 'ms')}`);
   if (s.maxLagSeconds !== undefined || s.peers !== undefined) {
-    const byPeer = (s.peers ?? []).map((p) => `${p.id} ${seconds(p.lagSeconds)}`).join(', ');
+    const byPeer = (s.peers ?? []).map((p) => `${p.id ?? p.url} ${seconds(p.lagSeconds)}`).join(', ');
     facts.push(`lag max ${seconds(s.maxLagSeconds)}${byPeer === '' ? '' : ` (${byPeer})`}`);
   }
   return facts;

@@ -12,13 +12,13 @@ import {
   HEADER_TOKEN,
   quote,
   type Assignment,
+  type ServerInfo,
 } from '@tally/core';
 import { answerError, counterFields, errorFields } from './answers.js';
 import { checkAmount, checkCount, checkLevel, checkName } from './checks.js';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError, describeServer } from './errors.js';
 import { HttpCaller, type HttpAnswer, type HttpOutcome, type HttpRequest } from './http-call.js';
 import { counterPageOf, slotListOf, type CounterEntry, type CounterPage, type SlotEntry } from './listing.js';
-import { serverStatusesOf, type ServerStatus } from './server-status.js';
 import { cancelled, ServerPicker } from './server-picker.js';
 import { Failover, type Attempt, type Budget } from './failover.js';
 import { SessionTokens } from './session-tokens.js';
@@ -70,8 +70,8 @@ export class TallyClient {
   }
 
   /** The balancer's list of servers with their health, and their load and lag when it knows them. */
-  async servers(options: CallOptions = {}): Promise<ServerStatus[]> {
-    return serverStatusesOf(await this.#picker.servers(options.signal));
+  servers(options: CallOptions = {}): Promise<ServerInfo[]> {
+    return this.#picker.servers(options.signal);
   }
 
   /** Sends every later request to the server with this id; it is then never left automatically. */

@@ -4,7 +4,10 @@ import { formatList, formatServers, formatSlots } from '../src/format-ops.js';
 describe('formatServers()', () => {
   it('keeps id, status and URL first, and adds load and lag where the balancer gave them', () => {
     const text = formatServers([
-      { id: 's1', url: 'http://127.0.0.1:7001', status: 'ready', incarnation: 17, uptimeSeconds: 300, incrementsPerSecond: 12.34, latencyP99Ms: 3, maxLagSeconds: 0.4, peers: [{ id: 's2', lagSeconds: 0.4 }, { id: 's3', lagSeconds: null }] },
+      { id: 's1', url: 'http://127.0.0.1:7001', status: 'ready', incarnation: 17, uptimeSeconds: 300, incrementsPerSecond: 12.34, latencyP99Ms: 3, maxLagSeconds: 0.4, peers: [
+        { id: 's2', url: 'http://127.0.0.1:7002', lastAckAt: '2026-12-01T09:00:00.000Z', lagSeconds: 0.4, pendingCounters: 0 },
+        { id: 's3', url: 'http://127.0.0.1:7003', lastAckAt: null, lagSeconds: null, pendingCounters: 2 },
+      ] },
       { id: 's2', url: 'http://127.0.0.1:7002', status: 'suspect' },
     ], { id: 's1', url: 'http://127.0.0.1:7001' }, false).split('\n');
     expect(text[0]).to.match(/^\* s1 +ready +http:\/\/127\.0\.0\.1:7001 +incarnation 17 +up 5m +12\.3 inc\/s +p99 3ms +lag max 0\.4s \(s2 0\.4s, s3 -\)$/);
