@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig } from '@tally/core';
+import { guardInternal } from './auth.js';
 import { ClusterFeed } from './dashboard/cluster-feed.js';
 import { addDashboardRoutes } from './dashboard/routes.js';
 import { createServerCaller, type CallServer } from './dashboard/server-calls.js';
@@ -76,6 +77,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
   app.use(errorHandler(deps.log, config.logRequests ? logRequest(deps.log) : undefined));
+  app.use(guardInternal(config.secret));
   app.use(redirectCounterRequests(config, registry, metrics));
   const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log, feed });
   const dashboard = addDashboardRoutes(router, { config, registry, feed, callServer, files: loadStaticFiles() });

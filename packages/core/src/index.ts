@@ -18,3 +18,6 @@ export * from './ops-wire.js';
 export * from './unreachable-log.js';
 export * from './openapi.js';
 export * from './openapi-check.js';
+export * from './canonical-path.js';
+export * from './safe-json.js';
+export * from './client-error.js';

@@ -11,8 +11,9 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    ctx.status = node.isReady ? 200 : 503;
-    ctx.body = { ready: node.isReady, id: node.deps.id, slot: node.table.liveSlot ?? null };
+    const reason = node.notReadyReason;
+    ctx.status = reason === undefined ? 200 : 503;
+    ctx.body = { ready: reason === undefined, ...(reason !== undefined && { reason }), id: node.deps.id, slot: node.table.liveSlot ?? null };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;
