@@ -59,7 +59,7 @@ function ownPaths(): OpenApiDocument['paths'] {
       post: {
         summary: 'Register or heartbeat a counting server (cluster secret)',
         requestBody: { required: true, content: { 'application/json': { schema: ref('RegisterRequest') } } },
-        responses: { 200: jsonAnswer('Registered; the server is ready.', ref('ServerInfo')), 400: errorAnswer('Not {"id", "url"}, or malformed JSON.'), 401: errorAnswer('No cluster secret.') },
+        responses: { 200: jsonAnswer('Registered; the server is ready.', ref('ServerInfo')), 400: errorAnswer('Not {"id", "url"}, malformed JSON, or a forbidden key.'), 401: errorAnswer('No cluster secret.'), 409: errorAnswer('id_in_use: the id is ready at another URL until that URL fails a health check.') },
         security: SECRET_SECURITY,
       },
     },

@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { documentOperations, routerOperations, unresolvedRefs, type OpenApiDocument } from '@tally/core';
 import { balancerOpenApi } from '../src/openapi.js';
@@ -24,6 +25,12 @@ describe('balancerOpenApi()', () => {
       const path = op.split(' ')[1] ?? '';
       expect(isCounterPath(path.replace(/\{[a-z]+\}/g, 'x')), op).to.equal(true);
     }
+  });
+
+  it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
+    const result = await new Validator().validate(structuredClone(balancerOpenApi()) as unknown as Record<string, unknown>);
+    expect(result.errors, JSON.stringify(result.errors, null, 2)).to.equal(undefined);
+    expect(result.valid).to.equal(true);
   });
 
   it('resolves every $ref and is served at GET /openapi.json', async () => {

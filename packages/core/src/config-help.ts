@@ -30,6 +30,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   idempotencyTtlMs: 'how long an Idempotency-Key is remembered',
   idempotencyMaxKeys: 'how many Idempotency-Keys are remembered at most',
   snapshotBytes: 'snapshot the embedded log once it grew this much',
+  maxCounters: 'most counters one server holds; a new name beyond it answers 507',
   healthIntervalMs: "how often each server's /readyz is checked",
   suspectAfter: 'failed checks before a server is no longer handed out',
   removeAfter: 'failed checks before a server leaves the list',

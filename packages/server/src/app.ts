@@ -18,7 +18,7 @@ import { addOpsRoutes } from './routes/ops.js';
 import { addOpenApiRoute } from './routes/openapi.js';
 import { RollingStats } from './ops/rolling-stats.js';
 import { WatchHub } from './ops/watch-hub.js';
-import { lagSeconds, peerLabel } from './ops/peer-stats.js';
+import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
 import type { Store } from './store/types.js';
 
@@ -50,9 +50,10 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   let node: CountingNode | undefined;
   const metrics = createServerMetrics({
     counters: () => node?.table.size ?? 0,
+    countersLimit: () => config.maxCounters,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
-    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: lagSeconds(peer, now()), pendingCounters: peer.pending.size })),
+    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: peer.lag.lagSeconds(now()), pendingCounters: peer.pending.size })),
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
@@ -65,7 +66,8 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
   const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, node, config);
-  addOpsRoutes(router, { node, names: new SortedNames(table), watchers, stats, now });
+  const membership = node.membership;
+  addOpsRoutes(router, { identity: { id: deps.id, url: deps.url }, readiness: node, table, peers: () => membership.peers(), names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
   addOpenApiRoute(router);
@@ -82,12 +84,14 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
 
 /** Probes and documents: not what a client's latency is about. */
 const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+/** A watch stream lasts as long as its client: not a latency. */
+const WATCH_PATH = /^\/counter\/[^/]+\/watch$/;
 
 /** Times public requests for `/internal/stats` (probes, internal calls and watch streams aside) and logs them when asked. */
 function requestObserver(config: ServerConfig, log: Logger, stats: RollingStats): RequestObserver {
   return (ctx, ms) => {
     const path = ctx.path;
-    const isPublic = !path.startsWith('/internal/') && !path.endsWith('/watch') && !PROBES.has(path);
+    const isPublic = !path.startsWith('/internal/') && !WATCH_PATH.test(path) && !PROBES.has(path);
     if (isPublic) stats.recordRequest(ms);
     if (config.logRequests) log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
   };

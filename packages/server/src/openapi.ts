@@ -17,9 +17,9 @@ import {
   type OpenApiOperation,
 } from '@tally/core';
 
-const badName = errorAnswer('The counter name breaks the rule (the message names it), or a parameter is malformed.');
+const badName = errorAnswer('The counter name breaks the rule (the message names it), a parameter or the body is malformed (forbidden_key for __proto__, constructor, prototype).');
 const needsToken = errorAnswer('A clientToken is configured and the request lacks it.');
-const notReady = errorAnswer('The server is still recovering its state (or its store failed).', { 'Retry-After': headers.retryAfter });
+const notReady = errorAnswer('not_ready: the server is still recovering its state (with Retry-After); store_failed: its store failed, until it is restarted (no Retry-After).', { 'Retry-After': headers.retryAfter });
 const timeout = (what: string): JsonObject => ({
   description: `${what} The body is the best known value (text, or JSON {error: {code: "timeout", value, acks, required}}).`,
   headers: { 'Tally-Token': headers.token },
@@ -49,9 +49,10 @@ function counterOperations(): Record<string, Partial<Record<'get' | 'post', Open
           408: { ...timeout('The level was not reached in time; the increment stays applied.'), headers: { 'Tally-Token': headers.token, 'Tally-Applied': headers.applied } },
           409: errorAnswer('An increment with this Idempotency-Key is still in flight.'),
           413: errorAnswer('The body is over maxBodyBytes.'),
-          422: errorAnswer('The Idempotency-Key was used for another name or amount.'),
+          422: errorAnswer('key_reused: the Idempotency-Key was used for another name or amount; counter_limit: the slot would pass 2^128-1. Nothing changed.'),
           500: errorAnswer('outcome_unknown: the store failed mid-write; retry the same key on this server.'),
           503: notReady,
+          507: errorAnswer('too_many_counters: a new counter beyond maxCounters; nothing changed.'),
         },
         security: CLIENT_SECURITY,
       },
@@ -109,7 +110,7 @@ function opsOperations(): Record<string, Partial<Record<'get', OpenApiOperation>
         description: 'First an `event: value` with the current value, then one per change, at most one per publishIntervalMs; `data` is a WatchEvent. A `: keep-alive` comment every ~15 s.',
         parameters: [parameter('name')],
         responses: {
-          200: { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' }, itemSchema: ref('WatchEvent') } } },
+          200: { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string', description: 'event: value / data: a WatchEvent as JSON' }, 'x-tally-event-data': ref('WatchEvent') } } },
           400: badName,
           401: needsToken,
           503: errorAnswer('Not ready, shutting down, or too many watchers (1,000 per server).', { 'Retry-After': headers.retryAfter }),

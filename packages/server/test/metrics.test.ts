@@ -3,8 +3,6 @@ import { expect } from 'chai';
 import { startServerApp } from './support/app-server.js';
 
 const DASHBOARD = new URL('../../../docs/grafana-dashboard.json', import.meta.url);
-// Exported by the hardening-frames branch (per-slot refusals); drop from this list once merged.
-const FROM_OTHER_BRANCHES = new Set(['tally_replication_slots_refused_total']);
 
 describe('createServerMetrics()', () => {
   it('exports every server metric that docs/grafana-dashboard.json queries', async () => {
@@ -12,7 +10,7 @@ describe('createServerMetrics()', () => {
     try {
       const exposition = await app.metrics.registry.metrics();
       const queried = new Set(readFileSync(DASHBOARD, 'utf8').match(/tally_[a-z0-9_]+/g) ?? []);
-      const serverMetrics = [...queried].filter((m) => !m.startsWith('tally_balancer_') && !FROM_OTHER_BRANCHES.has(m));
+      const serverMetrics = [...queried].filter((m) => !m.startsWith('tally_balancer_'));
       expect(serverMetrics.length).to.be.greaterThan(5);
       for (const metric of serverMetrics) {
         const family = metric.replace(/_(bucket|count|sum)$/, '');

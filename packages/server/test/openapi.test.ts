@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { documentOperations, routerOperations, unresolvedRefs, type OpenApiDocument } from '@tally/core';
 import { serverOpenApi } from '../src/openapi.js';
@@ -18,6 +19,12 @@ describe('serverOpenApi()', () => {
     expect([...documented].filter((op) => !routed.has(op)), 'documented routes the router lacks').to.deep.equal([]);
     expect(routed.size).to.be.greaterThan(10);
     expect(documentOperations(serverOpenApi(), 'redirected').size).to.equal(0);
+  });
+
+  it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
+    const result = await new Validator().validate(structuredClone(serverOpenApi()) as unknown as Record<string, unknown>);
+    expect(result.errors, JSON.stringify(result.errors, null, 2)).to.equal(undefined);
+    expect(result.valid).to.equal(true);
   });
 
   it('resolves every $ref and names the Tally headers', () => {

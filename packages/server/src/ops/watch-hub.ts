@@ -40,10 +40,15 @@ export class WatchHub {
     return this.#watchers.size;
   }
 
+  /** False when open() would refuse for the watcher limit. */
+  get hasRoom(): boolean {
+    return this.#watchers.size < this.#o.maxWatchers;
+  }
+
   /** A stream that starts with the current value; throws 503 when the hub is full or closing. */
   open(name: string): PassThrough {
     if (this.#isClosed) throw new TallyError(503, 'shutting_down', 'this server is shutting down');
-    if (this.#watchers.size >= this.#o.maxWatchers) {
+    if (!this.hasRoom) {
       throw new TallyError(503, 'too_many_watchers', `this server already streams to ${this.#watchers.size} watchers, its limit; retry later or watch through another server`);
     }
     const watcher: Watcher = { name, stream: new PassThrough(), last: this.#o.valueOf(name), lastWriteAt: 0 };

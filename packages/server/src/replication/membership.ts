@@ -6,6 +6,7 @@
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { PeerLag } from './peer-lag.js';
 
 export interface Peer {
   url: string;
@@ -18,15 +19,8 @@ export interface Peer {
   needsFullSync: boolean;
   lastFullSyncAt: number;
   isBusy: boolean;
-  /** When this server started publishing to the peer. */
-  addedAt: number;
-  /**
-   * Last time the peer acknowledged a push, or was found caught up (nothing pending, last push
-   * acknowledged). Written by the publisher only.
-   */
-  lastAckAt: number | undefined;
-  /** When the oldest change in `pending` was acknowledged to its client (visibility lag). */
-  pendingSince: number | undefined;
+  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
+  lag: PeerLag;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -75,7 +69,7 @@ export class Membership {
     let now: number | undefined;
     for (const peer of this.#peers.values()) {
       // One clock read per increment at most, and only when a pending set starts anew.
-      if (peer.pending.size === 0) peer.pendingSince ??= now ??= this.#options.now();
+      if (peer.pending.size === 0) peer.lag.changed((now ??= this.#options.now()));
       peer.pending.add(name);
     }
   }
@@ -147,9 +141,7 @@ export class Membership {
       needsFullSync: true,
       lastFullSyncAt: 0,
       isBusy: false,
-      addedAt: this.#options.now(),
-      lastAckAt: undefined,
-      pendingSince: undefined,
+      lag: new PeerLag(this.#options.now()),
     });
   }
 }

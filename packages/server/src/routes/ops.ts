@@ -4,15 +4,20 @@
  */
 import type Router from '@koa/router';
 import { assertCounterName, parseSlotId, type ServerStats, type SlotEntry } from '@tally/core';
-import type { CountingNode } from '../node.js';
+import type { Peer } from '../replication/membership.js';
+import type { CounterTable } from '../state/counter-table.js';
 import type { RollingStats } from '../ops/rolling-stats.js';
 import type { WatchHub } from '../ops/watch-hub.js';
 import { peerStats } from '../ops/peer-stats.js';
 import type { SortedNames } from '../state/sorted-names.js';
 import { isPagedQuery, listPage, parseListQuery } from './counter-list.js';
 
+/** Narrow views of what the routes read; nothing here writes server state. */
 export interface OpsRouteDeps {
-  node: CountingNode;
+  identity: { id: string; url: string };
+  readiness: { readonly isReady: boolean; assertReady(): void };
+  table: Pick<CounterTable, 'size' | 'names' | 'value' | 'get' | 'liveSlot'>;
+  peers: () => readonly Peer[];
   names: SortedNames;
   watchers: WatchHub;
   stats: RollingStats;
@@ -20,23 +25,24 @@ export interface OpsRouteDeps {
 }
 
 export function addOpsRoutes(router: Router, deps: OpsRouteDeps): void {
-  const { node, names, watchers } = deps;
+  const { readiness, table, names, watchers } = deps;
 
   router.get('/counters', (ctx) => {
     const query = isPagedQuery(ctx.query) ? parseListQuery(ctx.query) : undefined;
-    node.assertReady();
-    ctx.body = query === undefined ? [...node.table.names()].sort() : listPage(names, query, (name) => node.table.value(name));
+    readiness.assertReady();
+    ctx.body = query === undefined ? [...table.names()].sort() : listPage(names, query, (name) => table.value(name));
   });
 
   router.get('/counter/:name/slots', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
-    node.assertReady();
-    ctx.body = slotsOf(node, name);
+    readiness.assertReady();
+    ctx.body = slotsOf(table, name);
   });
 
   router.get('/counter/:name/watch', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
-    node.assertReady();
+    readiness.assertReady();
+    if (!watchers.hasRoom) ctx.set('Retry-After', '1'); // full now, not for long: watchers come and go
     const stream = watchers.open(name);
     ctx.res.once('close', () => stream.destroy());
     ctx.req.socket.setTimeout(0);
@@ -52,8 +58,8 @@ export function addOpsRoutes(router: Router, deps: OpsRouteDeps): void {
   });
 }
 
-function slotsOf(node: CountingNode, name: string): SlotEntry[] {
-  const replica = node.table.get(name);
+function slotsOf(table: OpsRouteDeps['table'], name: string): SlotEntry[] {
+  const replica = table.get(name);
   if (replica === undefined) return [];
   const entries: SlotEntry[] = [];
   for (const [slot, { p, n }] of replica.slots()) {
@@ -63,21 +69,20 @@ function slotsOf(node: CountingNode, name: string): SlotEntry[] {
   return entries.sort((a, b) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0));
 }
 
-function statsOf({ node, stats, now }: OpsRouteDeps): ServerStats {
+function statsOf({ identity, readiness, table, peers, stats, now }: OpsRouteDeps): ServerStats {
   const at = now();
-  const slot = node.table.liveSlot ?? null;
+  const slot = table.liveSlot ?? null;
   return {
-    id: node.deps.id,
-    url: node.deps.url,
+    ...identity,
     slot,
     incarnation: slot === null ? null : (parseSlotId(slot)?.incarnation ?? null),
-    ready: node.isReady,
+    ready: readiness.isReady,
     startedAt: new Date(stats.startedAt).toISOString(),
     uptimeSeconds: Math.round(at - stats.startedAt) / 1000,
-    counters: node.table.size,
+    counters: table.size,
     incrementsTotal: stats.incrementsTotal.toString(),
     incrementsPerSecond: stats.incrementsPerSecond(),
     latencyP99Ms: stats.latencyP99Ms(),
-    peers: node.membership.peers().map((peer) => peerStats(peer, at)),
+    peers: peers().map((peer) => peerStats(peer, at)),
   };
 }
