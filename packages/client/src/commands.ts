@@ -4,15 +4,21 @@
  */
 import { parseAmountText, quote } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
-import { formatIncrement, formatRead, formatServers, formatUse } from './format.js';
+import { formatIncrement, formatRead, formatUse } from './format.js';
+import { formatList, formatServers, formatSlots, formatWatchValue } from './format-ops.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'> & Partial<Pick<TallyClient, 'members' | 'removeServer'>>;
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> &
+  Partial<Pick<TallyClient, 'members' | 'removeServer'>>;
 
 export interface CommandContext {
   client: CommandClient;
   json: boolean;
+  /** Cancels the command in flight (Ctrl-C); it ends a `watch` cleanly. */
+  signal?: AbortSignal;
+  /** Where `watch` prints each change as it comes; without it, changes are dropped. */
+  print?: (line: string) => void;
 }
 
 export type Command =
@@ -22,6 +28,11 @@ export type Command =
   /** `servers remove ID [--force]`: a decommission through the balancer. */
   | { kind: 'remove'; id: string; force: boolean }
   | { kind: 'use'; id: string }
+  /** `use balancer`: unpin. */
+  | { kind: 'use-balancer' }
+  | { kind: 'list'; prefix: string }
+  | { kind: 'slots'; name: string }
+  | { kind: 'watch'; name: string }
   /** `dec` is an `inc` with a negative amount. */
   | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
   | { kind: 'get'; name: string; consistency?: string };
@@ -44,9 +55,13 @@ export const HELP = [
   '  inc NAME [N] [--wait W]   add N (default 1) to counter NAME; W is a number, quorum or all',
   '  dec NAME [N] [--wait W]   subtract N (default 1) from counter NAME',
   '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
-  '  servers                   the balancer\'s servers and the members side by side; * marks the one in use',
-  '  servers remove ID [--force]  take server ID out of the cluster for good (needs the secret)',
+  '  list [PREFIX]             every counter (starting with PREFIX) and its value',
+  '  slots NAME                NAME\'s breakdown by slot: server, incarnation, p, n, value',
+  '  watch NAME                print NAME\'s value on every change, until Ctrl-C',
+  '  servers                   the balancer\'s servers: health, load and replication lag, next to the members; * marks the one in use',
+  '  servers remove ID [--force]  take server ID out of the cluster for good (needs the cluster secret)',
   '  use ID                    send every request to server ID from now on',
+  '  use balancer              let the balancer pick the server again',
   '  help                      show this text',
   '  quit, exit                leave (Ctrl-D works too)',
 ].join('\n');
@@ -55,7 +70,10 @@ const USAGE: Record<string, string> = {
   inc: 'inc NAME [N] [--wait W] [--key K]',
   dec: 'dec NAME [N] [--wait W] [--key K]',
   get: 'get NAME [LEVEL]',
-  use: 'use ID',
+  use: 'use ID | use balancer',
+  list: 'list [PREFIX]',
+  slots: 'slots NAME',
+  watch: 'watch NAME',
   servers: 'servers [remove ID [--force]]',
 };
 
@@ -81,28 +99,50 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'quit':
       return { output: '', exit: true };
     case 'servers': {
-      const list = await ctx.client.servers();
+      const list = await ctx.client.servers({ signal: ctx.signal });
       // The members as the server in use (or the first ready one) sees them; without an answer,
       // the balancer's view stands alone.
       const from = ctx.client.current() ?? list.find((s) => s.status === 'ready');
-      const members = from === undefined ? undefined : await ctx.client.members?.(from).catch(() => undefined);
+      const members = from === undefined ? undefined : await ctx.client.members?.(from, { signal: ctx.signal }).catch(() => undefined);
       return { output: formatServers(list, ctx.client.current(), ctx.json, members) };
     }
+    case 'use':
+      return { output: formatUse(await ctx.client.use(command.id, { signal: ctx.signal }), ctx.json) };
+    case 'use-balancer':
+      ctx.client.useBalancer();
+      return { output: ctx.json ? JSON.stringify({ server: null }) : 'using the balancer: it picks the server from the next request on' };
+    case 'inc': {
+      const options = { ...(command.wait === undefined ? {} : { wait: command.wait }), ...(command.key === undefined ? {} : { key: command.key }) };
+      return { output: formatIncrement(await ctx.client.increment(command.name, command.amount, { ...options, signal: ctx.signal }), ctx.json) };
+    }
+    case 'get': {
+      const options = command.consistency === undefined ? {} : { consistency: command.consistency };
+      return { output: formatRead(await ctx.client.get(command.name, { ...options, signal: ctx.signal }), ctx.json) };
+    }
+    default:
+      return runOpsCommand(command, ctx);
+  }
+}
+
+/** The commands that look at the cluster rather than count: list, slots, watch. */
+async function runOpsCommand(command: Command, ctx: CommandContext): Promise<{ output: string }> {
+  switch (command.kind) {
+    case 'list':
+      return { output: formatList(await ctx.client.list(command.prefix, { signal: ctx.signal }), ctx.json) };
+    case 'slots':
+      return { output: formatSlots(await ctx.client.slots(command.name, { signal: ctx.signal }), ctx.json) };
     case 'remove': {
       if (ctx.client.removeServer === undefined) throw new TallyClientError('unsupported', 'this client cannot remove servers');
       const answer = await ctx.client.removeServer(command.id, { force: command.force });
       return { output: ctx.json ? JSON.stringify(answer) : `removed ${command.id}${command.force ? ' (forced)' : ''}: it is decommissioned for good` };
     }
-    case 'use':
-      return { output: formatUse(await ctx.client.use(command.id), ctx.json) };
-    case 'inc': {
-      const options = { ...(command.wait === undefined ? {} : { wait: command.wait }), ...(command.key === undefined ? {} : { key: command.key }) };
-      return { output: formatIncrement(await ctx.client.increment(command.name, command.amount, options), ctx.json) };
+    case 'watch': {
+      const signal = ctx.signal ?? new AbortController().signal;
+      await ctx.client.watch(command.name, { signal, onValue: (name, value) => ctx.print?.(formatWatchValue(name, value, ctx.json)) });
+      return { output: '' };
     }
-    case 'get': {
-      const options = command.consistency === undefined ? {} : { consistency: command.consistency };
-      return { output: formatRead(await ctx.client.get(command.name, options), ctx.json) };
-    }
+    default:
+      throw new TallyClientError('usage', `no such command: ${command.kind}`);
   }
 }
 
@@ -123,6 +163,11 @@ export function parseLine(line: string): Command | undefined {
       return parseServers(positionals, flags);
     case 'use':
       return parseUse(positionals);
+    case 'list':
+      return parseOptionalWord('list', positionals, (prefix) => ({ kind: 'list', prefix: prefix ?? '' }));
+    case 'slots':
+    case 'watch':
+      return parseName(verb.toLowerCase() as 'slots' | 'watch', positionals);
     case 'inc':
     case 'dec':
       return parseIncrement(verb.toLowerCase() as 'inc' | 'dec', positionals, flags);
@@ -188,7 +233,18 @@ function parseServers(positionals: string[], flags: Map<string, string>): Comman
 function parseUse(positionals: string[]): Command {
   const [id, extra] = positionals;
   if (id === undefined || extra !== undefined) throw usageError('use');
-  return { kind: 'use', id };
+  return id === 'balancer' ? { kind: 'use-balancer' } : { kind: 'use', id };
+}
+
+function parseOptionalWord(verb: string, positionals: string[], make: (word: string | undefined) => Command): Command {
+  if (positionals.length > 1) throw usageError(verb);
+  return make(positionals[0]);
+}
+
+function parseName(verb: 'slots' | 'watch', positionals: string[]): Command {
+  const [name, extra] = positionals;
+  if (name === undefined || extra !== undefined) throw usageError(verb);
+  return { kind: verb, name };
 }
 
 function parseIncrement(verb: 'inc' | 'dec', positionals: string[], flags: Map<string, string>): Command {
