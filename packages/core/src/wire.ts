@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { isCounterName, isServerId } from './names.js';
+import { DECIMAL } from './decimal.js';
 import { isSlotId, type SlotId } from './slot-id.js';
 
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /** `[p, n]`: a slot's increments and decrements, each a non-negative decimal string. */
 export type SlotJSON = [string, string];

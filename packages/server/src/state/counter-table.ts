@@ -7,9 +7,7 @@
  * a write waits for its fsync; the replica catches up when the store resolves. Publishing reads
  * the replica, so only durable values ever leave this server.
  */
-import { CounterReplica, type Slot, type SlotId } from '@tally/core';
-
-const ZERO: Readonly<Slot> = Object.freeze({ p: 0n, n: 0n });
+import { incrementSlot, pnCounter, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
 
 export class CounterTable {
   readonly #replicas = new Map<string, CounterReplica>();
@@ -45,7 +43,7 @@ export class CounterTable {
   getOrCreate(name: string): CounterReplica {
     let replica = this.#replicas.get(name);
     if (replica === undefined) {
-      replica = new CounterReplica();
+      replica = pnCounter.create();
       this.#replicas.set(name, replica);
     }
     return replica;
@@ -66,7 +64,7 @@ export class CounterTable {
 
   /** What this incarnation has issued for `name`, durable or not. */
   issued(name: string): Readonly<Slot> {
-    return this.#issued.get(name) ?? ZERO;
+    return this.#issued.get(name) ?? ZERO_SLOT;
   }
 
   /**
@@ -75,8 +73,7 @@ export class CounterTable {
    */
   issue(name: string, amount: bigint): { slot: Readonly<Slot>; value: bigint } {
     const live = this.#requireLive();
-    const current = this.issued(name);
-    const next = amount > 0n ? { p: current.p + amount, n: current.n } : { p: current.p, n: current.n - amount };
+    const next = incrementSlot(this.issued(name), amount);
     this.#issued.set(name, next);
     const replica = this.#replicas.get(name);
     const durableOwn = replica?.getSlot(live);

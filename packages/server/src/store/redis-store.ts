@@ -11,7 +11,7 @@
  * Redis has no snapshots of ours to manage: the hash is the compacted state.
  */
 import type { Redis } from 'ioredis';
-import { formatSlotId } from '@tally/core';
+import { DECIMAL, formatSlotId } from '@tally/core';
 import { GroupCommit, asError } from './group-commit.js';
 import { APPEND_SCRIPT, recordArgs } from './redis-append-script.js';
 import { assertWritable, decodeStoredRequest } from './record-codec.js';
@@ -37,7 +37,6 @@ const COMMAND = 'tallyStoreAppend';
 /** Keeps one script run short: Redis serves nobody else while a script runs. */
 const MAX_CALLS_PER_BATCH = 256;
 const SCAN_COUNT = '1000';
-const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 
 type Phase = 'new' | 'loaded' | 'open' | 'closing' | 'closed';
 

@@ -6,6 +6,7 @@
  * The checksum covers the exact bytes of `body` as written, found by position, so verifying it
  * does not depend on re-serialising parsed JSON the same way.
  */
+import { DECIMAL } from '@tally/core';
 import { crcHex } from './log-line.js';
 import {
   decodeSlotRecord,
@@ -74,6 +75,6 @@ function decodeMeta(json: unknown): StoreMeta {
 function decodeLiveSeq(json: unknown): LiveSeq | undefined {
   if (json === null) return undefined;
   const o = (json ?? {}) as Record<string, unknown>;
-  if (typeof o.slot !== 'string' || typeof o.seq !== 'string' || !/^[0-9]+$/.test(o.seq)) throw new Error('bad liveSeq');
+  if (typeof o.slot !== 'string' || typeof o.seq !== 'string' || !DECIMAL.test(o.seq)) throw new Error('bad liveSeq');
   return { slot: o.slot, seq: BigInt(o.seq) };
 }
