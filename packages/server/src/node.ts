@@ -31,7 +31,7 @@ import { Membership } from './replication/membership.js';
 import { Publisher } from './replication/publisher.js';
 import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
-import type { SlotRecord, Store, StoredRequest } from './store/types.js';
+import type { IssuedRecord, SlotRecord, SnapshotSource, Store, StoredRequest } from './store/types.js';
 
 /**
  * Slots a token names at most. A token rides in a header on every answer, so it is bounded: each
@@ -85,7 +85,7 @@ export interface ReadOutcome {
   isComplete: boolean;
 }
 
-export class CountingNode {
+export class CountingNode implements SnapshotSource {
   readonly table = new CounterTable();
   readonly idempotency: IdempotencyTable;
   readonly membership: Membership;
@@ -94,7 +94,6 @@ export class CountingNode {
   #isReady = false;
   #isClosing = false;
   #failure: Error | undefined;
-  #seq = 0n;
   #writesInFlight = 0;
 
   constructor(deps: NodeDeps) {
@@ -120,19 +119,13 @@ export class CountingNode {
     });
   }
 
-  /** The last sequence number issued on the live slot. */
-  get seq(): bigint {
-    return this.#seq;
-  }
-
   get isReady(): boolean {
     return this.#isReady && !this.#isClosing && this.#failure === undefined;
   }
 
   /** Called by recovery once the live slot is chosen and the store is open. */
-  markReady(liveSlot: SlotId, seq: bigint): void {
+  markReady(liveSlot: SlotId): void {
     this.table.setLiveSlot(liveSlot);
-    this.#seq = seq;
     this.#isReady = true;
   }
 
@@ -293,13 +286,20 @@ export class CountingNode {
   async #apply(name: string, amount: bigint, key: string | undefined): Promise<WriteOutcome> {
     const live = this.#liveOrThrow();
     const { slot, value } = this.table.issue(name, amount);
-    const seq = ++this.#seq;
     const at = this.deps.now();
-    const record: SlotRecord = { name, slot: live, p: slot.p, n: slot.n, seq };
+    const record: IssuedRecord = { name, slot: live, p: slot.p, n: slot.n };
     if (key !== undefined) record.request = { key, amount, value, at };
+    // Memory learns the write inside the store's commit, before anything else sees the batch
+    // settled: a snapshot can't miss it, whatever awaits are added around this call.
+    const applyDurable = (seq: bigint): void => {
+      this.table.merge(name, live, slot.p, slot.n);
+      this.membership.markChanged(name);
+      if (key !== undefined) this.idempotency.remember({ key, amount, value, at, name, slot: live, seq });
+    };
     this.#writesInFlight++;
+    let seq: bigint;
     try {
-      await this.deps.store.append([record]);
+      seq = await this.deps.store.appendIssued(record, applyDurable);
     } catch (err) {
       // The line may be on disk although the write or its fsync failed: after a restart it would
       // be replayed, key and all. Not a refusal, then: the outcome is unknown, and the client
@@ -308,9 +308,6 @@ export class CountingNode {
     } finally {
       this.#writesInFlight--;
     }
-    this.table.merge(name, live, slot.p, slot.n);
-    this.membership.markChanged(name);
-    if (key !== undefined) this.idempotency.remember({ key, amount, value, at, name, slot: live, seq });
     this.deps.metrics.incrementsOk.inc();
     return { name, value, slot: live, seq, acks: 1, required: 1, isComplete: true };
   }
@@ -354,6 +351,18 @@ export class CountingNode {
       if ((replica?.version(slot) ?? 0n) < version) return false;
     }
     return true;
+  }
+
+  /** SnapshotSource: every slot as held in memory. */
+  *slots(): Iterable<SlotRecord> {
+    for (const [name, replica] of this.table.entries()) {
+      for (const [slot, { p, n }] of replica.slots()) yield { name, slot, p, n };
+    }
+  }
+
+  /** SnapshotSource: every unexpired idempotent request. */
+  requests(): Iterable<StoredRequest> {
+    return this.idempotency.all();
   }
 
   async #persist(records: SlotRecord[]): Promise<void> {

@@ -11,7 +11,7 @@
  */
 import { statePageSchema, type SlotId } from '@tally/core';
 import type { CountingNode } from './node.js';
-import type { LoadedState, SnapshotSource, SlotRecord } from './store/types.js';
+import type { LoadedState } from './store/types.js';
 
 const PAGE_LIMIT = 2000;
 
@@ -41,8 +41,8 @@ export async function recover(node: CountingNode): Promise<RecoveryReport> {
   const reason = whyNotContinue(loaded, previous, pulled.isCandidateBehind);
   const incarnation = reason === undefined && previous !== undefined ? previous.incarnation : node.nextIncarnation(previous?.incarnation ?? 0);
   const liveSlot = node.liveSlotFor(incarnation);
-  await store.open({ serverId: id, incarnation }, snapshotSource(node, liveSlot));
-  node.markReady(liveSlot, reason === undefined ? loaded.seq : 0n);
+  await store.open({ serverId: id, incarnation }, node);
+  node.markReady(liveSlot);
   return { liveSlot, isContinued: reason === undefined, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
 }
 
@@ -87,17 +87,4 @@ function isAhead(node: CountingNode, counters: Record<string, Record<string, [st
     if (BigInt(theirs[0]) > (ours?.p ?? 0n) || BigInt(theirs[1]) > (ours?.n ?? 0n)) return true;
   }
   return false;
-}
-
-function snapshotSource(node: CountingNode, liveSlot: SlotId): SnapshotSource {
-  return {
-    meta: () => ({ serverId: node.deps.id, incarnation: Number(liveSlot.slice(liveSlot.lastIndexOf(':') + 1)) }),
-    *slots(): Iterable<SlotRecord> {
-      for (const [name, replica] of node.table.entries()) {
-        // The live slot carries the sequence, so receipts stay unique across snapshots.
-        for (const [slot, { p, n }] of replica.slots()) yield slot === liveSlot ? { name, slot, p, n, seq: node.seq } : { name, slot, p, n };
-      }
-    },
-    requests: () => node.idempotency.all(),
-  };
 }

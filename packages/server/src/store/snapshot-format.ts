@@ -34,9 +34,8 @@ export interface Snapshot {
   requests: StoredRequest[];
 }
 
-/** Serialises the source's current state; it must not change during this synchronous call. */
-export function encodeSnapshot(source: SnapshotSource, liveSeq: LiveSeq | undefined): string {
-  const meta = source.meta();
+/** Serialises `meta` and the source's current state; it must not change during this synchronous call. */
+export function encodeSnapshot(meta: StoreMeta, source: SnapshotSource, liveSeq: LiveSeq | undefined): string {
   const body = JSON.stringify({
     version: 1,
     meta: { serverId: meta.serverId, incarnation: meta.incarnation },
