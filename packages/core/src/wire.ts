@@ -36,6 +36,11 @@ export interface ReplicateAck {
   /** Number of (counter, slot) pairs that grew. */
   merged: number;
 }
+/** Checks an ack as a sender reads it; fields a newer receiver adds are let through. */
+export const replicateAckSchema = z.object({
+  slot: slotIdSchema,
+  merged: z.number().int().nonnegative(),
+});
 
 /** One page of a server's whole state (`GET /internal/state?after=NAME&limit=N`). */
 export interface StatePage {

@@ -9,7 +9,6 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { configFromCli, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
-import { recover } from './recovery.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -85,21 +84,19 @@ async function main(): Promise<void> {
   const id = config.id ?? `s${port}`;
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
-  const { app, node } = createApp(config, { id, url, store, log });
-  server.on('request', app.callback());
+  const tally = createApp(config, { id, url, store, log });
+  server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
-  let heartbeat: NodeJS.Timeout | undefined;
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
-    clearInterval(heartbeat);
     const hardStop = setTimeout(() => process.exit(1), 9000);
     server.close();
     setTimeout(() => server.closeAllConnections(), 1000).unref();
     let code = 0;
     try {
-      await node.close();
+      await tally.close();
     } catch (err) {
       log.error({ err }, 'close failed');
       code = 1;
@@ -111,13 +108,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
-  const report = await recover(node);
-  log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
+  const report = await tally.recover();
+  log.info({ ...report, store: store.describe(), peers: tally.replicator.peers().map((p) => p.url) }, 'recovered');
   process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
-  node.publisher.start();
-  await node.membership.heartbeat();
-  heartbeat = setInterval(() => void node.membership.heartbeat(), config.heartbeatIntervalMs);
-  heartbeat.unref();
+  await tally.startReplication();
 }
 
 main().catch((err: unknown) => {

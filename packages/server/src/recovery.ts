@@ -9,9 +9,11 @@
  * slot from a stale copy would let peers' higher old values swallow new increments (the
  * Riak/Cassandra counter bug); a fresh slot can't be swallowed by anything.
  */
-import { statePageSchema, type SlotId } from '@tally/core';
-import type { CountingNode } from './node.js';
-import type { LoadedState } from './store/types.js';
+import type { Logger } from 'pino';
+import { formatSlotId, parseSlotId, type ServerConfig, type Slot, type SlotId, type StatePage } from '@tally/core';
+import type { Peer } from './replication/membership.js';
+import type { PeerClient } from './replication/peer-client.js';
+import type { LoadedState, SlotRecord } from './store/types.js';
 
 const PAGE_LIMIT = 2000;
 
@@ -23,27 +25,43 @@ export interface RecoveryReport {
   repairs: string[];
 }
 
-export async function recover(node: CountingNode): Promise<RecoveryReport> {
-  const { store, id, log, config } = node.deps;
-  const loaded = await store.load();
-  if (loaded.repairs.length > 0) log.warn({ repairs: loaded.repairs }, 'store was damaged: cut what could not be trusted');
-  for (const record of loaded.slots) node.table.merge(record.name, record.slot, record.p, record.n);
-  for (const request of loaded.requests) node.idempotency.remember(request);
+/** The counter service as recovery sees it. */
+export interface RecoveringService {
+  load(): Promise<LoadedState>;
+  mergeCounters(counters: StatePage['counters']): unknown;
+  slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
+  slots(): Iterable<SlotRecord>;
+  open(liveSlot: SlotId, incarnation: number): Promise<void>;
+}
 
+export interface RecoveryDeps {
+  id: string;
+  config: Pick<ServerConfig, 'startupPullTimeoutMs' | 'requestTimeoutMs'>;
+  log: Logger;
+  now: () => number;
+  service: RecoveringService;
+  replication: { refresh(): Promise<void>; peers(): readonly Peer[] };
+  client: Pick<PeerClient, 'statePage'>;
+}
+
+export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const { id, log, service, replication } = deps;
+  const loaded = await service.load();
+  if (loaded.repairs.length > 0) log.warn({ repairs: loaded.repairs }, 'store was damaged: cut what could not be trusted');
   const previous = loaded.meta?.serverId === id ? loaded.meta : undefined;
   if (loaded.meta !== undefined && previous === undefined) {
     log.warn({ stored: loaded.meta.serverId, id }, 'data dir belongs to another server id; starting a new slot');
   }
-  const candidate = previous === undefined ? undefined : node.liveSlotFor(previous.incarnation);
-  await node.membership.refresh();
-  const pulled = await pullPeers(node, candidate, config.startupPullTimeoutMs);
+  const candidate = previous === undefined ? undefined : formatSlotId(id, previous.incarnation);
+  await replication.refresh();
+  const pulled = await pullPeers(deps, candidate);
 
   const reason = whyNotContinue(loaded, previous, pulled.isCandidateBehind);
-  const incarnation = reason === undefined && previous !== undefined ? previous.incarnation : node.nextIncarnation(previous?.incarnation ?? 0);
-  const liveSlot = node.liveSlotFor(incarnation);
-  await store.open({ serverId: id, incarnation }, node);
-  node.markReady(liveSlot);
-  return { liveSlot, isContinued: reason === undefined, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
+  const isContinued = reason === undefined && previous !== undefined;
+  const incarnation = isContinued ? previous.incarnation : nextIncarnation(deps, previous?.incarnation ?? 0);
+  const liveSlot = formatSlotId(id, incarnation);
+  await service.open(liveSlot, incarnation);
+  return { liveSlot, isContinued, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
 }
 
 function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCandidateBehind: boolean): string | undefined {
@@ -57,34 +75,42 @@ function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCa
  * Pulls every peer's whole state, page by page, until the deadline. Notes whether any peer knows
  * more for `candidate` than we loaded, which proves our store incomplete.
  */
-async function pullPeers(node: CountingNode, candidate: SlotId | undefined, timeoutMs: number): Promise<{ peers: number; isCandidateBehind: boolean }> {
-  const deadline = Date.now() + timeoutMs;
+async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Promise<{ peers: number; isCandidateBehind: boolean }> {
+  const { config, client, service } = deps;
+  const deadline = Date.now() + config.startupPullTimeoutMs;
   let isCandidateBehind = false;
   const pullOne = async (url: string): Promise<boolean> => {
     let cursor: string | null = '0';
     while (cursor !== null && Date.now() < deadline) {
-      const res = await node.deps.http.get(`${url}/internal/state`, {
-        searchParams: { cursor, limit: PAGE_LIMIT },
-        timeout: { request: Math.max(1, Math.min(node.deps.config.requestTimeoutMs, deadline - Date.now())) },
-      });
-      if (res.statusCode !== 200) return false;
-      const page = statePageSchema.parse(JSON.parse(res.body));
-      if (candidate !== undefined && isAhead(node, page.counters, candidate)) isCandidateBehind = true;
-      node.mergeCounters(page.counters);
+      const timeoutMs = Math.min(config.requestTimeoutMs, deadline - Date.now());
+      const page = await client.statePage(url, cursor, PAGE_LIMIT, timeoutMs);
+      if (page === undefined) return false;
+      if (candidate !== undefined && isAhead(service, page.counters, candidate)) isCandidateBehind = true;
+      service.mergeCounters(page.counters);
       cursor = page.next;
     }
     return cursor === null;
   };
-  const results = await Promise.all(node.membership.peers().map((peer) => pullOne(peer.url).catch(() => false)));
+  const results = await Promise.all(deps.replication.peers().map((peer) => pullOne(peer.url).catch(() => false)));
   return { peers: results.filter(Boolean).length, isCandidateBehind };
 }
 
-function isAhead(node: CountingNode, counters: Record<string, Record<string, [string, string]>>, candidate: SlotId): boolean {
+function isAhead(service: RecoveringService, counters: StatePage['counters'], candidate: SlotId): boolean {
   for (const [name, counter] of Object.entries(counters)) {
     const theirs = counter[candidate];
     if (theirs === undefined) continue;
-    const ours = node.table.get(name)?.getSlot(candidate);
+    const ours = service.slotOf(name, candidate);
     if (BigInt(theirs[0]) > (ours?.p ?? 0n) || BigInt(theirs[1]) > (ours?.n ?? 0n)) return true;
   }
   return false;
+}
+
+/** The next incarnation: above any we know for this id, and at least the wall clock in ms. */
+function nextIncarnation(deps: RecoveryDeps, previous: number): number {
+  let highest = previous;
+  for (const { slot } of deps.service.slots()) {
+    const parts = parseSlotId(slot);
+    if (parts?.serverId === deps.id) highest = Math.max(highest, parts.incarnation);
+  }
+  return Math.max(highest + 1, deps.now());
 }

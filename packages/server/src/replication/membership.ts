@@ -3,21 +3,20 @@
  * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
  * the balancer removed leaves. Also registers with the balancer and heartbeats.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
+import type { PeerClient } from './peer-client.js';
 
+/** A peer as others see it: where it is and, once known, its id. Replication progress is elsewhere. */
 export interface Peer {
-  url: string;
+  readonly url: string;
   /** Known from the balancer's list, or learned from the peer's answers. */
+  readonly id: string | undefined;
+}
+
+interface Member {
+  url: string;
   id: string | undefined;
-  /** Counters whose own-slot value changed since this peer last acknowledged a push. */
-  pending: Set<string>;
-  /** The peer's live slot at its last answer; a new one means it restarted. */
-  lastSlot: SlotId | undefined;
-  needsFullSync: boolean;
-  lastFullSyncAt: number;
-  isBusy: boolean;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -26,12 +25,12 @@ export interface MembershipOptions {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
-  http: Got;
+  client: Pick<PeerClient, 'register' | 'listServers'>;
   log: Logger;
 }
 
 export class Membership {
-  readonly #peers = new Map<string, Peer>();
+  readonly #peers = new Map<string, Member>();
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
@@ -46,30 +45,35 @@ export class Membership {
     return [...this.#peers.values()];
   }
 
+  /** The peer at `url`, if it is one. */
+  byUrl(url: string): Peer | undefined {
+    return this.#peers.get(url);
+  }
+
+  /** The peer whose id is `id`, if known. */
+  byId(id: string): Peer | undefined {
+    for (const peer of this.#peers.values()) if (peer.id === id) return peer;
+    return undefined;
+  }
+
   /** Cluster size as `all` counts it: every member, this server included. */
   get clusterSize(): number {
     return this.#peers.size + 1;
   }
 
-  /** Records the id a peer announced (its slot is `id:incarnation`) and notices restarts. */
-  observe(peer: Peer, slot: SlotId): void {
-    peer.id ??= slot.slice(0, slot.lastIndexOf(':'));
-    if (peer.lastSlot !== undefined && peer.lastSlot !== slot) peer.needsFullSync = true;
-    peer.lastSlot = slot;
-  }
-
-  /** Marks every peer's pending set: a counter's own slot changed. */
-  markChanged(name: string): void {
-    for (const peer of this.#peers.values()) peer.pending.add(name);
+  /** Records the id a peer announced: its live slot is `id:incarnation`. */
+  learnId(url: string, slot: SlotId): void {
+    const member = this.#peers.get(url);
+    if (member !== undefined) member.id ??= parseSlotId(slot)?.serverId;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
   async heartbeat(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, client, self, log } = this.#options;
     if (balancer === undefined) return;
     try {
-      const reg = await http.post(`${balancer}/servers`, { json: self });
-      if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      const reg = await client.register(balancer, self);
+      if (reg.status !== 200) log.warn({ status: reg.status, body: reg.body }, 'balancer refused registration');
     } catch (err) {
       log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
     }
@@ -78,13 +82,12 @@ export class Membership {
 
   /** Reads the balancer's list of servers; keeps the last known list when it can't. */
   async refresh(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, client, self, log } = this.#options;
     if (balancer === undefined) return;
-    let list: ServerInfo[];
+    let list: ServerInfo[] | undefined;
     try {
-      const res = await http.get(`${balancer}/servers`);
-      if (res.statusCode !== 200) return;
-      list = serverListSchema.parse(JSON.parse(res.body));
+      list = await client.listServers(balancer);
+      if (list === undefined) return;
     } catch (err) {
       log.debug({ err: (err as Error).message }, 'balancer list unavailable');
       return;
@@ -120,15 +123,6 @@ export class Membership {
       if (id !== undefined) known.id = id;
       return;
     }
-    // A peer we haven't talked to gets our full state first: it may know nothing of us.
-    this.#peers.set(url, {
-      url,
-      id,
-      pending: new Set(),
-      lastSlot: undefined,
-      needsFullSync: true,
-      lastFullSyncAt: 0,
-      isBusy: false,
-    });
+    this.#peers.set(url, { url, id });
   }
 }

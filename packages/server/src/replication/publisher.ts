@@ -1,5 +1,5 @@
 /**
- * Pushes counts to peers every `publishIntervalMs`. Each peer has its own pending set (counters
+ * Pushes counts to peers, one round every `publishIntervalMs` (the replicator keeps the timer). Each peer has its own pending set (counters
  * whose own-slot value changed since it last acknowledged), so a slow or dead peer never holds
  * up the others, and a push carries only what that peer has not acknowledged.
  *
@@ -10,48 +10,40 @@
  * Frames are built from the durable replicas, never from issued values: only what survives a
  * crash of this server is ever published.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
-import type { CounterTable } from '../state/counter-table.js';
-import type { Membership, Peer } from './membership.js';
+import type { CounterJSON, ReplicateFrame, SlotId } from '@tally/core';
+import type { TableView } from '../state/counter-table.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { Peer } from './membership.js';
+import type { PeerClient } from './peer-client.js';
+import type { PeerProgress } from './peer-progress.js';
 
 const FULL_SYNC_CHUNK = 1000;
 
-export interface PublisherOptions {
+export interface PublisherDeps {
   selfId: string;
-  table: CounterTable;
-  membership: Membership;
-  http: Got;
+  table: TableView;
+  peers: () => readonly Peer[];
+  progressOf: (peer: Peer) => PeerProgress;
+  /** A peer acknowledged a frame with its live slot. */
+  onAck: (peer: Peer, slot: SlotId) => void;
+  client: Pick<PeerClient, 'replicate'>;
   log: Logger;
   metrics: ServerMetrics;
-  publishIntervalMs: number;
   fullSyncIntervalMs: number;
   now: () => number;
 }
 
 export class Publisher {
-  readonly #o: PublisherOptions;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #deps: PublisherDeps;
 
-  constructor(options: PublisherOptions) {
-    this.#o = options;
-  }
-
-  start(): void {
-    this.#timer ??= setInterval(() => void this.publishRound(), this.#o.publishIntervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+  constructor(deps: PublisherDeps) {
+    this.#deps = deps;
   }
 
   /** One round: every idle peer gets its delta (or a full sync when one is due). */
   async publishRound(): Promise<void> {
-    await Promise.all(this.#o.membership.peers().map((peer) => this.#publishTo(peer)));
+    await Promise.all(this.#deps.peers().map((peer) => this.#publishTo(peer)));
   }
 
   /**
@@ -61,22 +53,22 @@ export class Publisher {
    * it. The data is durable here either way.
    */
   async flush(timeoutMs: number): Promise<void> {
-    const pushes = this.#o.membership.peers().filter((peer) => !peer.isBusy).map((peer) => this.#delta(peer));
+    const idle = this.#deps.peers().filter((peer) => !this.#deps.progressOf(peer).isBusy);
+    const pushes = idle.map((peer) => this.#delta(peer));
     await Promise.race([Promise.all(pushes), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   /** Sends one frame; true when the peer acknowledged it. Used for `?wait=W` writes too. */
   async sendFrame(peer: Peer, frame: ReplicateFrame, timeoutMs?: number): Promise<boolean> {
-    const { http, log, metrics, membership } = this.#o;
+    const { client, log, metrics, onAck } = this.#deps;
     try {
-      const res = await http.post(`${peer.url}/internal/replicate`, { json: frame, ...(timeoutMs !== undefined && { timeout: { request: timeoutMs } }) });
-      if (res.statusCode !== 200) {
-        metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
-        if (res.statusCode === 409) log.error({ peer: peer.url, body: res.body }, 'peer rejected our frame');
+      const result = await client.replicate(peer.url, frame, timeoutMs);
+      if (!result.isOk) {
+        metrics.frames.inc({ direction: 'out', result: String(result.status) });
+        if (result.status === 409) log.error({ peer: peer.url, body: result.body }, 'peer rejected our frame');
         return false;
       }
-      const ack = JSON.parse(res.body) as ReplicateAck;
-      membership.observe(peer, ack.slot);
+      onAck(peer, result.ack.slot);
       metrics.frames.inc({ direction: 'out', result: 'ok' });
       return true;
     } catch (err) {
@@ -88,76 +80,79 @@ export class Publisher {
 
   /** A frame holding one slot of one counter at its durable value (a `?wait=W` push). */
   slotFrame(name: string, slot: SlotId): ReplicateFrame | undefined {
-    const held = this.#o.table.get(name)?.getSlot(slot);
-    if (held === undefined || this.#o.table.liveSlot === undefined) return undefined;
-    return { from: this.#o.selfId, slot: this.#o.table.liveSlot, full: false, counters: { [name]: { [slot]: [held.p.toString(), held.n.toString()] } } };
+    const { table } = this.#deps;
+    const held = table.get(name)?.getSlot(slot);
+    if (held === undefined || table.liveSlot === undefined) return undefined;
+    return this.#frame({ [name]: { [slot]: [held.p.toString(), held.n.toString()] } }, false);
   }
 
   /** A frame holding our own live slot of the given counters, at its durable value. */
   ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
-    const live = this.#o.table.liveSlot;
+    const { table } = this.#deps;
+    const live = table.liveSlot;
     if (live === undefined) return undefined;
     const counters: Record<string, CounterJSON> = {};
     let count = 0;
     for (const name of names) {
-      const own = this.#o.table.get(name)?.getSlot(live);
+      const own = table.get(name)?.getSlot(live);
       if (own === undefined) continue;
       counters[name] = { [live]: [own.p.toString(), own.n.toString()] };
       count++;
     }
-    return count === 0 ? undefined : { from: this.#o.selfId, slot: live, full: false, counters };
+    return count === 0 ? undefined : this.#frame(counters, false);
   }
 
   async #publishTo(peer: Peer): Promise<void> {
-    if (peer.isBusy || this.#o.table.liveSlot === undefined) return;
-    peer.isBusy = true;
+    const progress = this.#deps.progressOf(peer);
+    if (this.#deps.table.liveSlot === undefined || !progress.tryClaim()) return;
     try {
-      const isFullDue = this.#o.now() - peer.lastFullSyncAt >= this.#o.fullSyncIntervalMs;
-      if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
+      if (progress.isFullSyncDue(this.#deps.now(), this.#deps.fullSyncIntervalMs)) await this.#fullSync(peer);
       else await this.#delta(peer);
     } finally {
-      peer.isBusy = false;
+      progress.release();
     }
   }
 
   async #delta(peer: Peer): Promise<void> {
-    if (peer.pending.size === 0) return;
-    // Swap first: counters changed while the push is in flight land in the new set.
-    const names = peer.pending;
-    peer.pending = new Set();
+    const progress = this.#deps.progressOf(peer);
+    if (progress.pendingCount === 0) return;
+    const names = progress.takePending();
     const frame = this.ownSlotFrame(names);
     if (frame === undefined || (await this.sendFrame(peer, frame))) return;
-    for (const name of names) peer.pending.add(name);
+    progress.restorePending(names);
   }
 
   async #fullSync(peer: Peer): Promise<void> {
-    const names = peer.pending;
-    peer.pending = new Set();
-    // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
-    peer.needsFullSync = false;
+    const progress = this.#deps.progressOf(peer);
+    const names = progress.takePending();
+    progress.beginFullSync();
     for (const frame of this.#fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
-        for (const name of names) peer.pending.add(name);
-        peer.needsFullSync = true;
+        progress.restorePending(names);
+        progress.endFullSync(false, this.#deps.now());
         return;
       }
     }
-    peer.lastFullSyncAt = this.#o.now();
+    progress.endFullSync(true, this.#deps.now());
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {
-    const live = this.#o.table.liveSlot as SlotId;
+    const { table } = this.#deps;
     let counters: Record<string, CounterJSON> = {};
     let count = 0;
-    for (const [name, replica] of this.#o.table.entries()) {
+    for (const [name, replica] of table.entries()) {
       counters[name] = replica.toJSON();
       if (++count === FULL_SYNC_CHUNK) {
-        yield { from: this.#o.selfId, slot: live, full: true, counters };
+        yield this.#frame(counters, true);
         counters = {};
         count = 0;
       }
     }
     // Always send at least one frame, so an empty server still learns its peer's slot.
-    if (count > 0 || this.#o.table.size === 0) yield { from: this.#o.selfId, slot: live, full: true, counters };
+    if (count > 0 || table.size === 0) yield this.#frame(counters, true);
+  }
+
+  #frame(counters: Record<string, CounterJSON>, isFull: boolean): ReplicateFrame {
+    return { from: this.#deps.selfId, slot: this.#deps.table.liveSlot as SlotId, full: isFull, counters };
   }
 }

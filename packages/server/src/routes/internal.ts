@@ -5,11 +5,11 @@
 import type Router from '@koa/router';
 import { TallyError, assertCounterName, replicateFrameSchema, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
-import type { CountingNode } from '../node.js';
+import type { PeerApi } from '../counter/counter-service.js';
 
 const MAX_PAGE = 10_000;
 
-export function addInternalRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
+export function addInternalRoutes(router: Router, peers: PeerApi, config: ServerConfig): void {
 
   router.post('/internal/replicate', async (ctx) => {
     const text = await readBody(ctx, config.maxInternalBodyBytes);
@@ -24,20 +24,20 @@ export function addInternalRoutes(router: Router, node: CountingNode, config: Se
       const issue = parsed.error.issues[0];
       throw new TallyError(400, 'bad_frame', `invalid frame at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
     }
-    ctx.body = await node.receiveFrame(parsed.data);
+    ctx.body = await peers.receiveFrame(parsed.data);
   });
 
   router.get('/internal/state', (ctx) => {
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
     const limit = integerParam(ctx.query.limit, 'limit', 1, 2000, MAX_PAGE);
-    node.assertReady();
-    ctx.body = node.statePage(cursor, limit);
+    peers.assertReady();
+    ctx.body = peers.statePage(cursor, limit);
   });
 
   router.get('/internal/counter/:name', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
-    node.assertReady();
-    ctx.body = node.counterPull(name);
+    peers.assertReady();
+    ctx.body = peers.counterPull(name);
   });
 }
 

@@ -1,9 +1,14 @@
 /** Liveness, readiness and metrics. */
 import type Router from '@koa/router';
-import type { CountingNode } from '../node.js';
+import type { SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 
-export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics): void {
+export interface ProbeTarget {
+  id: string;
+  readiness: { readonly isReady: boolean; readonly liveSlot: SlotId | undefined };
+}
+
+export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
   router.get('/ping', (ctx) => {
     ctx.body = 'pong';
   });
@@ -11,8 +16,9 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    ctx.status = node.isReady ? 200 : 503;
-    ctx.body = { ready: node.isReady, id: node.deps.id, slot: node.table.liveSlot ?? null };
+    const { isReady, liveSlot } = target.readiness;
+    ctx.status = isReady ? 200 : 503;
+    ctx.body = { ready: isReady, id: target.id, slot: liveSlot ?? null };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

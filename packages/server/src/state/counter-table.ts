@@ -7,9 +7,18 @@
  * a write waits for its fsync; the replica catches up when the store resolves. Publishing reads
  * the replica, so only durable values ever leave this server.
  */
+import type { SlotRecord } from '../store/types.js';
 import { incrementSlot, pnCounter, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
 
-export class CounterTable {
+/** The read side of the table, for those that publish or page through it but never write. */
+export interface TableView {
+  readonly liveSlot: SlotId | undefined;
+  readonly size: number;
+  get(name: string): Readonly<CounterReplica> | undefined;
+  entries(): IterableIterator<[string, CounterReplica]>;
+}
+
+export class CounterTable implements TableView {
   readonly #replicas = new Map<string, CounterReplica>();
   readonly #issued = new Map<string, Readonly<Slot>>();
   // Encoded session tokens by counter, dropped whenever that counter's replica changes: a read
@@ -47,6 +56,13 @@ export class CounterTable {
       this.#replicas.set(name, replica);
     }
     return replica;
+  }
+
+  /** Every slot of every counter, as store records (a snapshot's content). */
+  *records(): Generator<SlotRecord> {
+    for (const [name, replica] of this.#replicas) {
+      for (const [slot, { p, n }] of replica.slots()) yield { name, slot, p, n };
+    }
   }
 
   /** The durable value (0n for a counter never seen). */

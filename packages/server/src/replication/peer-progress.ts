@@ -1,0 +1,71 @@
+/**
+ * What this server knows about one peer's replication: the counters it has not acknowledged, the
+ * live slot it last answered with, and when it last got a full sync. The replicator owns one per
+ * peer, and only the replicator (its publisher included) changes it, through these methods.
+ */
+import type { SlotId } from '@tally/core';
+
+export class PeerProgress {
+  #pending = new Set<string>();
+  #lastSlot: SlotId | undefined;
+  // A peer we haven't talked to gets our full state first: it may know nothing of us.
+  #needsFullSync = true;
+  #lastFullSyncAt = 0;
+  #isBusy = false;
+
+  /** A counter's own slot changed: the peer must get it. */
+  markChanged(name: string): void {
+    this.#pending.add(name);
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Takes the pending names for a push; names changed meanwhile land in a fresh set. */
+  takePending(): Set<string> {
+    const names = this.#pending;
+    this.#pending = new Set();
+    return names;
+  }
+
+  /** A push failed: its names are pending again. */
+  restorePending(names: Iterable<string>): void {
+    for (const name of names) this.#pending.add(name);
+  }
+
+  /** The peer answered with its live slot; a new one means it restarted and needs everything. */
+  observe(slot: SlotId): void {
+    if (this.#lastSlot !== undefined && this.#lastSlot !== slot) this.#needsFullSync = true;
+    this.#lastSlot = slot;
+  }
+
+  isFullSyncDue(now: number, intervalMs: number): boolean {
+    return this.#needsFullSync || now - this.#lastFullSyncAt >= intervalMs;
+  }
+
+  /** Cleared before sending: a restart noticed during the sync (observe()) sets it again. */
+  beginFullSync(): void {
+    this.#needsFullSync = false;
+  }
+
+  endFullSync(isDone: boolean, now: number): void {
+    if (isDone) this.#lastFullSyncAt = now;
+    else this.#needsFullSync = true;
+  }
+
+  /** Claims the peer for one push at a time; false while another push to it runs. */
+  tryClaim(): boolean {
+    if (this.#isBusy) return false;
+    this.#isBusy = true;
+    return true;
+  }
+
+  release(): void {
+    this.#isBusy = false;
+  }
+
+  get isBusy(): boolean {
+    return this.#isBusy;
+  }
+}
