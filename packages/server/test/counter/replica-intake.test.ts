@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { ReplicateFrame } from '@tally/core';
 import { ReplicaIntake } from '../../src/counter/replica-intake.js';
 import { CounterTable } from '../../src/state/counter-table.js';
 import type { SlotRecord } from '../../src/store/types.js';
@@ -34,7 +35,7 @@ describe('ReplicaIntake#receiveFrame()', () => {
 
   it('refuses with 409 a frame holding more for our live slot than we issued, and merges nothing of it', async () => {
     const { table, persisted, replicaIntake } = intake();
-    const frame = { from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '0'], 'a:1': ['4', '0'] } } };
+    const frame: ReplicateFrame = { from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '0'], 'a:1': ['4', '0'] } } };
     const err = await rejection(replicaIntake.receiveFrame(frame, 'a:1'));
     expect([err.status, err.code]).to.deep.equal([409, 'own_slot_ahead']);
     expect(err.message).to.include("frame from 'b' holds [4, 0] for a:1 of 'x'");
