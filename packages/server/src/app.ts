@@ -60,18 +60,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     peers: () => replicator?.peers().length ?? 0,
     isReady: () => service?.isReady ?? false,
   });
-  replicator = new Replicator({
-    self: { id, url },
-    staticPeers: config.peers,
-    balancer: config.balancer,
-    table,
-    client,
-    log,
-    metrics,
-    publishIntervalMs: config.publishIntervalMs,
-    fullSyncIntervalMs: config.fullSyncIntervalMs,
-    now,
-  });
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now });
   service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
   const app = buildKoa(config, log, id, service, metrics);
   const counters = service;
@@ -95,6 +84,11 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
       await counters.closeStore();
     },
   };
+}
+
+function replicationSettings(config: ServerConfig) {
+  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs } = config;
+  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs };
 }
 
 /** One router, so a request is matched once, and two middlewares in front of it: the whole per-request overhead on top of koa. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { configFromCli, type ServerConfig } from '@tally/core';
-import { createApp } from './app.js';
+import { createApp, type TallyServerApp } from './app.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -71,6 +71,26 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
   return address.port;
 }
 
+/** Stops listening, closes the app in order (a final publish, the store), and exits within 9 s. */
+function shutdownOnSignal(server: Server, tally: TallyServerApp, redis: Redis | undefined, log: Logger): (signal: string) => Promise<void> {
+  return async (signal) => {
+    log.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => process.exit(1), 9000);
+    server.close();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    let code = 0;
+    try {
+      await tally.close();
+    } catch (err) {
+      log.error({ err }, 'close failed');
+      code = 1;
+    }
+    redis?.disconnect();
+    clearTimeout(hardStop);
+    process.exit(code);
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { proc: 'tally-server' } }, pino.destination(2));
@@ -89,22 +109,7 @@ async function main(): Promise<void> {
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
-  const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, 'shutting down');
-    const hardStop = setTimeout(() => process.exit(1), 9000);
-    server.close();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-    let code = 0;
-    try {
-      await tally.close();
-    } catch (err) {
-      log.error({ err }, 'close failed');
-      code = 1;
-    }
-    redis?.disconnect();
-    clearTimeout(hardStop);
-    process.exit(code);
-  };
+  const shutdown = shutdownOnSignal(server, tally, redis, log);
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 

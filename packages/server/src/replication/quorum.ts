@@ -25,7 +25,6 @@ export function fanOut<P>(
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
     let acks = 0;
-    let answered = 0;
     let isResolved = false;
     const finish = (): void => {
       if (isResolved) return;
@@ -50,8 +49,7 @@ export function fanOut<P>(
             return;
           }
           acks++;
-          answered++;
-          if (isDone(acks) || answered === peers.length) finish();
+          if (isDone(acks) || acks === peers.length) finish();
         });
     };
     for (const peer of peers) ask(peer);

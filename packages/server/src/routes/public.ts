@@ -23,22 +23,7 @@ const single = (value: string | string[] | undefined): string | undefined => (Ar
 
 export function addPublicRoutes(router: Router, counters: CounterApi, config: ServerConfig): void {
 
-  router.post('/counter/:name', async (ctx) => {
-    const name = assertCounterName(ctx.params.name ?? '');
-    const body = await readBody(ctx, config.maxBodyBytes);
-    const amount = JSON_TYPE.test(ctx.get('content-type')) ? parseAmountJson(body) : parseAmountText(body);
-    const wait = single(ctx.query.wait);
-    // An empty header is a bad key, not "no key": the client meant to deduplicate.
-    const key = ctx.headers['idempotency-key'] === undefined ? undefined : assertIdempotencyKey(ctx.get('idempotency-key'));
-    if (amount === 0n) {
-      // An amount of 0 is a read (as in CounterDB), and `wait` is then its read level.
-      const read = await counters.read(name, { level: wait, param: 'wait', token: tokenOf(ctx.get('tally-token')) });
-      sendAnswer(ctx, { ...read, token: counters.tokenFor(name) });
-      return;
-    }
-    const out = await counters.increment(name, amount, { key, wait });
-    sendAnswer(ctx, { ...out, token: counters.tokenFor(name), write: { slot: out.slot, seq: out.seq } });
-  });
+  router.post('/counter/:name', postCounter(counters, config));
 
   const read = (levelOf: (query: Record<string, string | string[] | undefined>) => [string | undefined, string]): RouterMiddleware =>
     async (ctx) => {
@@ -66,6 +51,26 @@ export function addPublicRoutes(router: Router, counters: CounterApi, config: Se
     if (receipt === undefined) throw new TallyError(404, 'unknown_request', `no increment with Idempotency-Key '${key}' was applied on this server (or it expired)`);
     ctx.body = receipt;
   });
+}
+
+/** `POST /counter/:name`: an increment, or a read when the amount is 0. */
+function postCounter(counters: CounterApi, config: ServerConfig): RouterMiddleware {
+  return async (ctx) => {
+    const name = assertCounterName(ctx.params.name ?? '');
+    const body = await readBody(ctx, config.maxBodyBytes);
+    const amount = JSON_TYPE.test(ctx.get('content-type')) ? parseAmountJson(body) : parseAmountText(body);
+    const wait = single(ctx.query.wait);
+    // An empty header is a bad key, not "no key": the client meant to deduplicate.
+    const key = ctx.headers['idempotency-key'] === undefined ? undefined : assertIdempotencyKey(ctx.get('idempotency-key'));
+    if (amount === 0n) {
+      // An amount of 0 is a read (as in CounterDB), and `wait` is then its read level.
+      const read = await counters.read(name, { level: wait, param: 'wait', token: tokenOf(ctx.get('tally-token')) });
+      sendAnswer(ctx, { ...read, token: counters.tokenFor(name) });
+      return;
+    }
+    const out = await counters.increment(name, amount, { key, wait });
+    sendAnswer(ctx, { ...out, token: counters.tokenFor(name), write: { slot: out.slot, seq: out.seq } });
+  };
 }
 
 function tokenOf(header: string): ReturnType<typeof decodeToken> | undefined {

@@ -25,44 +25,10 @@ import { GroupCommit, asError } from './group-commit.js';
 import { frameLine } from './log-line.js';
 import { encodeSnapshot } from './snapshot-format.js';
 import { StorePhase } from './store-phase.js';
-import type { StoreLog } from './store-log.js';
-import type { FsyncPolicy, IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
+import type { EmbeddedStoreOptions, EmbeddedStoreStats, SegmentHandle } from './embedded-options.js';
+import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
 
-/** The part of a FileHandle the log writer uses; tests pass one that fails on demand. */
-export interface SegmentHandle {
-  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  datasync(): Promise<void>;
-  close(): Promise<void>;
-  /** `nlink` 0 means the file was deleted under us: then close() must not claim a clean store. */
-  stat?(): Promise<{ nlink: number }>;
-}
-
-export interface EmbeddedStoreOptions {
-  dir: string;
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-  /** Rotate the log and snapshot once this many log bytes were written since the last snapshot. */
-  snapshotBytes: number;
-  idempotencyTtlMs: number;
-  log?: StoreLog;
-  now?: () => number;
-  /** Test seam: the kernel boot id (default: read from /proc). */
-  readBootId?: () => Promise<string | undefined>;
-  /** Test seam: opens a log segment for appending (default: fs.promises.open(path, 'a')). */
-  openSegment?: (path: string) => Promise<SegmentHandle>;
-}
-
-export interface EmbeddedStoreStats {
-  appends: number;
-  /** Group commits: each is one write() (barring a short write) and, with `always`, one fdatasync. */
-  batches: number;
-  writes: number;
-  /** fdatasyncs of log segments. */
-  fsyncs: number;
-  rotations: number;
-  snapshots: number;
-}
-
+export type { EmbeddedStoreOptions, EmbeddedStoreStats, SegmentHandle } from './embedded-options.js';
 
 const openForAppend = (path: string): Promise<FileHandle> => open(path, 'a');
 
