@@ -91,9 +91,13 @@ function replicationSettings(config: ServerConfig) {
   return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs };
 }
 
-/** One router, so a request is matched once, and two middlewares in front of it: the whole per-request overhead on top of koa. */
+/**
+ * One router, so a request is matched once, and two middlewares in front of it: the whole
+ * per-request overhead on top of koa. Case-sensitive and strict: one spelling per route (the
+ * guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+ */
 function buildKoa(config: ServerConfig, log: Logger, id: string, service: CounterService, metrics: ServerMetrics): Koa {
-  const router = new Router();
+  const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, service, config);
   addInternalRoutes(router, service, config);
   addProbeRoutes(router, { id, readiness: service }, metrics);

@@ -34,7 +34,7 @@ import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
 import { receiptOf, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
-import { ServiceHealth, notReady } from './service-health.js';
+import { ServiceHealth, notReady, type NotReadyReason } from './service-health.js';
 import { counterPull, statePage } from './state-pages.js';
 
 /** What the public routes use. */
@@ -98,6 +98,10 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   get isReady(): boolean {
     return this.#health.isReady;
+  }
+
+  get notReadyReason(): NotReadyReason | undefined {
+    return this.#health.notReadyReason;
   }
 
   assertReady(): void {

@@ -8,6 +8,12 @@ import { TallyError } from '@tally/core';
 export const notReady = (): TallyError =>
   new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');
 
+const storeFailed = (): TallyError =>
+  new TallyError(503, 'store_failed', "this server's store failed; it refuses requests until restarted");
+
+/** Why a server is not ready, for `/readyz`; undefined when it is. */
+export type NotReadyReason = 'recovering' | 'closing' | 'store_failed';
+
 export class ServiceHealth {
   readonly #log: Logger;
   #isRecovered = false;
@@ -19,7 +25,13 @@ export class ServiceHealth {
   }
 
   get isReady(): boolean {
-    return this.#isRecovered && !this.#isClosing && this.#failure === undefined;
+    return this.notReadyReason === undefined;
+  }
+
+  get notReadyReason(): NotReadyReason | undefined {
+    if (this.#failure !== undefined) return 'store_failed';
+    if (this.#isClosing) return 'closing';
+    return this.#isRecovered ? undefined : 'recovering';
   }
 
   /** True once recovery finished, closing or failed included: there is state worth flushing. */
@@ -39,7 +51,9 @@ export class ServiceHealth {
   }
 
   assertReady(): void {
-    if (!this.isReady) throw notReady();
+    const reason = this.notReadyReason;
+    if (reason === 'store_failed') throw storeFailed();
+    if (reason !== undefined) throw notReady();
   }
 
   /**
@@ -55,7 +69,7 @@ export class ServiceHealth {
   /** A write of others' values failed: this server refuses everything from now on. */
   storeFailed(err: Error): TallyError {
     this.#recordFailure(err);
-    return new TallyError(503, 'store_failed', "this server's store failed; it refuses requests until restarted");
+    return storeFailed();
   }
 
   #recordFailure(err: Error): void {

@@ -1,11 +1,12 @@
 /** Liveness, readiness and metrics. */
 import type Router from '@koa/router';
 import type { SlotId } from '@tally/core';
+import type { NotReadyReason } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export interface ProbeTarget {
   id: string;
-  readiness: { readonly isReady: boolean; readonly liveSlot: SlotId | undefined };
+  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined };
 }
 
 export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
@@ -16,9 +17,11 @@ export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: Ser
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    const { isReady, liveSlot } = target.readiness;
-    ctx.status = isReady ? 200 : 503;
-    ctx.body = { ready: isReady, id: target.id, slot: liveSlot ?? null };
+    const { notReadyReason, liveSlot } = target.readiness;
+    ctx.status = notReadyReason === undefined ? 200 : 503;
+    const body: Record<string, unknown> = { ready: notReadyReason === undefined };
+    if (notReadyReason !== undefined) body.reason = notReadyReason;
+    ctx.body = Object.assign(body, { id: target.id, slot: liveSlot ?? null });
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;
