@@ -5,7 +5,7 @@
  * A simulation can drive a cluster through the same port, with a fake PeerClient.
  */
 import type { Logger } from 'pino';
-import type { ReplicateFrame, SlotId } from '@tally/core';
+import type { SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
 import { Membership, type Peer } from './membership.js';
@@ -122,11 +122,6 @@ export class Replicator implements ReplicationPort {
   publishRound(): Promise<void> {
     this.#forgetDeparted();
     return this.#publisher.publishRound();
-  }
-
-  /** A frame for a full sync or a delta, as the publisher would send it (for tests). */
-  ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
-    return this.#publisher.ownSlotFrame(names);
   }
 
   #progressOf(peer: Peer): PeerProgress {

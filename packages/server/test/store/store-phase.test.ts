@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import RedisMock from 'ioredis-mock';
-import type { Redis } from 'ioredis';
 import { StorePhase } from '../../src/store/store-phase.js';
-import { LIVE, META, PEER, makeStore } from './redis-fixtures.js';
+import { LIVE, META, PEER } from './redis-fixtures.js';
 import { slotRecord } from './helpers.js';
 
 const opened = (seq = 0n, meta = META): StorePhase => {
@@ -47,32 +45,5 @@ describe('StorePhase', () => {
     expect(() => phase.admit([], new Error('store refuses appends'))).to.throw('store refuses appends');
     expect(() => phase.admit([slotRecord('x', LIVE, -1n)], undefined)).to.throw('must be non-negative');
     expect(() => new StorePhase().admit([], undefined)).to.throw('needs an open store; this store is new');
-  });
-});
-
-describe('RedisStore#append() apply', () => {
-  let redis: Redis;
-  beforeEach(async () => {
-    redis = new RedisMock();
-    await redis.flushall();
-  });
-  afterEach(() => {
-    redis.disconnect();
-  });
-
-  it('runs the callback before the append resolves, and numbers increments like the embedded store', async () => {
-    const store = makeStore(redis);
-    await store.load();
-    await store.open(META, { slots: () => [], requests: () => [] });
-    const order: string[] = [];
-    const seq = await store.appendIssued(slotRecord('x', LIVE, 3n), (s) => order.push(`apply ${s}`)).then((s) => {
-      order.push(`resolved ${s}`);
-      return s;
-    });
-    expect(seq).to.equal(1n);
-    expect(order).to.deep.equal(['apply 1', 'resolved 1']);
-    await store.close();
-    const reloaded = makeStore(redis);
-    expect((await reloaded.load()).seq).to.equal(1n);
   });
 });
