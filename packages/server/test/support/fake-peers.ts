@@ -8,7 +8,7 @@ export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult
 export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers'> {
   readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
   servers: ServerInfo[] | undefined = [];
-  answer: ReplicateAnswer = (url) => ({ isOk: true, ack: { slot: `${idOf(url)}:1`, merged: 0 } });
+  answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
 
   async replicate(url: string, frame: ReplicateFrame): Promise<PushResult> {
     this.pushes.push({ url, frame });
@@ -36,6 +36,9 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
     return this.pushes.filter((p) => p.url === url).map((p) => Object.keys(p.frame.counters));
   }
 }
+
+/** An acknowledgement from a peer whose live slot is `slot`. */
+export const ackFrom = (slot: string, merged = 0): PushResult => ({ isOk: true, ack: { slot, merged } });
 
 /** `http://127.0.0.1:2` -> `p2`: fake peers' ids follow their ports. */
 export const idOf = (url: string): string => `p${new URL(url).port}`;
