@@ -88,16 +88,15 @@ export class StorePhase {
   }
 
   /** appendIssued() for either store: numbers the record, then appends it through `append`. */
-  async appendIssued(
+  appendIssued(
     record: IssuedRecord,
     apply: (seq: bigint) => void,
     append: (records: readonly SlotRecord[], apply: () => void) => Promise<void>,
   ): Promise<bigint> {
     const refusal = this.appendRefusal();
-    if (refusal !== undefined) throw refusal;
+    if (refusal !== undefined) return Promise.reject(refusal);
     const seq = this.issueSeq();
-    await append([{ ...record, seq }], () => apply(seq));
-    return seq;
+    return append([{ ...record, seq }], () => apply(seq)).then(() => seq);
   }
 
   /** Starts closing; returns whether the store was open (and so has something to mark clean). */
