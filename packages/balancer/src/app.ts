@@ -2,12 +2,13 @@
  * `createApp(config, deps)`: the balancer as a koa app, without listening. `main.ts` wires the
  * real logger, metrics registry and clock; tests pass fakes.
  */
+import type { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig } from '@tally/core';
 import { guardInternal } from './auth.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, type RequestObserver } from './error-handler.js';
 import { checkReadyz, HealthChecker, type CheckHealth } from './health-checker.js';
 import { createMetrics } from './metrics.js';
 import { redirectCounterRequests } from './redirect.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
 
 export interface BalancerApp {
   app: Koa;
+  /** The balancer's router; the OpenAPI consistency test walks its routes. */
+  router: Router;
   registry: Registry;
   /** Checks every registered server each `healthIntervalMs` until `stop()`. */
   startHealthChecks(): void;
@@ -47,6 +50,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
     // A check that outlives its interval would only delay the next one and say nothing new.
     timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
     log: deps.log,
+    ...(deps.now !== undefined && { now: deps.now }),
     onResult: (_transition, isOk) => {
       if (!isOk) metrics.healthCheckFailures.inc();
     },
@@ -54,7 +58,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
 
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, config.logRequests ? logRequest(deps.log) : undefined));
   app.use(guardInternal(config.secret));
   app.use(redirectCounterRequests(config, registry, metrics));
   const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log });
@@ -63,9 +67,15 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
 
   return {
     app,
+    router,
     registry,
     startHealthChecks: () => checker.start(),
     checkNow: () => checker.checkAll(),
     stop: () => checker.stop(),
   };
+}
+
+/** `--log-requests`: one line per request, with the same fields as tally-server's. */
+function logRequest(log: Logger): RequestObserver {
+  return (ctx, ms) => log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
 }

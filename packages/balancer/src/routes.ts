@@ -13,6 +13,7 @@ import { requireClient, requireSecret } from './auth.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, Transition } from './registry.js';
 import { clientIdOf, describeIssues, excludedIds, readJsonBody } from './request.js';
+import { balancerOpenApi } from './openapi.js';
 
 export interface RouteDeps {
   config: BalancerConfig;
@@ -37,6 +38,7 @@ export function createRouter(deps: RouteDeps): Router {
     deps.metrics.assignments.inc();
   });
   addOperationalRoutes(router, deps);
+  addOpenApiRoute(router);
   return router;
 }
 
@@ -66,9 +68,9 @@ async function registerServer(ctx: Context, deps: RouteDeps): Promise<void> {
 
 // Heartbeats arrive every second from every server: only changes are worth a log line.
 function logRegistration(log: Logger, t: Transition, url: string, previousUrl: string | undefined): void {
-  if (t.from === 'absent') log.info({ id: t.id, url }, 'server registered');
-  else if (previousUrl !== url) log.info({ id: t.id, url, was: previousUrl }, 'server moved');
-  else if (t.from !== 'ready') log.info({ id: t.id, url, from: t.from }, 'server heartbeat: ready again');
+  if (t.from === 'absent') log.info({ peer: t.id, url }, 'server registered');
+  else if (previousUrl !== url) log.info({ peer: t.id, url, was: previousUrl }, 'server moved');
+  else if (t.from !== 'ready') log.info({ peer: t.id, url, from: t.from }, 'server heartbeat: ready again');
 }
 
 function addOperationalRoutes(router: Router, deps: RouteDeps): void {
@@ -85,5 +87,15 @@ function addOperationalRoutes(router: Router, deps: RouteDeps): void {
   router.get('/metrics', async (ctx) => {
     ctx.type = deps.promRegistry.contentType;
     ctx.body = await deps.promRegistry.metrics();
+  });
+}
+
+/** `GET /openapi.json`: built once, on first request. */
+function addOpenApiRoute(router: Router): void {
+  let text: string | undefined;
+  router.get('/openapi.json', (ctx) => {
+    text ??= JSON.stringify(balancerOpenApi());
+    ctx.type = 'application/json';
+    ctx.body = text;
   });
 }

@@ -26,7 +26,12 @@ const common = {
   clientToken: z.string().min(1).optional(),
   /** Timeout of every internal HTTP call and health check. */
   requestTimeoutMs: int(10, 600_000).default(2000),
+  /** One info line per request: method, path, status, ms. A bare flag: `--log-requests`. */
+  logRequests: z.union([z.boolean(), z.stringbool()]).default(false),
 };
+
+/** Keys given as bare flags (`--log-requests`), not `--flag VALUE`. */
+export const BOOLEAN_KEYS: ReadonlySet<string> = new Set(['logRequests']);
 
 export const serverConfigSchema = z.strictObject({
   ...common,
@@ -54,6 +59,8 @@ export const serverConfigSchema = z.strictObject({
   startupPullTimeoutMs: int(10, 600_000).default(5000),
   maxBodyBytes: int(16, 1 << 20).default(4096),
   maxInternalBodyBytes: int(1024, 1 << 30).default(64 << 20),
+  /** Counters this server may hold; a write to a new name beyond it gets 507. Same on every server. */
+  maxCounters: int(1, 1_000_000_000).default(1_000_000),
   idempotencyTtlMs: int(1000).default(86_400_000),
   idempotencyMaxKeys: int(1, 100_000_000).default(1_000_000),
   /** Snapshot the embedded log once it holds this many bytes beyond the last snapshot. */

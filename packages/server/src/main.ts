@@ -92,6 +92,7 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
 function shutdownOnSignal(server: Server, tally: TallyServerApp, redis: Redis | undefined, log: Logger): (signal: string) => Promise<void> {
   return async (signal) => {
     log.info({ signal }, 'shutting down');
+    tally.watchers.close(); // open event streams would otherwise hold server.close() for a second
     const hardStop = setTimeout(() => process.exit(1), 9000);
     server.close();
     setTimeout(() => server.closeAllConnections(), 1000).unref();
@@ -110,7 +111,8 @@ function shutdownOnSignal(server: Server, tally: TallyServerApp, redis: Redis | 
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel, base: { proc: 'tally-server' } }, pino.destination(2));
+  // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
+  const baseLog = pino({ level: config.logLevel, base: { proc: 'tally-server' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
   if (config.secret === DEV_SECRET && !isLoopback(config.host)) {
     process.stderr.write(`tally-server: refusing to listen on ${config.host} with the development secret; set TALLY_SECRET\n`);
     process.exit(2);
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;
+  const log = baseLog.child({ id });
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const tally = createApp(config, { id, url, store, log });

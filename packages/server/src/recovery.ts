@@ -10,12 +10,13 @@
  * Riak/Cassandra counter bug); a fresh slot can't be swallowed by anything.
  */
 import type { Logger } from 'pino';
-import { formatSlotId, parseSlotId, type ServerConfig, type Slot, type SlotId, type StatePage } from '@tally/core';
+import { MAX_FRAME_COUNTERS, formatSlotId, isSaneIncarnation, parseSlotId, type CheckedSlot, type ServerConfig, type Slot, type SlotId } from '@tally/core';
 import type { Peer } from './replication/membership.js';
+import type { MergeOptions } from './replication/intake.js';
 import type { PeerClient } from './replication/peer-client.js';
 import type { LoadedState, SlotRecord } from './store/types.js';
 
-const PAGE_LIMIT = 2000;
+const PAGE_LIMIT = MAX_FRAME_COUNTERS;
 
 export interface RecoveryReport {
   liveSlot: SlotId;
@@ -28,7 +29,7 @@ export interface RecoveryReport {
 /** The counter service as recovery sees it. */
 export interface RecoveringService {
   load(): Promise<LoadedState>;
-  mergeCounters(counters: StatePage['counters']): unknown;
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<unknown>;
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
   slots(): Iterable<SlotRecord>;
   open(liveSlot: SlotId, incarnation: number): Promise<void>;
@@ -85,8 +86,11 @@ async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Pro
       const timeoutMs = Math.min(config.requestTimeoutMs, deadline - Date.now());
       const page = await client.statePage(url, cursor, PAGE_LIMIT, timeoutMs);
       if (page === undefined) return false;
-      if (candidate !== undefined && isAhead(service, page.counters, candidate)) isCandidateBehind = true;
-      service.mergeCounters(page.counters);
+      // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
+      const inspect = (slot: CheckedSlot): void => {
+        if (slot.slot === candidate && isAhead(service, slot)) isCandidateBehind = true;
+      };
+      await service.mergeCounters(page.counters, url, { inspect });
       cursor = page.next;
     }
     return cursor === null;
@@ -95,22 +99,23 @@ async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Pro
   return { peers: results.filter(Boolean).length, isCandidateBehind };
 }
 
-function isAhead(service: RecoveringService, counters: StatePage['counters'], candidate: SlotId): boolean {
-  for (const [name, counter] of Object.entries(counters)) {
-    const theirs = counter[candidate];
-    if (theirs === undefined) continue;
-    const ours = service.slotOf(name, candidate);
-    if (BigInt(theirs[0]) > (ours?.p ?? 0n) || BigInt(theirs[1]) > (ours?.n ?? 0n)) return true;
-  }
-  return false;
+/** Whether a peer's copy of our old slot holds more than we loaded (seen before it merges). */
+function isAhead(service: RecoveringService, { name, slot, p, n }: CheckedSlot): boolean {
+  const ours = service.slotOf(name, slot);
+  return p > (ours?.p ?? 0n) || n > (ours?.n ?? 0n);
 }
 
-/** The next incarnation: above any we know for this id, and at least the wall clock in ms. */
+/**
+ * The next incarnation: above any sane one we know for this id, and at least the wall clock in
+ * ms. An incarnation beyond now + 24 h (written by an older version, say) is ignored, or every
+ * later incarnation would have to climb above it.
+ */
 function nextIncarnation(deps: RecoveryDeps, previous: number): number {
-  let highest = previous;
+  const now = deps.now();
+  let highest = isSaneIncarnation(previous, now) ? previous : 0;
   for (const { slot } of deps.service.slots()) {
     const parts = parseSlotId(slot);
-    if (parts?.serverId === deps.id) highest = Math.max(highest, parts.incarnation);
+    if (parts?.serverId === deps.id && isSaneIncarnation(parts.incarnation, now)) highest = Math.max(highest, parts.incarnation);
   }
-  return Math.max(highest + 1, deps.now());
+  return Math.max(highest + 1, now);
 }

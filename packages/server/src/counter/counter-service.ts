@@ -9,14 +9,15 @@
  * increment can be lost by a crash of this server, and peers never hold a value this server
  * could forget.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
   TallyError,
   encodeToken,
   resolveLevel,
   type CounterPull,
+  type FrameEnvelope,
   type ReplicateAck,
-  type ReplicateFrame,
   type RequestReceipt,
   type ServerConfig,
   type SlotId,
@@ -24,7 +25,9 @@ import {
   type StatePage,
 } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
+import { FrameIntake, type IntakeResult, type MergeOptions } from '../replication/intake.js';
 import type { PeerClient } from '../replication/peer-client.js';
+import { RelayCheck } from '../replication/relay-check.js';
 import type { Peer } from '../replication/membership.js';
 import { fanOut } from '../replication/quorum.js';
 import type { ReplicationPort } from '../replication/replicator.js';
@@ -32,33 +35,19 @@ import type { CounterTable } from '../state/counter-table.js';
 import { IdempotencyTable } from '../state/idempotency.js';
 import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
-import { receiptOf, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
+import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
 import { ServiceHealth, notReady, type NotReadyReason } from './service-health.js';
 import { counterPull, statePage } from './state-pages.js';
 
-/** What the public routes use. */
-export interface CounterApi {
-  readonly isReady: boolean;
-  assertReady(): void;
-  increment(name: string, amount: bigint, options: WriteOptions): Promise<WriteOutcome>;
-  read(name: string, options: ReadOptions): Promise<ReadOutcome>;
-  tokenFor(name: string): string;
-  names(): Iterable<string>;
-  receipt(key: string): Promise<RequestReceipt | undefined>;
-}
+/** Records per store append when persisting a frame (see #persist). */
+const PERSIST_CHUNK = 500;
 
-/** What the internal routes (peers) use. */
-export interface PeerApi {
-  assertReady(): void;
-  receiveFrame(frame: ReplicateFrame): Promise<ReplicateAck>;
-  statePage(cursor: number, limit: number): StatePage;
-  counterPull(name: string): CounterPull;
-}
+export type { CounterApi, PeerApi } from './outcomes.js';
 
 export interface CounterServiceDeps {
   id: string;
-  config: Pick<ServerConfig, 'waitTimeoutMs' | 'idempotencyTtlMs' | 'idempotencyMaxKeys'>;
+  config: Pick<ServerConfig, 'waitTimeoutMs' | 'idempotencyTtlMs' | 'idempotencyMaxKeys' | 'requestTimeoutMs'>;
   table: CounterTable;
   store: Store;
   replication: ReplicationPort;
@@ -72,7 +61,8 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   readonly #deps: CounterServiceDeps;
   readonly #table: CounterTable;
   readonly #idempotency: IdempotencyTable;
-  readonly #intake: ReplicaIntake;
+  readonly #intake: FrameIntake;
+  readonly #frames: ReplicaIntake;
   readonly #health: ServiceHealth;
   #writesInFlight = 0;
 
@@ -87,8 +77,13 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
       now,
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
-    this.#intake = new ReplicaIntake({
+    this.#intake = new FrameIntake({ table, log, metrics, now });
+    const ownerOf = (slot: SlotId) => replication.ownerOf(slot);
+    const relayCheck = new RelayCheck({ table, ownerOf, intake: this.#intake, client: deps.client, timeoutMs: config.requestTimeoutMs });
+    this.#frames = new ReplicaIntake({
       table,
+      intake: this.#intake,
+      relayCheck,
       log,
       metrics,
       persist: (records) => this.#persist(records),
@@ -153,7 +148,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     const replica = this.#table.get(name);
     // Unknown names are not cached: reads of random names must not grow memory.
     if (replica === undefined) return encodeToken({ name, versions: new Map() });
-    return this.#table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(replica) }));
+    return this.#table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(name, replica) }));
   }
 
   names(): Iterable<string> {
@@ -167,14 +162,14 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return done === undefined ? undefined : receiptOf(done);
   }
 
-  receiveFrame(frame: ReplicateFrame): Promise<ReplicateAck> {
+  receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck> {
     this.assertReady();
-    return this.#intake.receiveFrame(frame, this.#liveOrThrow());
+    return this.#frames.receiveFrame(frame, this.#liveOrThrow());
   }
 
-  /** Merges counters from a peer (a pull, a page); returns the records of slots that grew. */
-  mergeCounters(counters: ReplicateFrame['counters']): SlotRecord[] {
-    return this.#intake.mergeCounters(counters);
+  /** Merges counters from `source` (a pull, a page) into memory, slot by slot; see FrameIntake. */
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<IntakeResult> {
+    return this.#intake.merge(counters, source, options);
   }
 
   statePage(cursor: number, limit: number): StatePage {
@@ -278,14 +273,23 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   async #pullCounter(peer: Peer, name: string, timeoutMs: number): Promise<boolean> {
     const pull = await this.#deps.client.pullCounter(peer.url, name, timeoutMs);
     if (pull === undefined) return false;
-    this.#intake.mergeCounters({ [name]: pull.counter });
+    await this.#intake.merge({ [name]: pull.counter }, peer.url);
     this.#deps.replication.observe({ url: peer.url }, pull.slot);
     return true;
   }
 
+  /**
+   * Appends merged records in chunks, yielding between them: encoding a whole 1 MiB frame's
+   * records at once would hold the event loop.
+   */
   async #persist(records: SlotRecord[]): Promise<void> {
     try {
-      await this.#deps.store.append(records);
+      const appends: Array<Promise<void>> = [];
+      for (let i = 0; i < records.length; i += PERSIST_CHUNK) {
+        if (i > 0) await yieldToLoop();
+        appends.push(this.#deps.store.append(records.slice(i, i + PERSIST_CHUNK)));
+      }
+      await Promise.all(appends);
     } catch (err) {
       throw this.#health.storeFailed(err as Error);
     }

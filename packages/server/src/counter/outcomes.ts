@@ -1,5 +1,5 @@
-/** What the counter service answers; routes turn these into HTTP (routes/answers.ts). */
-import type { RequestReceipt, SessionToken, SlotId } from '@tally/core';
+/** What the counter service offers and answers; routes turn these into HTTP (routes/answers.ts). */
+import type { CounterPull, FrameEnvelope, ReplicateAck, RequestReceipt, SessionToken, SlotId, StatePage } from '@tally/core';
 import type { StoredRequest } from '../store/types.js';
 
 export interface WriteOutcome {
@@ -47,4 +47,23 @@ export function receiptOf(done: StoredRequest): RequestReceipt {
     value: done.value.toString(),
     at: new Date(done.at).toISOString(),
   };
+}
+
+/** What the public routes use. */
+export interface CounterApi {
+  readonly isReady: boolean;
+  assertReady(): void;
+  increment(name: string, amount: bigint, options: WriteOptions): Promise<WriteOutcome>;
+  read(name: string, options: ReadOptions): Promise<ReadOutcome>;
+  tokenFor(name: string): string;
+  names(): Iterable<string>;
+  receipt(key: string): Promise<RequestReceipt | undefined>;
+}
+
+/** What the internal routes (peers) use. */
+export interface PeerApi {
+  assertReady(): void;
+  receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck>;
+  statePage(cursor: number, limit: number): StatePage;
+  counterPull(name: string): CounterPull;
 }

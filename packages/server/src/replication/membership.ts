@@ -4,7 +4,7 @@
  * the balancer removed leaves. Also registers with the balancer and heartbeats.
  */
 import type { Logger } from 'pino';
-import { parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
+import { UnreachableLog, parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
 import type { PeerClient } from './peer-client.js';
 
 /** A peer as others see it: where it is and, once known, its id. Replication progress is elsewhere. */
@@ -27,6 +27,7 @@ export interface MembershipOptions {
   balancer: string | undefined;
   client: Pick<PeerClient, 'register' | 'listServers'>;
   log: Logger;
+  now: () => number;
 }
 
 export class Membership {
@@ -34,9 +35,11 @@ export class Membership {
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
+  readonly #unreachable: UnreachableLog;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
   }
 
@@ -73,9 +76,10 @@ export class Membership {
     if (balancer === undefined) return;
     try {
       const reg = await client.register(balancer, self);
-      if (reg.status !== 200) log.warn({ status: reg.status, body: reg.body }, 'balancer refused registration');
+      this.#unreachable.succeeded(balancer);
+      if (reg.status !== 200) log.warn({ peer: balancer, status: reg.status, body: reg.body }, 'balancer refused registration');
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
+      this.#unreachable.failed(balancer, (err as Error).message);
     }
     await this.refresh();
   }

@@ -12,12 +12,14 @@ import {
   replicateAckSchema,
   serverListSchema,
   statePageSchema,
-  type CounterPull,
   type ReplicateAck,
   type ReplicateFrame,
   type ServerInfo,
-  type StatePage,
 } from '@tally/core';
+
+/** A peer's counter or state page as validated: its slots are checked one by one on merge. */
+export type PulledCounter = ReturnType<typeof counterPullSchema.parse>;
+export type PulledPage = ReturnType<typeof statePageSchema.parse>;
 
 export type PushResult = { isOk: true; ack: ReplicateAck } | { isOk: false; status: number; body: string };
 
@@ -53,13 +55,13 @@ export class PeerClient {
   }
 
   /** One counter's state as the peer holds it. */
-  async pullCounter(url: string, name: string, timeoutMs: number): Promise<CounterPull | undefined> {
+  async pullCounter(url: string, name: string, timeoutMs: number): Promise<PulledCounter | undefined> {
     const res = await this.#http.get(`${url}/internal/counter/${encodeURIComponent(name)}`, timeout(timeoutMs));
     return res.statusCode === 200 ? parseAnswer(res.body, counterPullSchema) : undefined;
   }
 
   /** One page of the peer's whole state. */
-  async statePage(url: string, cursor: string, limit: number, timeoutMs: number): Promise<StatePage | undefined> {
+  async statePage(url: string, cursor: string, limit: number, timeoutMs: number): Promise<PulledPage | undefined> {
     const res = await this.#http.get(`${url}/internal/state`, { searchParams: { cursor, limit }, ...timeout(timeoutMs) });
     return res.statusCode === 200 ? parseAnswer(res.body, statePageSchema) : undefined;
   }

@@ -4,8 +4,17 @@
  * peer, and only the replicator (its publisher included) changes it, through these methods.
  */
 import type { SlotId } from '@tally/core';
+import { PeerLag } from './peer-lag.js';
+
+/** Names taken for one push, and when the oldest of them changed. */
+export interface PendingBatch {
+  names: Set<string>;
+  since: number | undefined;
+}
 
 export class PeerProgress {
+  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
+  readonly lag: PeerLag;
   #pending = new Set<string>();
   #lastSlot: SlotId | undefined;
   // A peer we haven't talked to gets our full state first: it may know nothing of us.
@@ -13,8 +22,13 @@ export class PeerProgress {
   #lastFullSyncAt = 0;
   #isBusy = false;
 
-  /** A counter's own slot changed: the peer must get it. */
-  markChanged(name: string): void {
+  constructor(now: number) {
+    this.lag = new PeerLag(now);
+  }
+
+  /** A counter's own slot changed: the peer must get it. `clock` is read only when a batch starts. */
+  markChanged(name: string, clock: () => number): void {
+    if (this.#pending.size === 0) this.lag.changed(clock());
     this.#pending.add(name);
   }
 
@@ -22,16 +36,22 @@ export class PeerProgress {
     return this.#pending.size;
   }
 
-  /** Takes the pending names for a push; names changed meanwhile land in a fresh set. */
-  takePending(): Set<string> {
-    const names = this.#pending;
+  /** Takes the pending names for a push, with the time of the oldest; later changes land in a fresh set. */
+  takePending(): PendingBatch {
+    const batch = { names: this.#pending, since: this.lag.take() };
     this.#pending = new Set();
-    return names;
+    return batch;
   }
 
   /** A push failed: its names are pending again. */
-  restorePending(names: Iterable<string>): void {
-    for (const name of names) this.#pending.add(name);
+  restorePending(batch: PendingBatch): void {
+    for (const name of batch.names) this.#pending.add(name);
+    this.lag.restore(batch.since);
+  }
+
+  /** The live slot the peer last answered with; undefined before its first answer. */
+  get lastSlot(): SlotId | undefined {
+    return this.#lastSlot;
   }
 
   /** The peer answered with its live slot; a new one means it restarted and needs everything. */

@@ -11,14 +11,13 @@
  * crash of this server is ever published.
  */
 import type { Logger } from 'pino';
-import type { CounterJSON, ReplicateFrame, SlotId } from '@tally/core';
+import { UnreachableLog, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
 import type { TableView } from '../state/counter-table.js';
 import type { ServerMetrics } from '../metrics.js';
+import { packCounters, type CountersJSON } from './frame-packer.js';
 import type { Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
-import type { PeerProgress } from './peer-progress.js';
-
-const FULL_SYNC_CHUNK = 1000;
+import type { PeerProgress, PendingBatch } from './peer-progress.js';
 
 export interface PublisherDeps {
   selfId: string;
@@ -36,9 +35,11 @@ export interface PublisherDeps {
 
 export class Publisher {
   readonly #deps: PublisherDeps;
+  readonly #unreachable: UnreachableLog;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
+    this.#unreachable = new UnreachableLog({ log: deps.log, now: deps.now, what: 'peer' });
   }
 
   /** One round: every idle peer gets its delta (or a full sync when one is due). */
@@ -65,15 +66,20 @@ export class Publisher {
       const result = await client.replicate(peer.url, frame, timeoutMs);
       if (!result.isOk) {
         metrics.frames.inc({ direction: 'out', result: String(result.status) });
-        if (result.status === 409) log.error({ peer: peer.url, body: result.body }, 'peer rejected our frame');
+        if (result.status === 503) this.#unreachable.failed(peer.url, 'HTTP 503');
+        else log.error({ peer: peer.url, status: result.status, body: result.body.slice(0, 500) }, 'peer refused our frame');
         return false;
       }
+      // An ack that lists refused slots is still an ack: the peer merged the rest, and refused
+      // slots are its to count and log. Retrying would only resend them.
       onAck(peer, result.ack.slot);
-      metrics.frames.inc({ direction: 'out', result: 'ok' });
+      metrics.frames.inc({ direction: 'out', result: result.ack.refusedCount > 0 ? 'ok_with_refusals' : 'ok' });
+      this.#deps.progressOf(peer).lag.acknowledged(this.#deps.now());
+      this.#unreachable.succeeded(peer.url);
       return true;
     } catch (err) {
       metrics.frames.inc({ direction: 'out', result: 'error' });
-      log.debug({ peer: peer.url, err: (err as Error).message }, 'push failed');
+      this.#unreachable.failed(peer.url, (err as Error).message);
       return false;
     }
   }
@@ -86,20 +92,18 @@ export class Publisher {
     return this.#frame({ [name]: { [slot]: [held.p.toString(), held.n.toString()] } }, false);
   }
 
-  /** A frame holding our own live slot of the given counters, at its durable value. */
-  ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
+  /** Frames holding our own live slot of the given counters, at its durable value, in pages. */
+  *ownSlotFrames(names: Iterable<string>): Generator<ReplicateFrame> {
     const { table } = this.#deps;
     const live = table.liveSlot;
-    if (live === undefined) return undefined;
-    const counters: Record<string, CounterJSON> = {};
-    let count = 0;
-    for (const name of names) {
-      const own = table.get(name)?.getSlot(live);
-      if (own === undefined) continue;
-      counters[name] = { [live]: [own.p.toString(), own.n.toString()] };
-      count++;
+    if (live === undefined) return;
+    function* ownSlots(): Generator<[string, Array<[SlotId, Readonly<Slot>]>]> {
+      for (const name of names) {
+        const own = table.get(name)?.getSlot(live as SlotId);
+        if (own !== undefined) yield [name, [[live as SlotId, own]]];
+      }
     }
-    return count === 0 ? undefined : this.#frame(counters, false);
+    for (const counters of packCounters(ownSlots())) yield this.#frame(counters, false);
   }
 
   async #publishTo(peer: Peer): Promise<void> {
@@ -108,6 +112,8 @@ export class Publisher {
     try {
       if (progress.isFullSyncDue(this.#deps.now(), this.#deps.fullSyncIntervalMs)) await this.#fullSync(peer);
       else await this.#delta(peer);
+      // Nothing left to send and the peer answered last time: it holds everything we have.
+      if (progress.pendingCount === 0 && this.#unreachable.failures(peer.url) === 0) progress.lag.caughtUp(this.#deps.now());
     } finally {
       progress.release();
     }
@@ -116,43 +122,55 @@ export class Publisher {
   async #delta(peer: Peer): Promise<void> {
     const progress = this.#deps.progressOf(peer);
     if (progress.pendingCount === 0) return;
-    const names = progress.takePending();
-    const frame = this.ownSlotFrame(names);
-    if (frame === undefined || (await this.sendFrame(peer, frame))) return;
-    progress.restorePending(names);
+    const taken = progress.takePending();
+    for (const frame of this.ownSlotFrames(taken.names)) {
+      if (await this.sendFrame(peer, frame)) continue;
+      // Resend everything next round: frames already acknowledged merge again idempotently.
+      progress.restorePending(taken);
+      return;
+    }
+    this.#observeVisibility(peer, taken);
   }
 
   async #fullSync(peer: Peer): Promise<void> {
     const progress = this.#deps.progressOf(peer);
-    const names = progress.takePending();
+    const taken = progress.takePending();
     progress.beginFullSync();
     for (const frame of this.#fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
-        progress.restorePending(names);
+        progress.restorePending(taken);
         progress.endFullSync(false, this.#deps.now());
         return;
       }
     }
+    this.#observeVisibility(peer, taken);
     progress.endFullSync(true, this.#deps.now());
+  }
+
+  /**
+   * One observation per acknowledged batch, not per increment: the age of the batch's oldest
+   * change, which bounds how long any increment in it took to become visible at the peer.
+   */
+  #observeVisibility(peer: Peer, { since }: PendingBatch): void {
+    if (since === undefined) return;
+    this.#deps.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#deps.now() - since) / 1000);
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {
     const { table } = this.#deps;
-    let counters: Record<string, CounterJSON> = {};
-    let count = 0;
-    for (const [name, replica] of table.entries()) {
-      counters[name] = replica.toJSON();
-      if (++count === FULL_SYNC_CHUNK) {
-        yield this.#frame(counters, true);
-        counters = {};
-        count = 0;
-      }
+    function* all(): Generator<[string, Iterable<[SlotId, Readonly<Slot>]>]> {
+      for (const [name, replica] of table.entries()) yield [name, replica.slots()];
+    }
+    let sent = 0;
+    for (const counters of packCounters(all())) {
+      sent++;
+      yield this.#frame(counters, true);
     }
     // Always send at least one frame, so an empty server still learns its peer's slot.
-    if (count > 0 || table.size === 0) yield this.#frame(counters, true);
+    if (sent === 0) yield this.#frame({}, true);
   }
 
-  #frame(counters: Record<string, CounterJSON>, isFull: boolean): ReplicateFrame {
+  #frame(counters: CountersJSON, isFull: boolean): ReplicateFrame {
     return { from: this.#deps.selfId, slot: this.#deps.table.liveSlot as SlotId, full: isFull, counters };
   }
 }

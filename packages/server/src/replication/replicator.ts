@@ -10,6 +10,7 @@ import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
 import { Membership, type Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
+import type { PeerLag } from './peer-lag.js';
 import { PeerProgress } from './peer-progress.js';
 import { Publisher } from './publisher.js';
 import { fanOut } from './quorum.js';
@@ -28,6 +29,15 @@ export interface ReplicationPort {
    * hold it, or `timeoutMs` passes; answers how many do.
    */
   pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number>;
+  /** The peer whose live slot is `slot`, if any (it alone knows that slot's true count). */
+  ownerOf(slot: SlotId): Peer | undefined;
+}
+
+/** One peer's progress as readers see it: who, its ack times, and how many counters it lacks. */
+export interface PeerProgressView {
+  readonly peer: Peer;
+  readonly lag: Pick<PeerLag, 'lastAckAt' | 'lagSeconds'>;
+  readonly pendingCounters: number;
 }
 
 export interface ReplicatorDeps {
@@ -48,13 +58,15 @@ export class Replicator implements ReplicationPort {
   readonly #publisher: Publisher;
   readonly #progress = new Map<string, PeerProgress>();
   readonly #publishIntervalMs: number;
+  readonly #now: () => number;
   #timers: NodeJS.Timeout[] = [];
   #isStarted = false;
 
   constructor(deps: ReplicatorDeps) {
     this.#publishIntervalMs = deps.publishIntervalMs;
+    this.#now = deps.now;
     const { self, staticPeers, balancer, client, log } = deps;
-    this.#membership = new Membership({ self, staticPeers, balancer, client, log });
+    this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
     this.#publisher = new Publisher({
       ...deps,
       selfId: self.id,
@@ -73,7 +85,7 @@ export class Replicator implements ReplicationPort {
   }
 
   markChanged(name: string): void {
-    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name);
+    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
   }
 
   observe(from: { url: string } | { id: string }, slot: SlotId): void {
@@ -83,12 +95,30 @@ export class Replicator implements ReplicationPort {
     this.#progressOf(peer).observe(slot);
   }
 
+  /** Each peer's replication progress, read only, for /metrics and /internal/stats. */
+  peerProgress(): PeerProgressView[] {
+    return this.peers().map((peer) => {
+      const progress = this.#progressOf(peer);
+      return { peer, lag: progress.lag, pendingCounters: progress.pendingCount };
+    });
+  }
+
+  /** The peer whose live slot (as it last answered) is `slot`: the owner of that slot's count. */
+  ownerOf(slot: SlotId): Peer | undefined {
+    return this.peers().find((peer) => this.#progress.get(peer.url)?.lastSlot === slot);
+  }
+
   async pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number> {
     const frame = this.#publisher.slotFrame(name, slot);
     if (frame === undefined) return 1;
     const send = (peer: Peer, left: number): Promise<boolean> => this.#publisher.sendFrame(peer, frame, left);
     const result = await fanOut(this.peers(), send, (acks) => acks + 1 >= required, timeoutMs);
     return result.acks + 1;
+  }
+
+  /** Registers (or heartbeats) with the balancer, then reads its list; start() repeats it. */
+  heartbeat(): Promise<void> {
+    return this.#membership.heartbeat();
   }
 
   /** Reads the balancer's server list (recovery calls it once before pulling peers). */
@@ -101,9 +131,9 @@ export class Replicator implements ReplicationPort {
     if (this.#isStarted) return;
     this.#isStarted = true;
     this.#timers.push(setInterval(() => void this.publishRound(), this.#publishIntervalMs));
-    await this.#membership.heartbeat();
+    await this.heartbeat();
     if (!this.#isStarted) return; // stopped while registering
-    this.#timers.push(setInterval(() => void this.#membership.heartbeat(), heartbeatIntervalMs));
+    this.#timers.push(setInterval(() => void this.heartbeat(), heartbeatIntervalMs));
     for (const timer of this.#timers) timer.unref();
   }
 
@@ -127,7 +157,7 @@ export class Replicator implements ReplicationPort {
   #progressOf(peer: Peer): PeerProgress {
     let progress = this.#progress.get(peer.url);
     if (progress === undefined) {
-      progress = new PeerProgress();
+      progress = new PeerProgress(this.#now());
       this.#progress.set(peer.url, progress);
     }
     return progress;

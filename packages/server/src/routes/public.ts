@@ -39,11 +39,6 @@ export function addPublicRoutes(router: Router, counters: CounterApi, config: Se
   }));
   router.get('/counter/:name/consistent_value', read(() => ['all', 'consistency']));
 
-  router.get('/counters', (ctx) => {
-    counters.assertReady();
-    ctx.body = [...counters.names()].sort();
-  });
-
   router.get('/requests/:key', async (ctx) => {
     const key = assertIdempotencyKey(ctx.params.key ?? '');
     counters.assertReady(); // before recovery, "not applied here" could be false

@@ -261,6 +261,10 @@ export class EmbeddedStore implements Store {
       const slot = this.#phase.liveSlot;
       if (source === undefined || meta === undefined || slot === undefined) throw new Error('no snapshot source');
       const text = encodeSnapshot(meta, source, { slot, seq: this.#phase.durableSeq });
+      // Encoded now, inside the commit loop, so it holds every applied batch. The write waits one
+      // turn of the event loop: appends queued behind the rotation commit first, into the new
+      // segment, and a burst of them does not rotate again while this snapshot is in flight.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       await writeFileAtomic(dir, snapshotFile(n), text);
       await removeOlderThan(dir, n);
       this.#stats.snapshots++;

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
-import type { ReplicateFrame } from '@tally/core';
+import type { CheckedSlot, FrameEnvelope } from '@tally/core';
 import { ReplicaIntake } from '../../src/counter/replica-intake.js';
+import { FrameIntake } from '../../src/replication/intake.js';
 import { CounterTable } from '../../src/state/counter-table.js';
 import type { SlotRecord } from '../../src/store/types.js';
 import { testMetrics } from '../support/fake-peers.js';
-import { rejection, silentLog } from '../support/start-server.js';
+import { silentLog } from '../support/start-server.js';
 
+/** An intake over a real table and FrameIntake, with a relay check that holds slots of `c:9`. */
 function intake() {
   const table = new CounterTable();
   table.setLiveSlot('a:1');
@@ -13,44 +15,47 @@ function intake() {
   table.merge('x', 'a:1', 3n, 0n);
   const persisted: SlotRecord[][] = [];
   const observed: string[] = [];
+  const verified: CheckedSlot[][] = [];
+  const relayCheck = {
+    isRelayedClaim: (slot: CheckedSlot) => slot.slot === 'c:9',
+    verify: async (held: CheckedSlot[]) => void verified.push(held),
+  };
   const replicaIntake = new ReplicaIntake({
     table,
+    intake: new FrameIntake({ table, log: silentLog, metrics: testMetrics(), now: () => 1_000_000 }),
+    relayCheck,
     log: silentLog,
     metrics: testMetrics(),
     persist: async (records) => void persisted.push(records),
     observe: (id, slot) => observed.push(`${id} ${slot}`),
   });
-  return { table, persisted, observed, replicaIntake };
+  return { table, persisted, observed, verified, replicaIntake };
 }
+
+const frame = (full: boolean, counters: FrameEnvelope['counters']): FrameEnvelope => ({ from: 'b', slot: 'b:1', full, counters });
 
 describe('ReplicaIntake#receiveFrame()', () => {
   it('merges, persists what grew from a full sync, notes the sender and acks with our live slot', async () => {
     const { table, persisted, observed, replicaIntake } = intake();
-    const ack = await replicaIntake.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { 'b:1': ['4', '1'], 'a:1': ['2', '0'] } } }, 'a:1');
-    expect(ack).to.deep.equal({ slot: 'a:1', merged: 1 });
+    const ack = await replicaIntake.receiveFrame(frame(true, { x: { 'b:1': ['4', '1'], 'a:1': ['2', '0'] } }), 'a:1');
+    expect(ack).to.deep.equal({ slot: 'a:1', merged: 1, refused: [], refusedCount: 0 });
     expect(table.value('x')).to.equal(6n);
     expect(persisted).to.deep.equal([[{ name: 'x', slot: 'b:1', p: 4n, n: 1n }]]);
     expect(observed).to.deep.equal(['b b:1']);
   });
 
-  it('refuses with 409 a frame holding more for our live slot than we issued, and merges nothing of it', async () => {
-    const { table, persisted, replicaIntake } = intake();
-    const frame: ReplicateFrame = { from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '0'], 'a:1': ['4', '0'] } } };
-    const err = await rejection(replicaIntake.receiveFrame(frame, 'a:1'));
-    expect([err.status, err.code]).to.deep.equal([409, 'own_slot_ahead']);
-    expect(err.message).to.include("frame from 'b' holds [4, 0] for a:1 of 'x'");
-    expect(table.value('x')).to.equal(3n);
-    expect(persisted).to.deep.equal([]);
+  it('refuses the slot claiming more for our live slot than we issued, and merges the rest', async () => {
+    const { table, replicaIntake } = intake();
+    const ack = await replicaIntake.receiveFrame(frame(false, { x: { 'b:1': ['9', '0'], 'a:1': ['4', '0'] } }), 'a:1');
+    expect(ack.refused).to.deep.equal([{ name: 'x', slot: 'a:1', reason: 'own_slot_ahead' }]);
+    expect(table.value('x')).to.equal(12n);
   });
-});
 
-describe('ReplicaIntake#mergeCounters()', () => {
-  it('skips our live slot beyond what we issued, and returns the slots that grew at their new max', () => {
-    const { replicaIntake } = intake();
-    const changed = replicaIntake.mergeCounters({ x: { 'a:1': ['5', '0'], 'c:2': ['1', '0'] }, y: { 'c:2': ['0', '2'] } });
-    expect(changed).to.deep.equal([
-      { name: 'x', slot: 'c:2', p: 1n, n: 0n },
-      { name: 'y', slot: 'c:2', p: 0n, n: 2n },
-    ]);
+  it('holds a relayed claim back for the owner check, and persists every other slot a push names', async () => {
+    const { table, persisted, verified, replicaIntake } = intake();
+    await replicaIntake.receiveFrame(frame(false, { y: { 'c:9': ['5', '0'], 'b:1': ['1', '0'] } }), 'a:1');
+    expect(table.get('y')?.getSlot('c:9')).to.equal(undefined);
+    expect(verified.map((held) => held.map((s) => s.slot))).to.deep.equal([['c:9']]);
+    expect(persisted).to.deep.equal([[{ name: 'y', slot: 'b:1', p: 1n, n: 0n }]]);
   });
 });

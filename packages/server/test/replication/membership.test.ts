@@ -9,7 +9,7 @@ const server = (port: number): ServerInfo => ({ id: `p${port}`, url: `http://127
 
 function membership(staticPeers: string[] = []) {
   const client = new FakePeerClient();
-  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', client, log: silentLog });
+  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', client, log: silentLog, now: () => 0 });
   return { client, members };
 }
 

@@ -25,7 +25,7 @@ describe('PeerClient', () => {
   it('accepts a valid ack and sends the cluster secret', async () => {
     const peer = await cannedServer([[200, '{"slot":"b:1","merged":2}']]);
     try {
-      expect(await client.replicate(peer.url, frame)).to.deep.equal({ isOk: true, ack: { slot: 'b:1', merged: 2 } });
+      expect(await client.replicate(peer.url, frame)).to.deep.equal({ isOk: true, ack: { slot: 'b:1', merged: 2, refused: [], refusedCount: 0 } });
       expect(peer.seen).to.deep.equal(['POST /internal/replicate Bearer sekrit']);
     } finally {
       peer.server.close();
@@ -43,9 +43,9 @@ describe('PeerClient', () => {
     }
   });
 
-  it('answers undefined for a counter pull or a state page that does not validate', async () => {
+  it('answers undefined for a counter pull or a state page whose envelope does not validate (slots are checked on merge)', async () => {
     const peer = await cannedServer([
-      [200, '{"slot":"b:1","name":"x","counter":{"b:1":["01","0"]}}'],
+      [200, '{"slot":"b:1","name":"x","counter":[["1","0"]]}'],
       [200, '{"slot":"b:1","name":"x","counter":{"b:1":["1","0"]}}'],
       [200, '{"slot":"b:1","counters":{},"next":7}'],
       [503, ''],

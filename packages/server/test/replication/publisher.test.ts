@@ -12,7 +12,7 @@ function publisher(clock = { now: 0 }) {
   const table = new CounterTable();
   table.setLiveSlot('a:1');
   const client = new FakePeerClient();
-  const progress = new PeerProgress();
+  const progress = new PeerProgress(0);
   const acks: string[] = [];
   const pub = new Publisher({
     selfId: 'a',
@@ -37,7 +37,7 @@ describe('Publisher#publishRound()', () => {
     expect(acks).to.deep.equal(['http://127.0.0.1:2 p2:1']);
     table.merge('x', 'a:1', 2n, 0n);
     table.merge('x', 'c:5', 9n, 0n);
-    progress.markChanged('x');
+    progress.markChanged('x', () => 0);
     await pub.publishRound();
     expect(client.pushes[1]?.frame).to.deep.equal({ from: 'a', slot: 'a:1', full: false, counters: { x: { 'a:1': ['2', '0'] } } });
   });
@@ -56,7 +56,7 @@ describe('Publisher#publishRound()', () => {
 
   it('keeps a failed full sync due and its pending names', async () => {
     const { client, progress, pub } = publisher();
-    progress.markChanged('x');
+    progress.markChanged('x', () => 0);
     client.answer = () => ({ isOk: false, status: 503, body: '' });
     await pub.publishRound();
     expect(progress.isFullSyncDue(0, 10_000)).to.equal(true);

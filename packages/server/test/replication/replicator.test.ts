@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Replicator } from '../../src/replication/replicator.js';
 import { CounterTable } from '../../src/state/counter-table.js';
-import { FakePeerClient, testMetrics } from '../support/fake-peers.js';
+import { FakePeerClient, ackFrom, testMetrics } from '../support/fake-peers.js';
 import { silentLog } from '../support/start-server.js';
 
 const B = 'http://127.0.0.1:2';
@@ -52,10 +52,10 @@ describe('Replicator#publishRound()', () => {
     await replicator.publishRound(); // full syncs done
     table.merge('x', 'a:1', 1n, 0n);
     replicator.markChanged('x');
-    client.answer = (url) => (url === B ? { isOk: false, status: 503, body: '' } : { isOk: true, ack: { slot: 'p3:1', merged: 1 } });
+    client.answer = (url) => (url === B ? { isOk: false, status: 503, body: '' } : ackFrom('p3:1', 1));
     await replicator.publishRound();
     client.pushes.length = 0;
-    client.answer = () => ({ isOk: true, ack: { slot: 'p2:1', merged: 1 } });
+    client.answer = () => (ackFrom('p2:1', 1));
     await replicator.publishRound();
     expect(client.namesTo(B)).to.deep.equal([['x']]);
     expect(client.namesTo(C)).to.deep.equal([]);
@@ -75,7 +75,7 @@ describe('Replicator#pushSlot()', () => {
   it('answers how many servers hold the slot, itself included', async () => {
     const { table, client, replicator } = setup();
     table.merge('x', 'a:1', 3n, 0n);
-    client.answer = (url) => (url === B ? { isOk: true, ack: { slot: 'p2:1', merged: 1 } } : { isOk: false, status: 500, body: '' });
+    client.answer = (url) => (url === B ? ackFrom('p2:1', 1) : { isOk: false, status: 500, body: '' });
     expect(await replicator.pushSlot('x', 'a:1', 2, 1000)).to.equal(2);
     expect(await replicator.pushSlot('x', 'a:1', 3, 150)).to.equal(2);
   });

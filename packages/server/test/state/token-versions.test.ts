@@ -1,27 +1,27 @@
 import { expect } from 'chai';
-import { CounterReplica } from '@tally/core';
-import { MAX_TOKEN_SLOTS, reflects, tokenVersions } from '../../src/state/token-versions.js';
+import { CounterReplica, MAX_SLOT_VALUE, MAX_TOKEN_HEADER, decodeToken, encodeToken } from '@tally/core';
+import { reflects, tokenVersions } from '../../src/state/token-versions.js';
 
 describe('tokenVersions()', () => {
-  it('names every slot while there are at most MAX_TOKEN_SLOTS', () => {
+  it('names every slot of a small counter', () => {
     const replica = new CounterReplica();
-    replica.mergeSlot('s1:1', 5n, 2n);
-    replica.mergeSlot('s2:1', 1n, 0n);
-    expect([...tokenVersions(replica)]).to.deep.equal([['s1:1', 7n], ['s2:1', 1n]]);
+    replica.mergeSlot('a:1', 3n, 1n);
+    replica.mergeSlot('b:2', 5n, 0n);
+    expect(tokenVersions('x', replica)).to.deep.equal(new Map([['a:1', 4n], ['b:2', 5n]]));
   });
 
-  it('keeps each server newest incarnation first, then the highest versions', () => {
+  it('stays under 4 KiB encoded with huge values on many slots, newest incarnation of each server first', () => {
     const replica = new CounterReplica();
-    // One server with 100 old, busy incarnations and a new, quiet one; another with one slot.
-    for (let i = 1; i <= 100; i++) replica.mergeSlot(`old:${i}`, 1000n + BigInt(i), 0n);
-    replica.mergeSlot('old:5000', 1n, 0n);
-    replica.mergeSlot('quiet:7', 1n, 0n);
-    const chosen = tokenVersions(replica);
-    expect(chosen.size).to.equal(MAX_TOKEN_SLOTS);
-    expect(chosen.get('old:5000')).to.equal(1n);
-    expect(chosen.get('quiet:7')).to.equal(1n);
-    expect(chosen.has('old:100')).to.equal(true);
-    expect(chosen.has('old:1')).to.equal(false);
+    for (let i = 0; i < 500; i++) replica.mergeSlot(`server-with-a-long-id-${i % 7}:${1_700_000_000_000 + i}`, MAX_SLOT_VALUE, MAX_SLOT_VALUE);
+    const name = 'n'.repeat(200);
+    const versions = tokenVersions(name, replica);
+    const header = encodeToken({ name, versions });
+    expect(header.length).to.be.below(MAX_TOKEN_HEADER).and.above(2000);
+    for (let s = 0; s < 7; s++) {
+      const newest = 499 - ((499 - s) % 7);
+      expect(versions.has(`server-with-a-long-id-${s}:${1_700_000_000_000 + newest}`), `newest of server ${s}`).to.equal(true);
+    }
+    expect(decodeToken(header).versions.size).to.equal(versions.size);
   });
 });
 

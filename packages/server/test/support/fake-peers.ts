@@ -37,10 +37,10 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
   }
 }
 
-/** An acknowledgement from a peer whose live slot is `slot`. */
-export const ackFrom = (slot: string, merged = 0): PushResult => ({ isOk: true, ack: { slot, merged } });
+/** An acknowledgement from a peer whose live slot is `slot`, refusing nothing. */
+export const ackFrom = (slot: string, merged = 0): PushResult => ({ isOk: true, ack: { slot, merged, refused: [], refusedCount: 0 } });
 
 /** `http://127.0.0.1:2` -> `p2`: fake peers' ids follow their ports. */
 export const idOf = (url: string): string => `p${new URL(url).port}`;
 
-export const testMetrics = (): ServerMetrics => createServerMetrics({ counters: () => 0, peers: () => 0, isReady: () => true });
+export const testMetrics = (): ServerMetrics => createServerMetrics({ counters: () => 0, countersLimit: () => 0, peers: () => 0, isReady: () => true, peerProgress: () => [], latencyP99Ms: () => null, onIncrement: () => undefined });

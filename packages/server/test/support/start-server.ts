@@ -12,8 +12,8 @@ export function serverConfig(overrides: Record<string, string> = {}): ServerConf
   return result.config;
 }
 
-export async function startServer(store: MemoryStore, now = () => 1_000_000) {
-  const tally = createApp(serverConfig(), { id: 'a', url: 'http://127.0.0.1:1', store, log: silentLog, now });
+export async function startServer(store: MemoryStore, now = () => 1_000_000, overrides: Record<string, string> = {}) {
+  const tally = createApp(serverConfig(overrides), { id: 'a', url: 'http://127.0.0.1:1', store, log: silentLog, now });
   const report = await tally.recover();
   return { service: tally.service, report, tally };
 }
