@@ -8,6 +8,10 @@ import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig } from '@tally/core';
 import { guardInternal } from './auth.js';
+import { ClusterFeed } from './dashboard/cluster-feed.js';
+import { addDashboardRoutes } from './dashboard/routes.js';
+import { createServerCaller, type CallServer } from './dashboard/server-calls.js';
+import { loadStaticFiles } from './dashboard/static-files.js';
 import { errorHandler, type RequestObserver } from './error-handler.js';
 import { checkReadyz, HealthChecker, type CheckHealth } from './health-checker.js';
 import { createMetrics } from './metrics.js';
@@ -21,6 +25,8 @@ export interface AppDeps {
   metrics: MetricsRegistry;
   /** Defaults to `GET url/readyz` with a timeout, ready iff 2xx. */
   checkHealth?: CheckHealth;
+  /** The dashboard's calls to servers (with the secret). Defaults to got with the config's secret. */
+  callServer?: CallServer;
   now?: () => number;
 }
 
@@ -29,6 +35,8 @@ export interface BalancerApp {
   /** The balancer's router; the OpenAPI consistency test walks its routes. */
   router: Router;
   registry: Registry;
+  /** The servers' stats as the dashboard and `GET /servers` see them. */
+  feed: ClusterFeed;
   /** Checks every registered server each `healthIntervalMs` until `stop()`. */
   startHealthChecks(): void;
   /** Runs one round of checks now; resolves when it is done (for tests and tools). */
@@ -56,12 +64,23 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
     },
   });
 
+  const callServer = deps.callServer ?? createServerCaller(config.secret);
+  const feed = new ClusterFeed({
+    registry,
+    callServer,
+    intervalMs: config.healthIntervalMs,
+    timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
+    now: deps.now ?? Date.now,
+    log: deps.log,
+  });
+
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
   app.use(errorHandler(deps.log, config.logRequests ? logRequest(deps.log) : undefined));
   app.use(guardInternal(config.secret));
   app.use(redirectCounterRequests(config, registry, metrics));
-  const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log });
+  const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log, feed });
+  const dashboard = addDashboardRoutes(router, { config, registry, feed, callServer, files: loadStaticFiles() });
   app.use(router.routes());
   app.use(router.allowedMethods());
 
@@ -69,9 +88,14 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
     app,
     router,
     registry,
+    feed,
     startHealthChecks: () => checker.start(),
     checkNow: () => checker.checkAll(),
-    stop: () => checker.stop(),
+    stop: () => {
+      checker.stop();
+      feed.stop();
+      dashboard.closeStreams();
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type OpenApiDocument,
   type OpenApiOperation,
 } from '@tally/core';
+import { dashboardPaths } from './dashboard/openapi.js';
 
 const needsToken = errorAnswer('A clientToken is configured and the request lacks it.');
 const noServers = errorAnswer('No ready server to hand out.');
@@ -51,6 +52,7 @@ function ownPaths(): OpenApiDocument['paths'] {
     '/servers': {
       get: {
         summary: 'Registered servers and their health',
+        description: 'With fresh stats of a server, its entry also has incarnation, uptimeSeconds, incrementsPerSecond, latencyP99Ms, maxLagSeconds and peers. A client (no cluster secret) gets stats at most one healthIntervalMs old; servers, which read this list on every heartbeat, get the cached ones only.',
         responses: { 200: jsonAnswer('Every registered server: status ready, failing (still handed out) or suspect.', ref('ServerList')), 401: needsToken },
         security: CLIENT_SECURITY,
       },
@@ -88,7 +90,7 @@ export function balancerOpenApi(): OpenApiDocument {
       version: '1',
       description: 'Registry of counting servers, health checks and assignment. Errors are JSON {"error": {"code", "message"}}. Unknown routes answer 404 and wrong methods 405 in that shape.',
     },
-    paths: { ...ownPaths(), ...redirectedPaths() },
+    paths: { ...ownPaths(), ...dashboardPaths(), ...redirectedPaths() },
     components: sharedComponents(),
   };
 }

@@ -7,9 +7,10 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig, ServerInfo } from '@tally/core';
-import { badRequest, registerRequestSchema, TallyError } from '@tally/core';
+import { badRequest, hasSecret, registerRequestSchema, TallyError } from '@tally/core';
 import { assignServer } from './assignment.js';
 import { requireClient, requireSecret } from './auth.js';
+import type { ClusterFeed } from './dashboard/cluster-feed.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, Transition } from './registry.js';
 import { clientIdOf, describeIssues, excludedIds, readJsonBody } from './request.js';
@@ -21,6 +22,7 @@ export interface RouteDeps {
   metrics: BalancerMetrics;
   promRegistry: MetricsRegistry;
   log: Logger;
+  feed: ClusterFeed;
 }
 
 export function createRouter(deps: RouteDeps): Router {
@@ -28,8 +30,11 @@ export function createRouter(deps: RouteDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
   const client = requireClient(deps.config);
   router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));
-  router.get('/servers', client, (ctx) => {
-    ctx.body = deps.registry.list();
+  router.get('/servers', client, async (ctx) => {
+    // Servers read this list on every heartbeat: they get the cached stats and never cause a
+    // round of stats calls. Clients (the CLI) get stats at most one interval old.
+    const isServer = hasSecret(ctx.headers, deps.config.secret);
+    ctx.body = await deps.feed.listServers(!isServer);
   });
   router.get('/assign', client, (ctx) => {
     // Same client id as the redirects use, so both ways to find a server agree.

@@ -24,3 +24,4 @@ export * from './frame-check.js';
 export * from './canonical-path.js';
 export * from './safe-json.js';
 export * from './client-error.js';
+export * from './digest.js';
