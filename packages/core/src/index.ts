@@ -11,6 +11,7 @@ export * from './decimal.js';
 export type { DataType } from './data-type.js';
 export { pnCounter, type CounterOp } from './pn-counter.js';
 export { incrementSlot, maxSlot, slotVersion, ZERO_SLOT, type Slot } from './slot.js';
+export * from './listen-safety.js';
 export { SumTree } from './sum-tree.js';
 export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
