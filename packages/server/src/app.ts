@@ -1,16 +1,21 @@
 /**
- * Builds a counting server without listening: `createApp(config, deps)`. main.ts wires the real
+ * Builds a counting server without listening: `createApp(config, deps)`. It wires the pieces
+ * (counter service, replicator, peer client, recovery) and exposes the life cycle: `start()`
+ * recovers and then starts replication; `close()` stops it in order. main.ts wires the real
  * store, logger and clock; tests pass their own.
  */
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '@tally/core';
+import { CounterService } from './counter/counter-service.js';
 import { errorMiddleware, type RequestObserver } from './http/errors.js';
-import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { CountingNode } from './node.js';
-import { createPeerHttp } from './replication/peer-http.js';
 import { accessGuard } from './http/guard.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import { PeerClient } from './replication/peer-client.js';
+import { createPeerHttp } from './replication/peer-http.js';
+import { Replicator } from './replication/replicator.js';
 import { addInternalRoutes } from './routes/internal.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
@@ -20,7 +25,11 @@ import { RollingStats } from './ops/rolling-stats.js';
 import { WatchHub } from './ops/watch-hub.js';
 import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
+import { CounterTable } from './state/counter-table.js';
 import type { Store } from './store/types.js';
+import type { MemberReason } from './counter/service-health.js';
+import { Decommissioner } from './members/decommission.js';
+import { Joiner } from './members/join.js';
 import { MemberBook } from './members/member-book.js';
 import { addMemberRoutes } from './routes/members.js';
 
@@ -31,63 +40,175 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** Peer HTTP; by default a keep-alive client with the cluster secret (peer-http.ts). */
+  client?: PeerClient;
+  /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
+  maxWatchers?: number;
   /** The persisted member set; unit tests may leave it out for one kept in memory. */
   book?: MemberBook;
   /** Called once a decommission of this server completed and was answered (main exits 0). */
   onDecommissioned?: () => void;
-  /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
-  maxWatchers?: number;
 }
 
 export interface TallyServerApp {
   app: Koa;
   /** The one router; the OpenAPI consistency test walks its routes. */
   router: Router;
-  node: CountingNode;
+  service: CounterService;
+  replicator: Replicator;
+  /** The member set (members.json in the data dir). */
+  book: MemberBook;
   metrics: ServerMetrics;
   /** Watch streams; main.ts closes them on shutdown so that the server can close. */
   watchers: WatchHub;
+  /** Loads the store and pulls peers; the server takes requests once it resolves. */
+  recover(): Promise<RecoveryReport>;
+  /** Publishing, registration and heartbeats; call once recover() resolved. */
+  startReplication(): Promise<void>;
+  /** recover(), then startReplication(). */
+  start(): Promise<RecoveryReport>;
+  /** Stops taking writes, lets in-flight ones finish, publishes once more, closes the store. */
+  close(): Promise<void>;
 }
 
 export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
+  const { id, url, store, log } = deps;
   const now = deps.now ?? Date.now;
-  const http = createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs });
+  const client = deps.client ?? new PeerClient(createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs }));
+  const table = new CounterTable(config.maxCounters);
   const stats = new RollingStats(now);
-  let node: CountingNode | undefined;
+  let replicator: Replicator | undefined;
+  let service: CounterService | undefined;
   const metrics = createServerMetrics({
-    counters: () => node?.table.size ?? 0,
+    counters: () => table.size,
     countersLimit: () => config.maxCounters,
-    peers: () => node?.membership.peers().length ?? 0,
-    isReady: () => node?.isReady ?? false,
-    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: peer.lag.lagSeconds(now()), pendingCounters: peer.pending.size })),
+    peers: () => replicator?.peers().length ?? 0,
+    isReady: () => service?.isReady ?? false,
+    peerProgress: () => (replicator?.peerProgress() ?? []).map(({ peer, lag, pendingCounters }) => ({ label: peerLabel(peer), lagSeconds: lag.lagSeconds(now()), pendingCounters })),
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
-  const book = deps.book ?? MemberBook.volatile({ self: { id: deps.id, url: deps.url }, now, log: deps.log });
-  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now, book });
-  const table = node.table;
-  const watchers = new WatchHub({ valueOf: (name) => table.value(name), intervalMs: config.publishIntervalMs, now, ...(deps.maxWatchers !== undefined && { maxWatchers: deps.maxWatchers }) });
+  const book = deps.book ?? MemberBook.volatile({ self: { id, url }, now, log });
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, book, log, metrics, now });
+  const members = membersOf(config, { book, client, log, replication: replicator, writes: () => service });
+  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now, memberReason: members.reason });
+  const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
+  const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
+  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, book, members };
+  const router = buildRouter(wiring);
+  const memberRoutes = { book, readiness: service, decommissioner: members.decommissioner, decommissionTimeoutMs: config.waitTimeoutMs * 2, onDecommissioned: deps.onDecommissioned ?? (() => undefined) };
+  addMemberRoutes(router, memberRoutes);
+  return { app: buildKoa(wiring, router), router, service, replicator, book, metrics, watchers, ...lifecycle(wiring) };
+}
 
-  // One router, so a request is matched once, and two middlewares in front of it: this is the
-  // whole per-request overhead on top of koa. Case-sensitive and strict: one spelling per route
-  // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+/** Everything createApp built, for the helpers below. */
+interface Wiring {
+  id: string;
+  url: string;
+  config: ServerConfig;
+  log: Logger;
+  now: () => number;
+  client: PeerClient;
+  table: CounterTable;
+  stats: RollingStats;
+  watchers: WatchHub;
+  metrics: ServerMetrics;
+  service: CounterService;
+  replicator: Replicator;
+  book: MemberBook;
+  members: MemberParts;
+}
+
+/** The server's life cycle: recovery, then replication; and an orderly close. */
+function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplication' | 'start' | 'close'> {
+  const { id, config, log, now, client, service, replicator, book, members } = w;
+  const epoch = (): number | undefined => book.self?.epoch;
+  const recoverNow = (): Promise<RecoveryReport> => recover({ id, config, log, now, client, service, replication: replicator, joiner: members.joiner, epoch });
+  return {
+    recover: recoverNow,
+    startReplication: () => replicator.start(config.heartbeatIntervalMs),
+    async start() {
+      const report = await recoverNow();
+      await replicator.start(config.heartbeatIntervalMs);
+      return report;
+    },
+    async close() {
+      replicator.stop();
+      if (await service.stopWrites(5000)) await replicator.flush(3000);
+      await service.closeStore();
+    },
+  };
+}
+
+function replicationSettings(config: ServerConfig) {
+  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs } = config;
+  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs };
+}
+
+/**
+ * One router, so a request is matched once. Case-sensitive and strict: one spelling per route
+ * (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+ * Each group of routes gets the narrow view it needs, never the wiring itself.
+ */
+function buildRouter(w: Wiring): Router {
+  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, members } = w;
   const router = new Router({ sensitive: true, strict: true });
-  addPublicRoutes(router, node, config);
-  const membership = node.membership;
-  addOpsRoutes(router, { identity: { id: deps.id, url: deps.url }, readiness: node, table, peers: () => membership.peers(), names: new SortedNames(table), watchers, stats, now });
-  addInternalRoutes(router, node, config);
-  addProbeRoutes(router, node, metrics);
+  addPublicRoutes(router, service, config);
+  const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
+  addOpsRoutes(router, { identity: { id, url }, readiness: service, table, peers, names: new SortedNames(table), watchers, stats, now });
+  addInternalRoutes(router, service, config);
+  addProbeRoutes(router, { id, readiness: service, join: () => members.joiner.status() }, metrics);
   addOpenApiRoute(router);
-  addMemberRoutes(router, node, book, { onDecommissioned: deps.onDecommissioned ?? (() => undefined) });
+  return router;
+}
+
+/** Two middlewares in front of the router: the whole per-request overhead on top of koa. */
+function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
   const app = new Koa({ proxy: false });
   // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
   app.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.log.error({ err }, 'error outside the error middleware');
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err }, 'error outside the error middleware');
   });
-  app.use(errorMiddleware(deps.log, requestObserver(config, deps.log, stats)));
+  app.use(errorMiddleware(log, requestObserver(config, log, stats)));
   app.use(accessGuard(config));
   app.use(router.routes());
-  return { app, router, node, metrics, watchers };
+  return app;
+}
+
+interface MemberParts {
+  joiner: Joiner;
+  decommissioner: Decommissioner;
+  /** Why membership keeps the service from taking requests, if it does. */
+  reason: () => MemberReason | undefined;
+}
+
+/** The join protocol and decommissions, on the member book and the replicator. */
+function membersOf(
+  config: ServerConfig,
+  deps: { book: MemberBook; client: PeerClient; log: Logger; replication: Replicator; writes: () => CounterService | undefined },
+): MemberParts {
+  const { book, client, log, replication } = deps;
+  const joiner = new Joiner({
+    book,
+    client,
+    log,
+    discover: async () => {
+      await replication.refresh();
+      return replication.discovered();
+    },
+    isStaticPeer: (peerUrl) => config.peers.includes(peerUrl),
+    timeoutMs: config.requestTimeoutMs,
+    retryMs: Math.min(500, config.heartbeatIntervalMs),
+    isRunning: () => deps.writes()?.notReadyReason !== 'closing',
+  });
+  const writes = { drainWrites: async (timeoutMs: number): Promise<void> => deps.writes()?.drainWrites(timeoutMs) };
+  const decommissioner = new Decommissioner({ book, writes, replication, client, log, requestTimeoutMs: config.requestTimeoutMs });
+  const reason = (): MemberReason | undefined => {
+    if (book.isDecommissioned) return 'decommissioned';
+    if (decommissioner.isDecommissioning) return 'decommissioning';
+    return joiner.isJoining ? 'joining' : undefined;
+  };
+  return { joiner, decommissioner, reason };
 }
 
 /** Probes and documents: not what a client's latency is about. */

@@ -7,10 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
-import { createApp } from './app.js';
+import { createApp, type TallyServerApp } from './app.js';
 import { MemberBook } from './members/member-book.js';
-import { MemberGossip } from './members/gossip.js';
-import { recover } from './recovery.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
@@ -96,6 +94,27 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
   return address.port;
 }
 
+/** Stops listening, closes the app in order (a final publish, the store), and exits within 9 s. */
+function shutdownOnSignal(server: Server, tally: TallyServerApp, redis: Redis | undefined, log: Logger): (signal: string) => Promise<void> {
+  return async (signal) => {
+    log.info({ signal }, 'shutting down');
+    tally.watchers.close(); // open event streams would otherwise hold server.close() for a second
+    const hardStop = setTimeout(() => process.exit(1), 9000);
+    server.close();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    let code = 0;
+    try {
+      await tally.close();
+    } catch (err) {
+      log.error({ err }, 'close failed');
+      code = 1;
+    }
+    redis?.disconnect();
+    clearTimeout(hardStop);
+    process.exit(code);
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
@@ -111,47 +130,21 @@ async function main(): Promise<void> {
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const book = await MemberBook.open({ dir: dataDirOf(config, id), self: { id, url }, now: Date.now, log });
   let onDecommissioned = (): void => undefined;
-  const { app, node, watchers } = createApp(config, { id, url, store, log, book, onDecommissioned: () => onDecommissioned() });
-  server.on('request', app.callback());
+  const tally = createApp(config, { id, url, store, log, book, onDecommissioned: () => onDecommissioned() });
+  server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
-  let heartbeat: NodeJS.Timeout | undefined;
-  const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, 'shutting down');
-    clearInterval(heartbeat);
-    watchers.close(); // open event streams would otherwise hold server.close() for a second
-    const hardStop = setTimeout(() => process.exit(1), 9000);
-    server.close();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-    let code = 0;
-    try {
-      await node.close();
-    } catch (err) {
-      log.error({ err }, 'close failed');
-      code = 1;
-    }
-    redis?.disconnect();
-    clearTimeout(hardStop);
-    process.exit(code);
-  };
+  const shutdown = shutdownOnSignal(server, tally, redis, log);
   // A completed decommission exits 0 once its answer is sent: the member set says we left.
   onDecommissioned = () => void shutdown('decommissioned');
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
-  const report = await recover(node);
-  log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
+  const report = await tally.recover();
+  log.info({ ...report, store: store.describe(), peers: tally.replicator.peers().map((p) => p.url) }, 'recovered');
   process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
-  node.publisher.start();
-  const gossip = new MemberGossip({ book, peers: () => node.membership.peers(), http: node.deps.http, log, timeoutMs: config.requestTimeoutMs });
-  const beat = async (): Promise<void> => {
-    await node.membership.heartbeat();
-    await gossip.round();
-  };
-  await beat();
-  heartbeat = setInterval(() => void beat(), config.heartbeatIntervalMs);
-  heartbeat.unref();
+  await tally.startReplication();
 }
 
 main().catch((err: unknown) => {

@@ -11,11 +11,11 @@
  * then could lose increments only we hold. `?force=true` on the balancer is the way out for a
  * server that can't be reached, and the docs say what that costs.
  */
+import type { Logger } from 'pino';
 import { TallyError } from '@tally/core';
-import type { CountingNode } from '../node.js';
 import type { Peer } from '../replication/membership.js';
+import type { PeerClient } from '../replication/peer-client.js';
 import type { MemberBook } from './member-book.js';
-import { exchangeMembers } from './member-client.js';
 
 export interface DecommissionReport {
   id: string;
@@ -24,34 +24,55 @@ export interface DecommissionReport {
   pushedTo: string[];
 }
 
-const RETRY_MS = 100;
-
-export async function decommissionSelf(node: CountingNode, book: MemberBook, timeoutMs: number): Promise<DecommissionReport> {
-  await node.stopWrites(timeoutMs);
-  const members = node.membership.levelPeers();
-  const deadline = Date.now() + timeoutMs;
-  const results = await Promise.all(members.map((peer) => pushEverything(node, peer, deadline)));
-  const missing = members.filter((_, i) => results[i] !== true).map((p) => `${p.id ?? '?'} (${p.url})`);
-  if (missing.length > 0) {
-    node.resumeWrites();
-    throw new TallyError(503, 'decommission_incomplete', `could not push this server's final counts to ${missing.join(', ')} within ${timeoutMs} ms; nothing was decommissioned and writes resumed. Retry when they are reachable, or use ?force=true on a server that can't be reached`);
-  }
-  await book.decommission(book.selfId);
-  const { http, config } = node.deps;
-  await Promise.all(members.map((peer) => exchangeMembers(http, peer.url, { from: book.selfId, set: book.set }, config.requestTimeoutMs).then((theirs) => book.merge(theirs.set), () => undefined)));
-  node.deps.log.warn({ pushedTo: members.map((p) => p.id ?? p.url) }, 'decommissioned: final counts pushed to every member');
-  return { id: book.selfId, decommissioned: true, pushedTo: members.map((p) => p.id ?? p.url) };
+export interface DecommissionDeps {
+  book: MemberBook;
+  /** The counter service: waits for writes in flight (new ones are refused meanwhile). */
+  writes: { drainWrites(timeoutMs: number): Promise<void> };
+  replication: { levelPeers(): readonly Peer[]; pushEverything(peer: Peer, deadline: number): Promise<boolean> };
+  client: Pick<PeerClient, 'exchangeMembers'>;
+  log: Logger;
+  requestTimeoutMs: number;
 }
 
-/** Sends every frame of our state to one peer, retrying until the deadline; true when all landed. */
-async function pushEverything(node: CountingNode, peer: Peer, deadline: number): Promise<boolean> {
-  for (const frame of node.publisher.fullFrames()) {
-    let isSent = false;
-    while (!isSent && Date.now() < deadline) {
-      isSent = await node.publisher.sendFrame(peer, frame, Math.max(1, deadline - Date.now()));
-      if (!isSent) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-    }
-    if (!isSent) return false;
+export class Decommissioner {
+  readonly #deps: DecommissionDeps;
+  #isActive = false;
+
+  constructor(deps: DecommissionDeps) {
+    this.#deps = deps;
   }
-  return true;
+
+  /** True while a decommission runs: the service refuses requests meanwhile. */
+  get isDecommissioning(): boolean {
+    return this.#isActive;
+  }
+
+  async run(timeoutMs: number): Promise<DecommissionReport> {
+    const { book, writes, replication, log } = this.#deps;
+    this.#isActive = true;
+    try {
+      await writes.drainWrites(timeoutMs);
+      const members = replication.levelPeers();
+      const deadline = Date.now() + timeoutMs;
+      const results = await Promise.all(members.map((peer) => replication.pushEverything(peer, deadline)));
+      const missing = members.filter((_, i) => results[i] !== true).map((p) => `${p.id ?? '?'} (${p.url})`);
+      if (missing.length > 0) {
+        throw new TallyError(503, 'decommission_incomplete', `could not push this server's final counts to ${missing.join(', ')} within ${timeoutMs} ms; nothing was decommissioned and writes resumed. Retry when they are reachable, or use ?force=true on a server that can't be reached`);
+      }
+      await book.decommission(book.selfId);
+      await this.#tell(members);
+      const pushedTo = members.map((p) => p.id ?? p.url);
+      log.warn({ pushedTo }, 'decommissioned: final counts pushed to every member');
+      return { id: book.selfId, decommissioned: true, pushedTo };
+    } finally {
+      this.#isActive = false;
+    }
+  }
+
+  /** Tells every member we left (gossip would too, a heartbeat later). */
+  async #tell(members: readonly Peer[]): Promise<void> {
+    const { book, client, requestTimeoutMs } = this.#deps;
+    const mine = { from: book.selfId, set: book.set };
+    await Promise.all(members.map((peer) => client.exchangeMembers(peer.url, mine, requestTimeoutMs).then((theirs) => book.merge(theirs.set), () => undefined)));
+  }
 }

@@ -3,16 +3,15 @@
  * a join, a moved URL or a decommission that reached one server reaches all of them, even
  * around a server that can't be reached directly. Also keeps last contact.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
 import type { Peer } from '../replication/membership.js';
+import type { PeerClient } from '../replication/peer-client.js';
 import type { MemberBook } from './member-book.js';
-import { exchangeMembers } from './member-client.js';
 
 export interface GossipOptions {
   book: MemberBook;
-  peers: () => Peer[];
-  http: Got;
+  peers: () => readonly Peer[];
+  client: Pick<PeerClient, 'exchangeMembers'>;
   log: Logger;
   timeoutMs: number;
 }
@@ -37,9 +36,9 @@ export class MemberGossip {
   }
 
   async #exchange(peer: Peer): Promise<void> {
-    const { book, http, log, timeoutMs } = this.#o;
+    const { book, client, log, timeoutMs } = this.#o;
     try {
-      const theirs = await exchangeMembers(http, peer.url, { from: book.selfId, set: book.set }, timeoutMs);
+      const theirs = await client.exchangeMembers(peer.url, { from: book.selfId, set: book.set }, timeoutMs);
       await book.merge(theirs.set);
       book.touch(theirs.from);
     } catch (err) {

@@ -15,15 +15,14 @@
  * So when a joiner takes its first write, every member counts it in `all`, and no `all` read
  * anywhere can miss that write.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
 import type { Member, MemberSet } from '@tally/core';
+import type { PeerClient } from '../replication/peer-client.js';
 import type { MemberBook } from './member-book.js';
-import { announceJoin, exchangeMembers } from './member-client.js';
 
 export interface JoinOptions {
   book: MemberBook;
-  http: Got;
+  client: Pick<PeerClient, 'exchangeMembers' | 'announceJoin'>;
   log: Logger;
   /** URLs of every server we can discover now (self excluded), asked again on each attempt. */
   discover: () => Promise<string[]>;
@@ -119,10 +118,10 @@ export class Joiner {
 
   /** Merges every reachable server's set; says whether any of them knows a member. */
   async #gather(): Promise<{ isAnyKnown: boolean; unreachable: string[] }> {
-    const { book, http, timeoutMs } = this.#o;
+    const { book, client, timeoutMs } = this.#o;
     const urls = new Set([...(await this.#o.discover()), ...this.#others().map((m) => m.url)]);
     const unreachable: JoinWaiting[] = [];
-    const sets = await Promise.all([...urls].map((url) => exchangeMembers(http, url, { from: book.selfId, set: book.set }, timeoutMs).then((answer) => answer.set, (err: Error) => {
+    const sets = await Promise.all([...urls].map((url) => client.exchangeMembers(url, { from: book.selfId, set: book.set }, timeoutMs).then((answer) => answer.set, (err: Error) => {
       unreachable.push({ id: undefined, url, reason: err.message });
       return undefined;
     })));
@@ -133,11 +132,11 @@ export class Joiner {
 
   /** Announces `me` to every member that has not acknowledged yet; returns the ones that failed. */
   async #announce(me: Member, acked: Set<string>): Promise<JoinWaiting[]> {
-    const { book, http, timeoutMs } = this.#o;
+    const { book, client, timeoutMs } = this.#o;
     const missing: JoinWaiting[] = [];
     await Promise.all(this.#others().filter((m) => !acked.has(m.id)).map(async (m) => {
       try {
-        await book.merge((await announceJoin(http, m.url, me, timeoutMs)).set);
+        await book.merge((await client.announceJoin(m.url, me, timeoutMs)).set);
         acked.add(m.id);
       } catch (err) {
         missing.push({ id: m.id, url: m.url, reason: (err as Error).message });

@@ -10,25 +10,21 @@
  * server that is not a member yet (a joiner) gets replication but is not counted; a
  * decommissioned one gets neither. Also registers with the balancer and heartbeats.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { UnreachableLog, parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
 import type { MemberBook } from '../members/member-book.js';
-import { PeerLag } from './peer-lag.js';
+import type { PeerClient } from './peer-client.js';
 
+/** A peer as others see it: where it is and, once known, its id. Replication progress is elsewhere. */
 export interface Peer {
-  url: string;
+  readonly url: string;
   /** Known from the balancer's list, or learned from the peer's answers. */
+  readonly id: string | undefined;
+}
+
+interface Member {
+  url: string;
   id: string | undefined;
-  /** Counters whose own-slot value changed since this peer last acknowledged a push. */
-  pending: Set<string>;
-  /** The peer's live slot at its last answer; a new one means it restarted. */
-  lastSlot: SlotId | undefined;
-  needsFullSync: boolean;
-  lastFullSyncAt: number;
-  isBusy: boolean;
-  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
-  lag: PeerLag;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -38,13 +34,13 @@ export interface MembershipOptions {
   staticPeers: readonly string[];
   balancer: string | undefined;
   book: MemberBook;
-  http: Got;
+  client: Pick<PeerClient, 'register' | 'listServers'>;
   log: Logger;
   now: () => number;
 }
 
 export class Membership {
-  readonly #peers = new Map<string, Peer>();
+  readonly #peers = new Map<string, Member>();
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
@@ -58,20 +54,15 @@ export class Membership {
     options.book.onChange(() => this.#followMembers());
   }
 
-  /** Current peers, this server excluded. */
-  peers(): Peer[] {
-    return [...this.#peers.values()];
-  }
-
   /** The peers levels count: active members, and static peers not yet known by id. */
   levelPeers(): Peer[] {
     const { book, staticPeers } = this.#options;
-    return this.peers().filter((peer) => (peer.id === undefined ? staticPeers.includes(peer.url) : book.isActive(peer.id) || (staticPeers.includes(peer.url) && !book.set.has(peer.id))));
-  }
-
-  /** Cluster size as `all` counts it: every active member, this server included. */
-  get clusterSize(): number {
-    return this.levelPeers().length + 1;
+    const isCounted = (peer: Peer): boolean => {
+      const isStatic = staticPeers.includes(peer.url);
+      if (peer.id === undefined) return isStatic;
+      return book.isActive(peer.id) || (isStatic && !book.set.has(peer.id));
+    };
+    return this.peers().filter(isCounted);
   }
 
   /** Discovered URLs (static and the balancer's), this server excluded: where a joiner looks. */
@@ -81,44 +72,60 @@ export class Membership {
 
   // Every active member is a peer at its current URL; a member that moved or left is dropped.
   #followMembers(): void {
-    const { book, self } = this.#options;
+    const { book, self, staticPeers } = this.#options;
     for (const member of book.set.values()) {
       if (member.id === self.id) continue;
       for (const [url, peer] of this.#peers) {
         const isStale = peer.id === member.id && (member.state !== 'active' || url !== member.url);
-        if (isStale && !this.#options.staticPeers.includes(url)) this.#peers.delete(url);
+        if (isStale && !staticPeers.includes(url)) this.#peers.delete(url);
       }
       if (member.state === 'active') this.#add(member.url, member.id);
     }
   }
 
-  /** Records the id a peer announced (its slot is `id:incarnation`) and notices restarts. */
-  observe(peer: Peer, slot: SlotId): void {
-    peer.id ??= slot.slice(0, slot.lastIndexOf(':'));
-    if (peer.lastSlot !== undefined && peer.lastSlot !== slot) peer.needsFullSync = true;
-    peer.lastSlot = slot;
+  #isMemberUrl(url: string): boolean {
+    const id = this.#peers.get(url)?.id;
+    const { book } = this.#options;
+    return id !== undefined && book.isActive(id) && book.set.get(id)?.url === url;
   }
 
-  /** Marks every peer's pending set: a counter's own slot changed. */
-  markChanged(name: string): void {
-    let now: number | undefined;
-    for (const peer of this.#peers.values()) {
-      // One clock read per increment at most, and only when a pending set starts anew.
-      if (peer.pending.size === 0) peer.lag.changed((now ??= this.#options.now()));
-      peer.pending.add(name);
-    }
+  /** Current peers, this server excluded. */
+  peers(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  /** The peer at `url`, if it is one. */
+  byUrl(url: string): Peer | undefined {
+    return this.#peers.get(url);
+  }
+
+  /** The peer whose id is `id`, if known. */
+  byId(id: string): Peer | undefined {
+    for (const peer of this.#peers.values()) if (peer.id === id) return peer;
+    return undefined;
+  }
+
+  /** Cluster size as `all` counts it: every active member, this server included. */
+  get clusterSize(): number {
+    return this.levelPeers().length + 1;
+  }
+
+  /** Records the id a peer announced: its live slot is `id:incarnation`. */
+  learnId(url: string, slot: SlotId): void {
+    const member = this.#peers.get(url);
+    if (member !== undefined) member.id ??= parseSlotId(slot)?.serverId;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
   async heartbeat(): Promise<void> {
-    const { balancer, http, self, log, book } = this.#options;
+    const { balancer, client, self, log, book } = this.#options;
     if (balancer === undefined) return;
     // A decommissioned server must not be handed out again: it only keeps listening.
     if (book.isDecommissioned) return;
     try {
-      const reg = await http.post(`${balancer}/servers`, { json: self });
+      const reg = await client.register(balancer, self);
       this.#unreachable.succeeded(balancer);
-      if (reg.statusCode !== 200) log.warn({ peer: balancer, status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      if (reg.status !== 200) log.warn({ peer: balancer, status: reg.status, body: reg.body }, 'balancer refused registration');
     } catch (err) {
       this.#unreachable.failed(balancer, (err as Error).message);
     }
@@ -127,13 +134,12 @@ export class Membership {
 
   /** Reads the balancer's list of servers; keeps the last known list when it can't. */
   async refresh(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, client, self, log } = this.#options;
     if (balancer === undefined) return;
-    let list: ServerInfo[];
+    let list: ServerInfo[] | undefined;
     try {
-      const res = await http.get(`${balancer}/servers`);
-      if (res.statusCode !== 200) return;
-      list = serverListSchema.parse(JSON.parse(res.body));
+      list = await client.listServers(balancer);
+      if (list === undefined) return;
     } catch (err) {
       log.debug({ err: (err as Error).message }, 'balancer list unavailable');
       return;
@@ -163,11 +169,6 @@ export class Membership {
     this.#balancerUrls = seen;
   }
 
-  #isMemberUrl(url: string): boolean {
-    const id = this.#peers.get(url)?.id;
-    return id !== undefined && this.#options.book.set.get(id)?.url === url && this.#options.book.isActive(id);
-  }
-
   #add(url: string, id: string | undefined): void {
     if (url === this.#options.self.url) return;
     const known = this.#peers.get(url);
@@ -175,16 +176,6 @@ export class Membership {
       if (id !== undefined) known.id = id;
       return;
     }
-    // A peer we haven't talked to gets our full state first: it may know nothing of us.
-    this.#peers.set(url, {
-      url,
-      id,
-      pending: new Set(),
-      lastSlot: undefined,
-      needsFullSync: true,
-      lastFullSyncAt: 0,
-      isBusy: false,
-      lag: new PeerLag(this.#options.now()),
-    });
+    this.#peers.set(url, { url, id });
   }
 }

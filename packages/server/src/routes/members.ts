@@ -18,18 +18,24 @@ import {
   createMembers,
 } from '@tally/core';
 import { readBody } from '../http/body.js';
-import type { CountingNode } from '../node.js';
 import type { MemberBook } from '../members/member-book.js';
-import { decommissionSelf } from '../members/decommission.js';
+import type { Decommissioner } from '../members/decommission.js';
 
 const MAX_MEMBER_BODY = 4 << 20;
 
-export interface MemberRouteOptions {
+export interface MemberRouteDeps {
+  book: MemberBook;
+  /** The counter service: a decommission starts only on a server that is ready. */
+  readiness: { assertReady(): void };
+  decommissioner: Pick<Decommissioner, 'run'>;
+  /** How long a decommission may spend pushing our final counts. */
+  decommissionTimeoutMs: number;
   /** Runs once the answer to a completed decommission was sent: main.ts exits 0. */
   onDecommissioned: () => void;
 }
 
-export function addMemberRoutes(router: Router, node: CountingNode, book: MemberBook, options: MemberRouteOptions): void {
+export function addMemberRoutes(router: Router, deps: MemberRouteDeps): void {
+  const { book } = deps;
   const answerSet = (ctx: Context): void => {
     ctx.body = { from: book.selfId, members: membersToJSON(book.set) };
   };
@@ -63,9 +69,9 @@ export function addMemberRoutes(router: Router, node: CountingNode, book: Member
   });
 
   router.post('/internal/decommission', async (ctx) => {
-    node.assertReady();
-    ctx.body = await decommissionSelf(node, book, node.deps.config.waitTimeoutMs * 2);
-    ctx.res.once('finish', options.onDecommissioned);
+    deps.readiness.assertReady();
+    ctx.body = await deps.decommissioner.run(deps.decommissionTimeoutMs);
+    ctx.res.once('finish', deps.onDecommissioned);
   });
 
   router.post('/internal/members/:id/decommission', async (ctx) => {

@@ -1,9 +1,18 @@
 /** Liveness, readiness and metrics. */
 import type Router from '@koa/router';
-import type { CountingNode } from '../node.js';
+import type { SlotId } from '@tally/core';
+import type { NotReadyReason } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { JoinStatus } from '../members/join.js';
 
-export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics): void {
+export interface ProbeTarget {
+  id: string;
+  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined };
+  /** The join's progress: shown while joining (which members have not answered, and why). */
+  join?: () => JoinStatus;
+}
+
+export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
   router.get('/ping', (ctx) => {
     ctx.body = 'pong';
   });
@@ -11,17 +20,13 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    const reason = node.notReadyReason;
-    const join = node.joiner.status();
-    ctx.status = reason === undefined ? 200 : 503;
-    ctx.body = {
-      ready: reason === undefined,
-      ...(reason !== undefined && { reason }),
-      id: node.deps.id,
-      slot: node.table.liveSlot ?? null,
-      // While joining: which members (or discovered servers) have not answered, and why.
-      ...(reason === 'joining' && { join }),
-    };
+    const { notReadyReason, liveSlot } = target.readiness;
+    ctx.status = notReadyReason === undefined ? 200 : 503;
+    const body: Record<string, unknown> = { ready: notReadyReason === undefined };
+    if (notReadyReason !== undefined) body.reason = notReadyReason;
+    Object.assign(body, { id: target.id, slot: liveSlot ?? null });
+    if (notReadyReason === 'joining' && target.join !== undefined) body.join = target.join();
+    ctx.body = body;
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

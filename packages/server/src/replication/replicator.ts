@@ -1,0 +1,214 @@
+/**
+ * Replication, owned in one place: who the peers are (membership), what each has acknowledged
+ * (per-peer progress, which nothing outside this module changes), and the pushes (publisher).
+ * The counter service sees it through ReplicationPort; recovery through its `refresh` and `peers`.
+ * A simulation can drive a cluster through the same port, with a fake PeerClient.
+ */
+import type { Logger } from 'pino';
+import type { SlotId } from '@tally/core';
+import type { ServerMetrics } from '../metrics.js';
+import type { TableView } from '../state/counter-table.js';
+import type { MemberBook } from '../members/member-book.js';
+import { MemberGossip } from '../members/gossip.js';
+import { Membership, type Peer } from './membership.js';
+import type { PeerClient } from './peer-client.js';
+import type { PeerLag } from './peer-lag.js';
+import { PeerProgress } from './peer-progress.js';
+import { Publisher } from './publisher.js';
+import { fanOut } from './quorum.js';
+
+/** What the counter service needs from replication. */
+export interface ReplicationPort {
+  /** Cluster size as `all` counts it: every active member, this server included. */
+  readonly clusterSize: number;
+  peers(): readonly Peer[];
+  /** The peers levels count (active members): fan-outs for `all`, `quorum` and N go to them. */
+  levelPeers(): readonly Peer[];
+  /** A counter's own slot changed (durably): every peer must get it. */
+  markChanged(name: string): void;
+  /** A peer answered (a pull, a frame) with its live slot; `from` is its URL or its id. */
+  observe(from: { url: string } | { id: string }, slot: SlotId): void;
+  /**
+   * Pushes one slot of one counter to every peer until `required` servers (this one included)
+   * hold it, or `timeoutMs` passes; answers how many do.
+   */
+  pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number>;
+  /** The peer whose live slot is `slot`, if any (it alone knows that slot's true count). */
+  ownerOf(slot: SlotId): Peer | undefined;
+}
+
+/** One peer's progress as readers see it: who, its ack times, and how many counters it lacks. */
+export interface PeerProgressView {
+  readonly peer: Peer;
+  readonly lag: Pick<PeerLag, 'lastAckAt' | 'lagSeconds'>;
+  readonly pendingCounters: number;
+}
+
+const PUSH_RETRY_MS = 100;
+
+export interface ReplicatorDeps {
+  self: { id: string; url: string };
+  staticPeers: readonly string[];
+  balancer: string | undefined;
+  table: TableView;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers'>;
+  /** The durable member set: who levels count, and who is always a peer. */
+  book: MemberBook;
+  requestTimeoutMs: number;
+  log: Logger;
+  metrics: ServerMetrics;
+  publishIntervalMs: number;
+  fullSyncIntervalMs: number;
+  now: () => number;
+}
+
+export class Replicator implements ReplicationPort {
+  readonly #membership: Membership;
+  readonly #publisher: Publisher;
+  readonly #gossip: MemberGossip;
+  readonly #book: MemberBook;
+  readonly #progress = new Map<string, PeerProgress>();
+  readonly #publishIntervalMs: number;
+  readonly #now: () => number;
+  #timers: NodeJS.Timeout[] = [];
+  #isStarted = false;
+
+  constructor(deps: ReplicatorDeps) {
+    this.#publishIntervalMs = deps.publishIntervalMs;
+    this.#now = deps.now;
+    const { self, staticPeers, balancer, client, log, book } = deps;
+    this.#book = book;
+    this.#membership = new Membership({ self, staticPeers, balancer, book, client, log, now: deps.now });
+    this.#gossip = new MemberGossip({ book, peers: () => this.peers(), client, log, timeoutMs: deps.requestTimeoutMs });
+    this.#publisher = new Publisher({
+      ...deps,
+      selfId: self.id,
+      peers: () => this.peers(),
+      progressOf: (peer) => this.#progressOf(peer),
+      onAck: (peer, slot) => this.observe({ url: peer.url }, slot),
+    });
+  }
+
+  get clusterSize(): number {
+    return this.#membership.clusterSize;
+  }
+
+  peers(): readonly Peer[] {
+    return this.#membership.peers();
+  }
+
+  levelPeers(): readonly Peer[] {
+    return this.#membership.levelPeers();
+  }
+
+  /** Discovered URLs (static and the balancer's): where a joiner looks for members. */
+  discovered(): string[] {
+    return this.#membership.discovered();
+  }
+
+  markChanged(name: string): void {
+    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+  }
+
+  observe(from: { url: string } | { id: string }, slot: SlotId): void {
+    if ('id' in from) this.#book.touch(from.id);
+    const peer = 'url' in from ? this.#membership.byUrl(from.url) : this.#membership.byId(from.id);
+    if (peer === undefined) return;
+    this.#membership.learnId(peer.url, slot);
+    this.#progressOf(peer).observe(slot);
+  }
+
+  /** Each peer's replication progress, read only, for /metrics and /internal/stats. */
+  peerProgress(): PeerProgressView[] {
+    return this.peers().map((peer) => {
+      const progress = this.#progressOf(peer);
+      return { peer, lag: progress.lag, pendingCounters: progress.pendingCount };
+    });
+  }
+
+  /** The peer whose live slot (as it last answered) is `slot`: the owner of that slot's count. */
+  ownerOf(slot: SlotId): Peer | undefined {
+    return this.peers().find((peer) => this.#progress.get(peer.url)?.lastSlot === slot);
+  }
+
+  async pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number> {
+    const frame = this.#publisher.slotFrame(name, slot);
+    if (frame === undefined) return 1;
+    const send = (peer: Peer, left: number): Promise<boolean> => this.#publisher.sendFrame(peer, frame, left);
+    const result = await fanOut(this.levelPeers(), send, (acks) => acks + 1 >= required, timeoutMs);
+    return result.acks + 1;
+  }
+
+  /** Registers (or heartbeats) with the balancer, reads its list, swaps member sets; start() repeats it. */
+  heartbeat(): Promise<void> {
+    return this.#beat();
+  }
+
+  /** Sends our whole state to one peer, retrying until `deadline`; true once all of it landed. */
+  async pushEverything(peer: Peer, deadline: number): Promise<boolean> {
+    for (const frame of this.#publisher.fullFrames()) {
+      let isSent = false;
+      while (!isSent && Date.now() < deadline) {
+        isSent = await this.#publisher.sendFrame(peer, frame, deadline - Date.now());
+        if (!isSent) await new Promise((resolve) => setTimeout(resolve, PUSH_RETRY_MS));
+      }
+      if (!isSent) return false;
+    }
+    return true;
+  }
+
+  /** Reads the balancer's server list (recovery calls it once before pulling peers). */
+  refresh(): Promise<void> {
+    return this.#membership.refresh();
+  }
+
+  /** Starts publishing, registers with the balancer, and heartbeats every `intervalMs`. */
+  async start(heartbeatIntervalMs: number): Promise<void> {
+    if (this.#isStarted) return;
+    this.#isStarted = true;
+    this.#timers.push(setInterval(() => void this.publishRound(), this.#publishIntervalMs));
+    await this.#beat();
+    if (!this.#isStarted) return; // stopped while registering
+    this.#timers.push(setInterval(() => void this.#beat(), heartbeatIntervalMs));
+    for (const timer of this.#timers) timer.unref();
+  }
+
+  /** Stops publishing and heartbeats; `flush` then sends what peers have not acknowledged. */
+  stop(): void {
+    this.#isStarted = false;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+  }
+
+  flush(timeoutMs: number): Promise<void> {
+    return this.#publisher.flush(timeoutMs);
+  }
+
+  /** One publish round now (tests and simulations drive time themselves). */
+  publishRound(): Promise<void> {
+    this.#forgetDeparted();
+    return this.#publisher.publishRound();
+  }
+
+  // Registration and the peer list, then a member-set swap with every peer.
+  async #beat(): Promise<void> {
+    await this.#membership.heartbeat();
+    await this.#gossip.round();
+  }
+
+  #progressOf(peer: Peer): PeerProgress {
+    let progress = this.#progress.get(peer.url);
+    if (progress === undefined) {
+      progress = new PeerProgress(this.#now());
+      this.#progress.set(peer.url, progress);
+    }
+    return progress;
+  }
+
+  /** A peer that left and comes back later is new again: it gets a full sync. */
+  #forgetDeparted(): void {
+    if (this.#progress.size <= this.peers().length) return;
+    const urls = new Set(this.peers().map((peer) => peer.url));
+    for (const url of this.#progress.keys()) if (!urls.has(url)) this.#progress.delete(url);
+  }
+}
