@@ -34,6 +34,17 @@ async function members(url: string): Promise<MemberView[]> {
 
 const activeIds = async (url: string): Promise<string> => (await members(url)).filter((m) => m.state === 'active').map((m) => m.id).join(',');
 
+/** Waits until every server at `urls` lists exactly `ids` (comma-joined) as active members. */
+const allList = (urls: readonly string[], ids: string): Promise<void> =>
+  waitFor(`every server to list ${ids} as active members`, async () => (await Promise.all(urls.map(activeIds))).every((seen) => seen === ids), 20_000);
+
+/** A balancer and `servers` servers, started at once, once every one lists them all as members. */
+async function startAgreed(servers: number): Promise<Cluster> {
+  const cluster = await new Cluster({ servers, serverArgs: FAST }).start();
+  await allList(cluster.urls(), Array.from({ length: servers }, (_, i) => `s${i + 1}`).join(','));
+  return cluster;
+}
+
 /** An `all` read: its status and value (a 408 carries the best value). */
 async function readAll(url: string, name: string): Promise<{ status: number; value: bigint }> {
   const res = await http.get(`${url}/counter/${name}/value?consistency=all`, { timeout: { request: 10_000 } });
@@ -46,12 +57,8 @@ describe('membership: five servers started at once', function () {
   after(async () => cluster?.stopAll());
 
   it('agree on one member set of all five', async () => {
-    cluster = await new Cluster({ servers: 5, serverArgs: FAST }).start();
+    cluster = await startAgreed(5);
     const c = cluster;
-    await waitFor('every server lists s1..s5 as active members', async () => {
-      const seen = await Promise.all(c.urls().map(activeIds));
-      return seen.every((ids) => ids === 's1,s2,s3,s4,s5');
-    }, 20_000);
     const view = await members(c.server('s3').url);
     expect(view.map((m) => [m.id, m.url])).to.deep.equal(['s1', 's2', 's3', 's4', 's5'].map((id) => [id, c.server(id).url]));
   });
@@ -89,7 +96,7 @@ describe('membership: a static cluster (--peers, no balancer)', function () {
     ])));
     procs.push(...started);
     for (const url of urls) await waitFor(`${url} ready`, () => isReady(url), 20_000);
-    await waitFor('every server lists s1..s3', async () => (await Promise.all(urls.map(activeIds))).every((ids) => ids === 's1,s2,s3'), 20_000);
+    await allList(urls, 's1,s2,s3');
     await incOk(urls[0] as string, 'static', 7n);
     expect(await readAll(urls[2] as string, 'static')).to.deep.equal({ status: 200, value: 7n });
     const s2 = started[1] as Proc;
@@ -105,9 +112,8 @@ describe('membership: a server restarted while the balancer is down', function (
   after(async () => cluster?.stopAll());
 
   it('still counts every member: its all read reflects writes acknowledged elsewhere, or answers 408', async () => {
-    cluster = await new Cluster({ servers: 3, serverArgs: FAST }).start();
+    cluster = await startAgreed(3);
     const c = cluster;
-    await waitFor('3 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2,s3'), 20_000);
     const balancer = c.balancer;
     if (balancer === undefined) throw new Error('no balancer');
     balancer.child.kill('SIGKILL');
@@ -173,9 +179,8 @@ describe('membership: a join while a member can\'t be reached', function () {
   after(async () => cluster?.stopAll());
 
   it('waits, with /readyz naming the missing member and why, and completes once it answers', async () => {
-    cluster = await new Cluster({ servers: 2, serverArgs: FAST }).start();
+    cluster = await startAgreed(2);
     const c = cluster;
-    await waitFor('2 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2'), 20_000);
     await whileStopped(c, 's2', async () => {
       await c.startServer('s3');
       await waitFor('s3 to report that it waits for s2', async () => {
@@ -196,9 +201,8 @@ describe('membership: decommission', function () {
   after(async () => cluster?.stopAll());
 
   it('takes a live server out: it exits 0, none of its acknowledged increments is lost, and all answers 200', async () => {
-    cluster = await new Cluster({ servers: 4, serverArgs: FAST }).start();
+    cluster = await startAgreed(4);
     const c = cluster;
-    await waitFor('4 members everywhere', async () => (await Promise.all(c.urls().map(activeIds))).every((ids) => ids === 's1,s2,s3,s4'), 20_000);
     const rng = mulberry32(SEED);
     let acked = 0n;
     for (let i = 0; i < 40; i++) {
