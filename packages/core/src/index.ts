@@ -13,3 +13,4 @@ export { SumTree } from './sum-tree.js';
 export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
 export * from './levels.js';
+export * from './actors.js';

@@ -11,9 +11,11 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { CountingNode } from './node.js';
 import { createPeerHttp } from './replication/peer-http.js';
 import { accessGuard } from './http/guard.js';
+import { addConfigRoutes } from './routes/config.js';
 import { addInternalRoutes } from './routes/internal.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
+import type { ActorsFile } from './state/actors-file.js';
 import type { Store } from './store/types.js';
 
 export interface AppDeps {
@@ -23,6 +25,8 @@ export interface AppDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** The actors `POST /config` persisted; without it they live in memory only. */
+  actors?: ActorsFile;
 }
 
 export interface TallyServerApp {
@@ -47,6 +51,14 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
   addProbeRoutes(router, node, metrics);
+  const { actors } = deps;
+  node.membership.setActors(actors?.saved ?? []);
+  addConfigRoutes(router, config, {
+    id: deps.id,
+    url: deps.url,
+    membership: node.membership,
+    ...(actors !== undefined && { saveActors: (urls: readonly string[]) => actors.save(urls) }),
+  });
   const app = new Koa({ proxy: false });
   app.use(errorMiddleware(deps.log));
   app.use(accessGuard(config));

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { configFromCli, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
 import { recover } from './recovery.js';
+import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -45,12 +46,15 @@ function loadConfig(): ServerConfig {
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
+/** The server's own folder: the embedded store's, and where `POST /config` actors live with either store. */
+const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+
 function openStore(config: ServerConfig, id: string, log: Logger): { store: Store; redis?: Redis } {
   if (config.store !== 'embedded') {
     const redis = new Redis(config.store, { maxRetriesPerRequest: 2, connectTimeout: config.requestTimeoutMs, commandTimeout: config.requestTimeoutMs });
     return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
   }
-  const dir = config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+  const dir = dataDirOf(config, id);
   const store = new EmbeddedStore({
     dir,
     fsync: config.fsync,
@@ -85,7 +89,8 @@ async function main(): Promise<void> {
   const id = config.id ?? `s${port}`;
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
-  const { app, node } = createApp(config, { id, url, store, log });
+  const actors = await openActorsFile(dataDirOf(config, id));
+  const { app, node } = createApp(config, { id, url, store, log, actors });
   server.on('request', app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);

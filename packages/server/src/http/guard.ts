@@ -6,7 +6,7 @@
 import type { Middleware } from 'koa';
 import { TallyError, hasSecret, unauthorized, type ServerConfig } from '@tally/core';
 
-const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics']);
+const PROBES = new Set(['/ping', '/health', '/healthz', '/readyz', '/metrics']);
 
 export function accessGuard(config: ServerConfig): Middleware {
   const { secret, clientToken } = config;

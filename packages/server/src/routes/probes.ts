@@ -1,11 +1,16 @@
-/** Liveness, readiness and metrics. */
+/** Liveness, readiness and metrics, and the probes earlier systems' clients call (`/ping`, `/health`). */
 import type Router from '@koa/router';
 import type { CountingNode } from '../node.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics): void {
+  // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
   router.get('/ping', (ctx) => {
-    ctx.body = 'pong';
+    ctx.body = { status: 'OK', id: node.deps.id };
+  });
+  // 000's and 002's health check: 200 whenever the process answers, ready or still recovering.
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'OK', id: node.deps.id, ready: node.isReady };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';

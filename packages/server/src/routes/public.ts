@@ -52,7 +52,11 @@ export function addPublicRoutes(router: Router, node: CountingNode, config: Serv
     const consistency = single(q.consistency);
     return consistency !== undefined ? [consistency, 'consistency'] : [single(q.wait), 'wait'];
   }));
-  router.get('/counter/:name/consistent_value', read(() => ['all', 'consistency']));
+  // CounterDB's `consistent_value` waits for every server; `?wait=R` lowers that, as in 004.
+  router.get('/counter/:name/consistent_value', read((q) => {
+    const wait = single(q.wait);
+    return wait !== undefined ? [wait, 'wait'] : ['all', 'consistency'];
+  }));
 
   router.get('/counters', (ctx) => {
     node.assertReady();
