@@ -14,3 +14,6 @@ export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
 export * from './levels.js';
 export * from './actors.js';
+export * from './item-set.js';
+export * from './items-body.js';
+export * from './item-wire.js';

@@ -2,6 +2,7 @@
  * Builds a counting server without listening: `createApp(config, deps)`. main.ts wires the real
  * store, logger and clock; tests pass their own.
  */
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
@@ -13,6 +14,10 @@ import { createPeerHttp } from './replication/peer-http.js';
 import { accessGuard } from './http/guard.js';
 import { addConfigRoutes } from './routes/config.js';
 import { addInternalRoutes } from './routes/internal.js';
+import { addItemRoutes } from './routes/items.js';
+import { memoryItemLog, type ItemLogPort } from './items/item-log.js';
+import { createItemPeerClient } from './items/item-peers.js';
+import { ItemService } from './items/item-service.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
 import type { ActorsFile } from './state/actors-file.js';
@@ -27,11 +32,16 @@ export interface AppDeps {
   now?: () => number;
   /** The actors `POST /config` persisted; without it they live in memory only. */
   actors?: ActorsFile;
+  /** The item set's durable log; in memory when absent (unit tests). */
+  itemLog?: ItemLogPort;
+  /** Names this run of the server in item tokens and acks; random when absent. */
+  boot?: string;
 }
 
 export interface TallyServerApp {
   app: Koa;
   node: CountingNode;
+  items: ItemService;
   metrics: ServerMetrics;
 }
 
@@ -45,12 +55,24 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   });
   node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now: deps.now ?? Date.now });
 
+  const items = new ItemService({
+    self: { id: deps.id, boot: deps.boot ?? randomUUID() },
+    log: deps.itemLog ?? memoryItemLog(),
+    client: createItemPeerClient(http),
+    peers: () => node.membership.peers(),
+    logger: deps.log.child({ type: 'items' }),
+    waitTimeoutMs: config.waitTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    startupPullTimeoutMs: config.startupPullTimeoutMs,
+  });
+
   // One router, so a request is matched once, and two middlewares in front of it: this is the
   // whole per-request overhead on top of koa.
   const router = new Router();
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
-  addProbeRoutes(router, node, metrics);
+  addItemRoutes(router, items, config);
+  addProbeRoutes(router, node, metrics, items);
   const { actors } = deps;
   node.membership.setActors(actors?.saved ?? []);
   addConfigRoutes(router, config, {
@@ -63,5 +85,5 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   app.use(errorMiddleware(deps.log));
   app.use(accessGuard(config));
   app.use(router.routes());
-  return { app, node, metrics };
+  return { app, node, items, metrics };
 }

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { configFromCli, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
 import { recover } from './recovery.js';
+import { ItemLog } from './items/item-log.js';
 import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -90,20 +91,26 @@ async function main(): Promise<void> {
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const actors = await openActorsFile(dataDirOf(config, id));
-  const { app, node } = createApp(config, { id, url, store, log, actors });
+  const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
+  const { app, node, items } = createApp(config, { id, url, store, log, actors, itemLog });
   server.on('request', app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
   let heartbeat: NodeJS.Timeout | undefined;
+  let itemRounds: NodeJS.Timeout | undefined;
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
     clearInterval(heartbeat);
+    clearInterval(itemRounds);
     const hardStop = setTimeout(() => process.exit(1), 9000);
     server.close();
     setTimeout(() => server.closeAllConnections(), 1000).unref();
     let code = 0;
     try {
+      // New ids go to peers once more (bounded), like the counters' shutdown publish.
+      if (items.isReady) await Promise.race([items.publisher.publishRound(), new Promise((r) => setTimeout(r, 2000))]);
+      await itemLog.close();
       await node.close();
     } catch (err) {
       log.error({ err }, 'close failed');
@@ -118,8 +125,12 @@ async function main(): Promise<void> {
 
   const report = await recover(node);
   log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
+  const itemReport = await items.recover();
+  log.info(itemReport, 'items recovered');
   process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
   node.publisher.start();
+  itemRounds = setInterval(() => void items.publisher.publishRound(), config.publishIntervalMs);
+  itemRounds.unref();
   await node.membership.heartbeat();
   heartbeat = setInterval(() => void node.membership.heartbeat(), config.heartbeatIntervalMs);
   heartbeat.unref();

@@ -3,21 +3,23 @@ import type Router from '@koa/router';
 import type { CountingNode } from '../node.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics): void {
+export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics, items: { readonly isReady: boolean }): void {
+  // Ready once both data types have recovered: the balancer hands out only servers that are.
+  const isReady = (): boolean => node.isReady && items.isReady;
   // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'OK', id: node.deps.id };
   });
   // 000's and 002's health check: 200 whenever the process answers, ready or still recovering.
   router.get('/health', (ctx) => {
-    ctx.body = { status: 'OK', id: node.deps.id, ready: node.isReady };
+    ctx.body = { status: 'OK', id: node.deps.id, ready: isReady() };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    ctx.status = node.isReady ? 200 : 503;
-    ctx.body = { ready: node.isReady, id: node.deps.id, slot: node.table.liveSlot ?? null };
+    ctx.status = isReady() ? 200 : 503;
+    ctx.body = { ready: isReady(), id: node.deps.id, slot: node.table.liveSlot ?? null };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { Cluster, SECRET, http, killAll, spawnBin, BIN, waitFor } from './harness.js';
 import { valueAt, waitConverged } from './counter-calls.js';
+import { noBalancerConfig } from './no-balancer.js';
 
 const AUTH = { authorization: `Bearer ${SECRET}` };
 const JSON_HEADERS = { ...AUTH, 'content-type': 'application/json' };
@@ -31,7 +32,7 @@ describe('e2e: 003/004 compatibility (3 servers bootstrapped by POST /config, no
 
   before(async function () {
     this.timeout(60_000);
-    cluster = await new Cluster({ servers: 3, withBalancer: false, serverArgs: ['--wait-timeout-ms', '1500'] }).start();
+    cluster = await new Cluster({ servers: 3, withBalancer: false, serverArgs: ['--config', noBalancerConfig(), '--wait-timeout-ms', '1500'] }).start();
   });
   after(async () => {
     await cluster?.stopAll();
