@@ -22,6 +22,7 @@ import {
 import { answerError, counterFields, errorFields } from './answers.js';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError, describeServer } from './errors.js';
 import { HttpCaller, type HttpAnswer, type HttpRequest } from './http-call.js';
+import { ItemClient } from './item-client.js';
 import { ServerPicker } from './server-picker.js';
 import { SessionTokens } from './session-tokens.js';
 
@@ -94,6 +95,8 @@ export class TallyClient {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #levelTimeoutMs: number;
+  /** Item sets per tenant (seeds 000 and 002): `items.add(tenant, ids)`, `items.count(tenant)`. */
+  readonly items: ItemClient;
 
   constructor(options: TallyClientOptions = {}) {
     this.clientId = options.clientId ?? randomUUID();
@@ -103,6 +106,7 @@ export class TallyClient {
     this.#http = new HttpCaller(checkCount(options.timeoutMs ?? 3000, 'timeoutMs', 1));
     const balancer = options.balancer ?? (options.server === undefined ? DEFAULT_BALANCER : undefined);
     this.#picker = new ServerPicker({ http: this.#http, clientId: this.clientId, balancer, server: options.server });
+    this.items = new ItemClient({ http: this.#http, levelTimeoutMs: this.#levelTimeoutMs, withFailover: (what, run) => this.#withFailover(what, run) });
   }
 
   /** The server in use, or undefined before the first request. */

@@ -110,27 +110,28 @@ export class ItemService {
   }
 
   /** A tenant's count: locally, or after enough peers answered, or once a session token is met. */
-  async count(tenant: string, options: { level?: string; param?: string; token?: ItemToken }): Promise<CountOutcome> {
+  async count(tenant: string, options: { level?: string; param?: string; tokens?: readonly ItemToken[] }): Promise<CountOutcome> {
     this.assertReady();
     const required = resolveLevel(options.level ?? 'local', this.#clusterSize(), options.param ?? 'consistency');
-    const token = options.token?.tenant === tenant ? options.token : undefined;
-    let isTokenMet = token === undefined || this.#reflects(token);
-    if (required <= 1 && isTokenMet) return { count: this.table.count(tenant), acks: 1, required, isComplete: true };
+    // Tokens from several servers (a client that moved): each must be met.
+    const unmet = new Set((options.tokens ?? []).filter((t) => t.tenant === tenant && !this.#reflects(t)).map((t) => t.server));
+    const isTokenMet = (): boolean => unmet.size === 0;
+    if (required <= 1 && isTokenMet()) return { count: this.table.count(tenant), acks: 1, required, isComplete: true };
     const result = await fanOut(
       this.#deps.peers(),
       async (peer, left) => {
         const pull = await this.#deps.client.pullTenant(peer.url, tenant, left);
         if (pull === undefined) return false;
         await this.#absorb([[tenant, pull.ids]]);
-        // The token's server answered with its whole set, which only grows: it holds the token's ids.
-        if (token !== undefined && pull.from === token.server) isTokenMet = true;
+        // A token's server answered with its whole set, which only grows: it holds the token's ids.
+        unmet.delete(pull.from);
         return true;
       },
-      (acks) => acks + 1 >= required && isTokenMet,
+      (acks) => acks + 1 >= required && isTokenMet(),
       this.#deps.waitTimeoutMs,
     );
     const acks = result.acks + 1;
-    return { count: this.table.count(tenant), acks, required, isComplete: acks >= required && isTokenMet };
+    return { count: this.table.count(tenant), acks, required, isComplete: acks >= required && isTokenMet() };
   }
 
   /** The session token of an answer about `tenant`: this server's journal as it stands. */

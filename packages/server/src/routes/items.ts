@@ -13,6 +13,7 @@ import {
   itemFrameSchema,
   parseItemsBody,
   quote,
+  type ItemToken,
   type ItemsAnswer,
   type ServerConfig,
 } from '@tally/core';
@@ -24,6 +25,15 @@ const single = (value: string | string[] | undefined): string | undefined => (Ar
 function assertTenant(raw: string): string {
   if (!isCounterName(raw)) throw new TallyError(400, 'bad_tenant', `${TENANT_RULE}, got ${quote(raw)}`);
   return raw;
+}
+
+const MAX_TOKENS = 32;
+
+/** `Tally-Token: t1, t2`: a client that moved between servers sends the newest token of each. */
+function tokensOf(header: string): ItemToken[] {
+  const parts = header.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (parts.length > MAX_TOKENS) throw new TallyError(400, 'bad_token', `Tally-Token holds at most ${MAX_TOKENS} item tokens, got ${parts.length}`);
+  return parts.map(decodeItemToken);
 }
 
 /** Answers 405 naming the methods the path takes. */
@@ -56,9 +66,7 @@ export function addItemRoutes(router: Router, items: ItemService, config: Server
     const tenant = assertTenant(ctx.params.tenant ?? '');
     const consistency = single(ctx.query.consistency);
     const [level, param] = consistency !== undefined ? [consistency, 'consistency'] : [single(ctx.query.wait), 'wait'];
-    const header = ctx.get('tally-token');
-    const token = header === '' ? undefined : decodeItemToken(header);
-    const out = await items.count(tenant, { ...(level !== undefined && { level }), param, ...(token !== undefined && { token }) });
+    const out = await items.count(tenant, { ...(level !== undefined && { level }), param, tokens: tokensOf(ctx.get('tally-token')) });
     ctx.set('Tally-Token', items.tokenFor(tenant));
     // A set's size fits a JSON number (it is bounded by memory), and 000's clients read a number.
     const body = { count: Number(out.count), ...(out.required > 1 && { acks: out.acks, required: out.required }) };
