@@ -5,10 +5,11 @@
 import { parseAmountText, quote } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
 import { formatIncrement, formatItemsAdd, formatItemsCount, formatRead, formatServers, formatUse } from './format.js';
+import type { ItemClient } from './item-client.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current' | 'items'>;
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'> & { readonly items: Pick<ItemClient, 'add' | 'count'> };
 
 export interface CommandContext {
   client: CommandClient;

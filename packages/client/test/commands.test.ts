@@ -24,6 +24,16 @@ describe('parseLine()', () => {
     expect(parseLine('get x --consistency 2')).to.deep.equal({ kind: 'get', name: 'x', consistency: '2' });
   });
 
+  it('parses items add and items count, with their levels', () => {
+    expect(parseLine('items add tenant1 item1 item2')).to.deep.equal({ kind: 'items-add', tenant: 'tenant1', ids: ['item1', 'item2'] });
+    expect(parseLine('items add t a --wait quorum')).to.deep.equal({ kind: 'items-add', tenant: 't', ids: ['a'], wait: 'quorum' });
+    expect(parseLine('items count t')).to.deep.equal({ kind: 'items-count', tenant: 't' });
+    expect(parseLine('items count t all')).to.deep.equal({ kind: 'items-count', tenant: 't', consistency: 'all' });
+    for (const bad of ['items', 'items add t', 'items count', 'items count t a b', 'items remove t a']) {
+      expect(() => parseLine(bad), bad).to.throw('usage: items add TENANT ID');
+    }
+  });
+
   it('returns undefined for a blank line', () => {
     expect(parseLine('   ')).to.equal(undefined);
   });
@@ -103,6 +113,7 @@ describe('evaluate() exit codes', () => {
     servers: () => Promise.reject(err),
     use: () => Promise.reject(err),
     current: () => server,
+    items: { add: () => Promise.reject(err), count: () => Promise.reject(err) },
   });
 
   it('is 3 when the outcome of an increment is unknown', async () => {
