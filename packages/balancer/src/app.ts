@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig } from '@tally/core';
+import { guardInternal } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { checkReadyz, HealthChecker, type CheckHealth } from './health-checker.js';
 import { createMetrics } from './metrics.js';
@@ -54,6 +55,7 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
   app.use(errorHandler(deps.log));
+  app.use(guardInternal(config.secret));
   app.use(redirectCounterRequests(config, registry, metrics));
   const router = createRouter({ config, registry, metrics, promRegistry: deps.metrics, log: deps.log });
   app.use(router.routes());

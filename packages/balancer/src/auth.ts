@@ -4,7 +4,30 @@
  */
 import type { Middleware } from 'koa';
 import type { BalancerConfig } from '@tally/core';
-import { hasSecret, TallyError, unauthorized } from '@tally/core';
+import { canonicalPath, hasSecret, isUnder, TallyError, unauthorized } from '@tally/core';
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Does this request need the cluster secret? The guard and the router agree on one canonical
+ * path, and the guard reads it permissively (core's canonical-path.ts: decoded, lower-cased,
+ * slashes collapsed, dots resolved): anything under `/servers` except reading the list
+ * (`GET`/`HEAD /servers`), and any write to `/config`, needs the secret, whatever the spelling.
+ * The router matches strictly afterwards, so an odd spelling gets its 404 only past the secret.
+ */
+export function isInternalRequest(method: string, path: string): boolean {
+  const canonical = canonicalPath(path);
+  if (canonical.startsWith('/servers')) return !(canonical === '/servers' && READ_METHODS.has(method));
+  return isUnder(canonical, '/config') && !READ_METHODS.has(method);
+}
+
+/** Registered first after the error handler: 401 before any route, redirect or body is read. */
+export function guardInternal(secret: string): Middleware {
+  return (ctx, next) => {
+    if (isInternalRequest(ctx.method, ctx.path) && !hasSecret(ctx.headers, secret)) throw unauthorized();
+    return next();
+  };
+}
 
 /** Rejects with 401, before anything is read or changed, unless the cluster secret is given. */
 export function requireSecret(secret: string): Middleware {

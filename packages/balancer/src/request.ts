@@ -4,7 +4,7 @@
  */
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
-import { badRequest, quote } from '@tally/core';
+import { badRequest, parseJsonSafely, quote } from '@tally/core';
 
 /** Registrations are two short strings; anything near this size is not one. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -15,11 +15,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
  */
 export async function readJsonBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
   const text = await getRawBody(ctx.req, { limit, length: ctx.request.length ?? null, encoding: 'utf8' });
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw badRequest('bad_json', `body must be JSON: ${(err as Error).message}`);
-  }
+  return parseJsonSafely(text, 'body');
 }
 
 /** A query parameter given at most once; an empty value counts as absent. */

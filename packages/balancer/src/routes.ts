@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig, ServerInfo } from '@tally/core';
-import { badRequest, registerRequestSchema } from '@tally/core';
+import { badRequest, registerRequestSchema, TallyError } from '@tally/core';
 import { assignServer } from './assignment.js';
 import { requireClient, requireSecret } from './auth.js';
 import type { BalancerMetrics } from './metrics.js';
@@ -23,7 +23,8 @@ export interface RouteDeps {
 }
 
 export function createRouter(deps: RouteDeps): Router {
-  const router = new Router();
+  // Case-sensitive and strict: one spelling per route (the guard in auth.ts reads paths permissively).
+  const router = new Router({ sensitive: true, strict: true });
   const client = requireClient(deps.config);
   router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));
   router.get('/servers', client, (ctx) => {
@@ -49,7 +50,13 @@ async function registerServer(ctx: Context, deps: RouteDeps): Promise<void> {
   }
   // Trailing slashes would double up in redirects (url + '/counter/x').
   const url = parsed.data.url.replace(/\/+$/, '');
-  const previousUrl = deps.registry.get(parsed.data.id)?.url;
+  const previous = deps.registry.get(parsed.data.id);
+  const previousUrl = previous?.url;
+  // Two live processes must not share an id: while the holder at its URL passes its health
+  // checks, a registration from another URL is refused. Once it fails one, the id moves on.
+  if (previous !== undefined && previous.url !== url && previous.status === 'ready') {
+    throw new TallyError(409, 'id_in_use', `server id '${parsed.data.id}' is in use by a ready server at ${previous.url}; got a registration from ${url}`);
+  }
   const transition = deps.registry.register(parsed.data.id, url);
   deps.metrics.registrations.inc({ kind: transition.from === 'absent' ? 'new' : 'heartbeat' });
   logRegistration(deps.log, transition, url, previousUrl);

@@ -41,7 +41,9 @@ describe('createApp() operational routes', () => {
     const missing = await http.get(`${app.url}/nope`);
     expect(missing.statusCode).to.equal(404);
     expect(json<ErrorBody>(missing).error).to.deep.equal({ code: 'not_found', message: 'no route for GET /nope' });
-    const wrong = await http.delete(`${app.url}/servers`);
+    // Any write to /servers needs the secret first; with it, the router's 405 shows.
+    expect((await http.delete(`${app.url}/servers`)).statusCode).to.equal(401);
+    const wrong = await http.delete(`${app.url}/servers`, { headers: { authorization: `Bearer ${SECRET}` } });
     expect(wrong.statusCode).to.equal(405);
     expect(json<ErrorBody>(wrong).error.code).to.equal('method_not_allowed');
     expect(wrong.headers.allow).to.include('GET').and.include('POST');

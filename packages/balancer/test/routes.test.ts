@@ -44,6 +44,33 @@ describe('POST /servers', () => {
     expect(await listed()).to.deep.equal([]);
   });
 
+  it('answers 409 id_in_use to an id that is ready at another URL, and keeps the holder', async () => {
+    expect((await register(app.url, 'a', 'http://127.0.0.1:7001')).statusCode).to.equal(200);
+    const res = await register(app.url, 'a', 'http://127.0.0.1:7009');
+    expect(res.statusCode).to.equal(409);
+    const { code, message } = json<ErrorBody>(res).error;
+    expect(code).to.equal('id_in_use');
+    expect(message).to.include('http://127.0.0.1:7001').and.include('http://127.0.0.1:7009');
+    expect(await listed()).to.deep.equal([{ id: 'a', url: 'http://127.0.0.1:7001', status: 'ready' }]);
+    expect((await register(app.url, 'a', 'http://127.0.0.1:7001')).statusCode, 'the holder heartbeats on').to.equal(200);
+  });
+
+  it('lets a new URL take the id once the holder failed a health check', async () => {
+    const healthy = new Set(['http://127.0.0.1:7001']);
+    const own = await startApp(testConfig(), { checkHealth: async (url) => healthy.has(url) });
+    try {
+      expect((await register(own.url, 'a', 'http://127.0.0.1:7001')).statusCode).to.equal(200);
+      expect((await register(own.url, 'a', 'http://127.0.0.1:7009')).statusCode).to.equal(409);
+      healthy.clear();
+      await own.balancer.checkNow();
+      const moved = await register(own.url, 'a', 'http://127.0.0.1:7009');
+      expect(moved.statusCode).to.equal(200);
+      expect(json<ServerInfo[]>(await http.get(`${own.url}/servers`))).to.deep.equal([{ id: 'a', url: 'http://127.0.0.1:7009', status: 'ready' }]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers 400 for malformed JSON and for unknown keys', async () => {
     const bad = await http.post(`${app.url}/servers`, { body: '{"id":', headers: { authorization: `Bearer ${SECRET}` } });
     expect(bad.statusCode).to.equal(400);

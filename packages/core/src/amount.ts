@@ -1,5 +1,6 @@
 import { parse as parseLossless, isLosslessNumber } from 'lossless-json';
 import { TallyError, quote } from './errors.js';
+import { assertNoForbiddenKeys } from './safe-json.js';
 
 /** One request's amount is a non-zero integer of at most 2^63-1 in absolute value (0 = read). */
 export const MAX_AMOUNT = (1n << 63n) - 1n;
@@ -38,6 +39,7 @@ export function parseAmountJson(body: string): bigint {
   } catch (err) {
     throw new TallyError(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
   }
+  assertNoForbiddenKeys(body, 'JSON body');
   if (isLosslessNumber(parsed) || typeof parsed === 'string') return jsonInteger(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TallyError(400, 'bad_json', `JSON body must be an integer like 5, or an object like {"amount": 5}, got ${quote(body)}`);

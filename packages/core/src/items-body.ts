@@ -6,6 +6,7 @@
 import { TallyError, quote } from './errors.js';
 import { COUNTER_NAME_RULE, isCounterName } from './names.js';
 import { ITEM_ID_RULE, isItemId } from './item-set.js';
+import { parseJsonSafely } from './safe-json.js';
 
 export const MAX_ITEMS_PER_REQUEST = 10_000;
 export const TENANT_RULE = COUNTER_NAME_RULE.replace('counter name', 'tenant');
@@ -19,12 +20,7 @@ const badItems = (message: string): TallyError => new TallyError(400, 'bad_items
 
 /** Parses and validates the body text; throws a 400 TallyError naming the problem. */
 export function parseItemsBody(text: string): Item[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new TallyError(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonSafely(text, 'body');
   if (!Array.isArray(json)) {
     throw badItems(`body must be a JSON array of {"id": string, "tenant": string}, got ${quote(json)}`);
   }

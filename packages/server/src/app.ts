@@ -67,8 +67,9 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   });
 
   // One router, so a request is matched once, and two middlewares in front of it: this is the
-  // whole per-request overhead on top of koa.
-  const router = new Router();
+  // whole per-request overhead on top of koa. Case-sensitive and strict: one spelling per route
+  // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+  const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, node, config);
   addInternalRoutes(router, node, config);
   addItemRoutes(router, items, config);

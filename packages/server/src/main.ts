@@ -7,12 +7,13 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { configFromCli, type ServerConfig } from '@tally/core';
+import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp } from './app.js';
 import { recover } from './recovery.js';
 import { ItemLog } from './items/item-log.js';
 import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
+import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
 
 const DEV_SECRET = 'tally-dev-secret';
@@ -56,6 +57,7 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
     return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
   }
   const dir = dataDirOf(config, id);
+  lockOrExit(dir);
   const store = new EmbeddedStore({
     dir,
     fsync: config.fsync,
@@ -65,6 +67,21 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
     log,
   });
   return { store };
+}
+
+/**
+ * Holds the data dir for the whole life of the process, before any other file in it is touched.
+ * Released on any orderly exit; a SIGKILL leaves a stale lock, which the next start takes over.
+ */
+function lockOrExit(dir: string): void {
+  try {
+    const lock = lockDataDir(dir);
+    process.once('exit', () => lock.release());
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    process.stderr.write(`tally-server: ${err.message}\n`);
+    process.exit(2);
+  }
 }
 
 async function listen(server: Server, config: ServerConfig): Promise<number> {
@@ -85,6 +102,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const server = createServer();
+  // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
+  server.on('clientError', handleClientError);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;

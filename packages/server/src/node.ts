@@ -56,6 +56,12 @@ function tokenVersions(replica: CounterReplica): Map<SlotId, bigint> {
 const notReady = (): TallyError =>
   new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');
 
+const storeFailed = (): TallyError =>
+  new TallyError(503, 'store_failed', 'this server\'s store failed; it refuses requests until restarted');
+
+/** Why a server is not ready, for `/readyz`; undefined when it is. */
+export type NotReadyReason = 'recovering' | 'closing' | 'store_failed';
+
 export interface NodeDeps {
   config: ServerConfig;
   id: string;
@@ -126,7 +132,13 @@ export class CountingNode {
   }
 
   get isReady(): boolean {
-    return this.#isReady && !this.#isClosing && this.#failure === undefined;
+    return this.notReadyReason === undefined;
+  }
+
+  get notReadyReason(): NotReadyReason | undefined {
+    if (this.#failure !== undefined) return 'store_failed';
+    if (this.#isClosing) return 'closing';
+    return this.#isReady ? undefined : 'recovering';
   }
 
   /** Called by recovery once the live slot is chosen and the store is open. */
@@ -372,11 +384,13 @@ export class CountingNode {
     if (what === 'outcome') {
       throw new TallyError(500, 'outcome_unknown', 'the store failed while writing this increment: it may or may not have been applied; retry with the same Idempotency-Key on this server once it is back', undefined, { expose: true });
     }
-    throw new TallyError(503, 'store_failed', 'this server\'s store failed; it refuses requests until restarted');
+    throw storeFailed();
   }
 
   assertReady(): void {
-    if (!this.isReady) throw notReady();
+    const reason = this.notReadyReason;
+    if (reason === 'store_failed') throw storeFailed();
+    if (reason !== undefined) throw notReady();
   }
 
   #liveOrThrow(): SlotId {

@@ -14,7 +14,9 @@ export function errorMiddleware(log: Logger): Middleware {
     } catch (err) {
       const { status, body, isInternal } = renderError(err);
       if (isInternal) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      if (status === 503) ctx.set('Retry-After', '1');
+      // Retry-After only where waiting helps: a server still recovering. A failed store does not
+      // heal by itself, so `store_failed` says nothing of when to come back.
+      if (status === 503 && body.error.code === 'not_ready') ctx.set('Retry-After', '1');
       ctx.status = status;
       ctx.body = body;
     }

@@ -7,7 +7,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { TallyError, hasSecret, parseActors, unauthorized, type ServerConfig } from '@tally/core';
+import { TallyError, hasSecret, parseActors, parseJsonSafely, unauthorized, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { Membership } from '../replication/membership.js';
 
@@ -39,12 +39,7 @@ export function addConfigRoutes(router: Router, config: ServerConfig, deps: Conf
 }
 
 async function readJson(ctx: Context, limit: number): Promise<unknown> {
-  const text = await readBody(ctx, limit);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new TallyError(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseJsonSafely(await readBody(ctx, limit), 'body');
 }
 
 function describe(config: ServerConfig, deps: ConfigRouteDeps): Record<string, unknown> {

@@ -3,7 +3,7 @@
  * before the body is read or the route is even matched.
  */
 import type Router from '@koa/router';
-import { TallyError, assertCounterName, replicateFrameSchema, type ServerConfig } from '@tally/core';
+import { TallyError, assertCounterName, parseJsonSafely, replicateFrameSchema, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { CountingNode } from '../node.js';
 
@@ -13,12 +13,7 @@ export function addInternalRoutes(router: Router, node: CountingNode, config: Se
 
   router.post('/internal/replicate', async (ctx) => {
     const text = await readBody(ctx, config.maxInternalBodyBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new TallyError(400, 'bad_json', `frame is not valid JSON: ${(err as Error).message}`);
-    }
+    const json = parseJsonSafely(text, 'frame');
     const parsed = replicateFrameSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -12,6 +12,7 @@ import {
   isCounterName,
   itemFrameSchema,
   parseItemsBody,
+  parseJsonSafely,
   quote,
   type ItemToken,
   type ItemsAnswer,
@@ -84,13 +85,7 @@ export function addItemRoutes(router: Router, items: ItemService, config: Server
 
 function addInternalItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
   router.post('/internal/items', async (ctx) => {
-    const text = await readBody(ctx, config.maxInternalBodyBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new TallyError(400, 'bad_json', `frame is not valid JSON: ${(err as Error).message}`);
-    }
+    const json = parseJsonSafely(await readBody(ctx, config.maxInternalBodyBytes), 'frame');
     const parsed = itemFrameSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

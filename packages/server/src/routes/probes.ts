@@ -18,8 +18,9 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    ctx.status = isReady() ? 200 : 503;
-    ctx.body = { ready: isReady(), id: node.deps.id, slot: node.table.liveSlot ?? null };
+    const reason = node.notReadyReason ?? (items.isReady ? undefined : 'recovering');
+    ctx.status = reason === undefined ? 200 : 503;
+    ctx.body = { ready: reason === undefined, ...(reason !== undefined && { reason }), id: node.deps.id, slot: node.table.liveSlot ?? null };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;
