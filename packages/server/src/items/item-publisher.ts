@@ -12,11 +12,17 @@ import type { ItemTable } from './item-table.js';
 export const ITEM_PAGE = 2000;
 /** Pages one peer gets per round at most, so one slow peer can't hold a round for long. */
 const PAGES_PER_ROUND = 50;
+/**
+ * A peer with nothing new to get is still sent an empty frame every this many rounds: its ack
+ * shows whether it restarted (maybe with an empty disk), which then earns it everything again.
+ */
+export const PROBE_EVERY_ROUNDS = 10;
 
 interface Progress {
   acked: number;
   boot: string | undefined;
   isBusy: boolean;
+  idleRounds: number;
 }
 
 export interface ItemPublisherDeps {
@@ -49,12 +55,13 @@ export class ItemPublisher {
   async #catchUp(url: string): Promise<void> {
     let progress = this.#progress.get(url);
     if (progress === undefined) {
-      progress = { acked: 0, boot: undefined, isBusy: false };
+      progress = { acked: 0, boot: undefined, isBusy: false, idleRounds: 0 };
       this.#progress.set(url, progress);
     }
     if (progress.isBusy) return;
     progress.isBusy = true;
     try {
+      if (progress.acked >= this.#deps.table.journalLength && ++progress.idleRounds % PROBE_EVERY_ROUNDS === 0) await this.#sendPage(url, progress);
       for (let page = 0; page < PAGES_PER_ROUND && progress.acked < this.#deps.table.journalLength; page++) {
         if (!(await this.#sendPage(url, progress))) return;
       }

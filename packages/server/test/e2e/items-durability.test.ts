@@ -1,6 +1,7 @@
 /**
  * Items on real bins under SIGKILL, bad bodies, and session tokens with slow publishing.
  */
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { Cluster, http, killAll, sleep } from './harness.js';
 import { countAt, counts, postItems, waitItemsConverged } from './item-calls.js';
@@ -47,6 +48,16 @@ describe('e2e: items survive SIGKILL, and bad bodies change nothing (balancer + 
     const count = await countAt(cluster.server('s1').url, tenant);
     expect(count, `acknowledged ${acked.size}, sent ${sent.size}`).to.be.at.least(acked.size).and.at.most(sent.size);
     await waitItemsConverged(cluster, tenant, count, 5000);
+  });
+
+  it('gives a server that lost its data dir every id back from its peer before it is ready', async () => {
+    const tenant = 'disk-lost';
+    const ids = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, tenant }));
+    expect((await postItems(cluster.server('s2').url, ids, '?wait=all')).status).to.equal(200);
+    await cluster.kill('s2', 'SIGKILL');
+    rmSync(cluster.dataDir('s2'), { recursive: true, force: true });
+    await cluster.restart('s2');
+    expect(await countAt(cluster.server('s2').url, tenant)).to.equal(300);
   });
 
   describe('bad bodies', () => {

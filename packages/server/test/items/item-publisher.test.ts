@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { ItemAck, ItemFrame } from '@tally/core';
-import { ITEM_PAGE, ItemPublisher } from '../../src/items/item-publisher.js';
+import { ITEM_PAGE, ItemPublisher, PROBE_EVERY_ROUNDS } from '../../src/items/item-publisher.js';
 import type { ItemPeerClient } from '../../src/items/item-peers.js';
 import { ItemTable } from '../../src/items/item-table.js';
 
@@ -59,6 +59,16 @@ describe('ItemPublisher#publishRound()', () => {
     table.add([['t', ['c']]]);
     await publisher.publishRound();
     expect(peer.frames.map((f) => f.range)).to.deep.equal([[0, 2], [2, 3], [0, 3]]);
+  });
+
+  it('probes an idle peer now and then, and resends everything once it answers with a new boot', async () => {
+    const { table, peer, publisher } = setup();
+    table.add([['t', ['a']]]);
+    await publisher.publishRound();
+    peer.boot.value = 'b2';
+    for (let round = 0; round < PROBE_EVERY_ROUNDS; round++) await publisher.publishRound();
+    await publisher.publishRound();
+    expect(peer.frames.map((f) => f.range)).to.deep.equal([[0, 1], [1, 1], [0, 1]]);
   });
 
   it('pages a long journal', async () => {
