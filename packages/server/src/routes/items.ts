@@ -4,6 +4,7 @@
  * And the item routes between servers, under `/internal/` (the guard checks the secret first).
  */
 import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import {
   TallyError,
@@ -44,43 +45,45 @@ const wrongMethod = (allowed: string) => (ctx: Context): void => {
 };
 
 export function addItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
-  router.post('/items', async (ctx) => {
-    const body = await readBody(ctx, config.maxItemsBodyBytes);
-    const list = parseItemsBody(body);
-    const out = await items.add(list, single(ctx.query.wait));
-    const tenant = list[0]?.tenant;
-    if (tenant !== undefined) ctx.set('Tally-Token', items.tokenFor(tenant));
-    ctx.set('Tally-Applied', 'true');
-    const answer: ItemsAnswer = { status: 'success', message: 'Success', added: out.added, duplicates: out.duplicates };
-    const levels = out.required > 1 ? { acks: out.acks, required: out.required } : {};
-    if (out.isComplete) {
-      ctx.body = { ...answer, ...levels };
-      return;
-    }
-    ctx.status = 408;
-    const why = `the items are added, but only ${out.acks} of ${out.required} servers hold them within the timeout`;
-    ctx.body = { error: { code: 'timeout', message: why, applied: true, added: out.added, duplicates: out.duplicates, ...levels } };
-  });
+  router.post('/items', (ctx) => addItems(ctx, items, config));
   router.all('/items', wrongMethod('POST'));
-
-  router.get('/items/:tenant/count', async (ctx) => {
-    const tenant = assertTenant(ctx.params.tenant ?? '');
-    const consistency = single(ctx.query.consistency);
-    const [level, param] = consistency !== undefined ? [consistency, 'consistency'] : [single(ctx.query.wait), 'wait'];
-    const out = await items.count(tenant, { ...(level !== undefined && { level }), param, tokens: tokensOf(ctx.get('tally-token')) });
-    ctx.set('Tally-Token', items.tokenFor(tenant));
-    // A set's size fits a JSON number (it is bounded by memory), and 000's clients read a number.
-    const body = { count: Number(out.count), ...(out.required > 1 && { acks: out.acks, required: out.required }) };
-    if (out.isComplete) {
-      ctx.body = body;
-      return;
-    }
-    ctx.status = 408;
-    ctx.body = { error: { code: 'timeout', message: `only ${out.acks} of ${out.required} servers answered within the timeout; count is the best known`, ...body } };
-  });
+  router.get('/items/:tenant/count', (ctx) => countItems(ctx, items));
   router.all('/items/:tenant/count', wrongMethod('GET'));
-
   addInternalItemRoutes(router, items, config);
+}
+
+async function addItems(ctx: Context, items: ItemService, config: ServerConfig): Promise<void> {
+  const body = await readBody(ctx, config.maxItemsBodyBytes);
+  const list = parseItemsBody(body);
+  const out = await items.add(list, single(ctx.query.wait));
+  const tenant = list[0]?.tenant;
+  if (tenant !== undefined) ctx.set('Tally-Token', items.tokenFor(tenant));
+  ctx.set('Tally-Applied', 'true');
+  const answer: ItemsAnswer = { status: 'success', message: 'Success', added: out.added, duplicates: out.duplicates };
+  const levels = out.required > 1 ? { acks: out.acks, required: out.required } : {};
+  if (out.isComplete) {
+    ctx.body = { ...answer, ...levels };
+    return;
+  }
+  ctx.status = 408;
+  const why = `the items are added, but only ${out.acks} of ${out.required} servers hold them within the timeout`;
+  ctx.body = { error: { code: 'timeout', message: why, applied: true, added: out.added, duplicates: out.duplicates, ...levels } };
+}
+
+async function countItems(ctx: RouterContext, items: ItemService): Promise<void> {
+  const tenant = assertTenant(ctx.params.tenant ?? '');
+  const consistency = single(ctx.query.consistency);
+  const [level, param] = consistency !== undefined ? [consistency, 'consistency'] : [single(ctx.query.wait), 'wait'];
+  const out = await items.count(tenant, { ...(level !== undefined && { level }), param, tokens: tokensOf(ctx.get('tally-token')) });
+  ctx.set('Tally-Token', items.tokenFor(tenant));
+  // A set's size fits a JSON number (it is bounded by memory), and 000's clients read a number.
+  const body = { count: Number(out.count), ...(out.required > 1 && { acks: out.acks, required: out.required }) };
+  if (out.isComplete) {
+    ctx.body = body;
+    return;
+  }
+  ctx.status = 408;
+  ctx.body = { error: { code: 'timeout', message: `only ${out.acks} of ${out.required} servers answered within the timeout; count is the best known`, ...body } };
 }
 
 function addInternalItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {

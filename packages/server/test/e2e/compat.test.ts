@@ -117,7 +117,7 @@ describe('e2e: 003/004 compatibility (3 servers bootstrapped by POST /config, no
       await waitConverged(cluster, 'after-restart', 5n, 5000);
     });
 
-    it('answers consistent_value with all by default (408 with one server down) and honours ?wait=quorum', async () => {
+    it('answers consistent_value with all by default (408 with one server down) and honours ?wait=quorum, and so do items', async () => {
       const url = cluster.server('s1').url;
       expect((await http.post(`${url}/counter/cv`, { body: '4' })).statusCode).to.equal(200);
       await waitConverged(cluster, 'cv', 4n, 5000);
@@ -128,6 +128,14 @@ describe('e2e: 003/004 compatibility (3 servers bootstrapped by POST /config, no
       expect([quorum.statusCode, quorum.body]).to.deep.equal([200, '4']);
       const two = await http.get(`${url}/counter/cv/consistent_value?wait=2`);
       expect(two.statusCode).to.equal(200);
+      // Items take the same levels: 408 with the best count, and the ids stay added.
+      const post = await http.post(`${url}/items?wait=all`, { body: '[{"id": "i1", "tenant": "lv"}]', headers: { 'content-type': 'application/json' } });
+      expect(post.statusCode).to.equal(408);
+      expect(JSON.parse(post.body).error).to.include({ code: 'timeout', applied: true, added: 1, acks: 2, required: 3 });
+      const count = await http.get(`${url}/items/lv/count?consistency=all`);
+      expect([count.statusCode, JSON.parse(count.body).error.count]).to.deep.equal([408, 1]);
+      const quorumCount = await http.get(`${url}/items/lv/count?wait=quorum`);
+      expect([quorumCount.statusCode, JSON.parse(quorumCount.body).count]).to.deep.equal([200, 1]);
       await cluster.restart('s3');
     });
   });
