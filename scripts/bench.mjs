@@ -10,7 +10,8 @@
  *   2 tree     SumTree updates and totals at 10,000 slots against a naive Map re-sum
  *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
  *   4 cluster  quorum / all latencies on 3 servers with static peers
- *   5 items    ids/s through POST /items in batches of 1,000; memory per stored id
+ *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
+ *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
@@ -21,6 +22,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchCluster } from './bench/cluster-bench.mjs';
+import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
 import { benchItems } from './bench/items-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
@@ -29,7 +31,7 @@ import { benchRestart } from './bench/restart-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'items'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items'];
 
 /**
  * @param {string} name
@@ -77,6 +79,7 @@ async function main() {
     tree: () => benchTree({ seed: settings.seed, budgetMs: settings.treeMs, log }),
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
+    frames: () => benchFrames({ configPath, log }),
     items: () => benchItems({ seconds: settings.seconds, configPath, log }),
   };
   for (const section of settings.sections) {

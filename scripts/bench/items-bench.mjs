@@ -1,5 +1,5 @@
 /**
- * Section 5: the item set. Ids added per second through `POST /items` in batches of 1,000
+ * Section 6: the item set. Ids added per second through `POST /items` in batches of 1,000
  * distinct ids (4 connections, one server, per fsync policy), and the memory each stored id
  * costs in a server's item table (sets + journal, the id strings included), measured in this
  * process between forced GCs, next to a bare Set<string> of the same ids.
@@ -25,10 +25,10 @@ export async function benchItems(o) {
   const memory = await bytesPerId();
   o.log(`  items/s: fsync always ${rate(always)}, none ${rate(none)}; ${memory.perId.toFixed(0)} B per stored id (bare Set ${memory.bareSet.toFixed(0)} B)`);
   return [
-    { section: '5 items', what: `POST /items, batches of ${BATCH.toLocaleString('en-US')} new ids, ${CONNECTIONS} conns, --fsync always`, result: rate(always), baseline: `--fsync none ${rate(none)}`, ratio: percent(always / none) },
-    { section: '5 items', what: `POST /items, batches of ${BATCH.toLocaleString('en-US')} new ids, ${CONNECTIONS} conns, --fsync none`, result: rate(none) },
+    { section: '6 items', what: `POST /items, batches of ${BATCH.toLocaleString('en-US')} new ids, ${CONNECTIONS} conns, --fsync always`, result: rate(always), baseline: `--fsync none ${rate(none)}`, ratio: percent(always / none) },
+    { section: '6 items', what: `POST /items, batches of ${BATCH.toLocaleString('en-US')} new ids, ${CONNECTIONS} conns, --fsync none`, result: rate(none) },
     {
-      section: '5 items', what: `memory per stored id, ${MEMORY_IDS.toLocaleString('en-US')} UUID ids over ${TENANTS} tenants (set + journal, V8 heap after GC)`,
+      section: '6 items', what: `memory per stored id, ${MEMORY_IDS.toLocaleString('en-US')} UUID ids over ${TENANTS} tenants (set + journal, V8 heap after GC)`,
       result: `${memory.perId.toFixed(0)} B`, baseline: `bare Set<string> of UUIDs ${memory.bareSet.toFixed(0)} B`, ratio: `${(memory.perId / memory.bareSet).toFixed(2)}×`,
     },
   ];

@@ -54,6 +54,8 @@ export const serverConfigSchema = z.strictObject({
   startupPullTimeoutMs: int(10, 600_000).default(5000),
   maxBodyBytes: int(16, 1 << 20).default(4096),
   maxInternalBodyBytes: int(1024, 1 << 30).default(64 << 20),
+  /** Counters this server may hold; a write to a new name beyond it gets 507. Same on every server. */
+  maxCounters: int(1, 1_000_000_000).default(1_000_000),
   /** `POST /items` body limit: 10,000 items of 200-character ids and tenants fit in the default. */
   maxItemsBodyBytes: int(16, 1 << 30).default(5 << 20),
   idempotencyTtlMs: int(1000).default(86_400_000),

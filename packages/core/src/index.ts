@@ -13,6 +13,8 @@ export { SumTree } from './sum-tree.js';
 export { checkSumTree } from './sum-tree-check.js';
 export { CounterReplica } from './counter-replica.js';
 export * from './levels.js';
+export * from './frame-limits.js';
+export * from './frame-check.js';
 export * from './canonical-path.js';
 export * from './safe-json.js';
 export * from './client-error.js';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isCounterName, isServerId } from './names.js';
 import { isSlotId, type SlotId } from './slot-id.js';
+import { isPlainObject, type SlotRefusal } from './frame-check.js';
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -18,6 +19,21 @@ const counterNameSchema = z.string().refine(isCounterName, { message: 'not a val
 const decimalSchema = z.string().regex(DECIMAL, 'must be a non-negative decimal integer string');
 export const counterJsonSchema = z.record(slotIdSchema, z.tuple([decimalSchema, decimalSchema]));
 
+/**
+ * An object of counter name to counter state, checked here only as an object: its slots are
+ * checked one by one by frame-check.ts, so that one bad slot never refuses the whole frame.
+ */
+const countersObject = z.custom<Record<string, unknown>>(isPlainObject, { message: 'counters must be an object' });
+
+/** The envelope of an incoming frame; `counters` is checked slot by slot afterwards. */
+export const frameEnvelopeSchema = z.strictObject({
+  from: z.string().refine(isServerId, { message: 'not a server id' }),
+  slot: slotIdSchema,
+  full: z.boolean(),
+  counters: countersObject,
+});
+export type FrameEnvelope = z.infer<typeof frameEnvelopeSchema>;
+
 /** A push of counter state from one server to another (`POST /internal/replicate`). */
 export const replicateFrameSchema = z.strictObject({
   /** The sender's server id. */
@@ -30,23 +46,30 @@ export const replicateFrameSchema = z.strictObject({
 });
 export type ReplicateFrame = z.infer<typeof replicateFrameSchema>;
 
-/** The receiver's answer to a frame; its live slot lets the sender notice a restart. */
+/**
+ * The receiver's answer to a frame; its live slot lets the sender notice a restart. A frame with
+ * refused slots is still acknowledged: the sender moves on, the refusals are the receiver's to log.
+ */
 export interface ReplicateAck {
   slot: SlotId;
   /** Number of (counter, slot) pairs that grew. */
   merged: number;
+  /** The first refused slots (at most MAX_LISTED_REFUSALS), and how many there were in all. */
+  refused: SlotRefusal[];
+  refusedCount: number;
 }
 
-/** One page of a server's whole state (`GET /internal/state?after=NAME&limit=N`). */
+/** One page of a server's whole state (`GET /internal/state?cursor=N&limit=N`, at most MAX_FRAME_COUNTERS counters and about 1 MiB). */
 export interface StatePage {
   slot: SlotId;
   counters: Record<string, CounterJSON>;
-  /** Pass as `after` to get the next page; null on the last page. */
+  /** Pass as `cursor` to get the next page; null on the last page. */
   next: string | null;
 }
+/** A page's envelope; its counters are checked slot by slot, like a frame's. */
 export const statePageSchema = z.object({
   slot: slotIdSchema,
-  counters: z.record(counterNameSchema, counterJsonSchema),
+  counters: countersObject,
   next: z.string().nullable(),
 });
 
@@ -59,7 +82,7 @@ export interface CounterPull {
 export const counterPullSchema = z.object({
   slot: slotIdSchema,
   name: counterNameSchema,
-  counter: counterJsonSchema,
+  counter: countersObject,
 });
 
 /** Balancer registry entries. `suspect` servers are members but are not handed out. */

@@ -50,6 +50,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   let node: CountingNode | undefined;
   const metrics = createServerMetrics({
     counters: () => node?.table.size ?? 0,
+    countersLimit: () => config.maxCounters,
     peers: () => node?.membership.peers().length ?? 0,
     isReady: () => node?.isReady ?? false,
   });

@@ -13,13 +13,15 @@ export interface ServerMetrics {
   replays: Counter;
   earlyEvictions: Counter;
   levelWait: Histogram<'op'>;
+  slotsRefused: Counter<'reason'>;
 }
 
-export function createServerMetrics(gauges: { counters: () => number; peers: () => number; isReady: () => boolean }): ServerMetrics {
+export function createServerMetrics(gauges: { counters: () => number; countersLimit: () => number; peers: () => number; isReady: () => boolean }): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const on = { registers: [registry] };
   new Gauge({ name: 'tally_counters', help: 'Counters this server knows', ...on, collect() { this.set(gauges.counters()); } });
+  new Gauge({ name: 'tally_counters_limit', help: 'Counters this server may hold (maxCounters)', ...on, collect() { this.set(gauges.countersLimit()); } });
   new Gauge({ name: 'tally_peers', help: 'Peers this server publishes to', ...on, collect() { this.set(gauges.peers()); } });
   new Gauge({ name: 'tally_ready', help: '1 once recovery is done', ...on, collect() { this.set(gauges.isReady() ? 1 : 0); } });
   const increments = new Counter({ name: 'tally_increments_total', help: 'Increments applied', labelNames: ['result'], ...on });
@@ -32,6 +34,7 @@ export function createServerMetrics(gauges: { counters: () => number; peers: () 
     frames: new Counter({ name: 'tally_replication_frames_total', help: 'Replication frames by direction and result', labelNames: ['direction', 'result'], ...on }),
     replays: new Counter({ name: 'tally_idempotent_replays_total', help: 'Increments answered from an Idempotency-Key record', ...on }),
     earlyEvictions: new Counter({ name: 'tally_idempotency_evicted_early_total', help: 'Unexpired keys evicted because the table was full', ...on }),
+    slotsRefused: new Counter({ name: 'tally_replication_slots_refused_total', help: 'Slots refused in frames and pulls from other servers, by reason', labelNames: ['reason'], ...on }),
     levelWait: new Histogram({ name: 'tally_level_wait_seconds', help: 'Time spent waiting for peers on wait=/consistency= requests', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5], ...on }),
   };
 }

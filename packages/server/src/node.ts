@@ -7,18 +7,24 @@
  * and nothing is published before it is in the replica, so no acknowledged increment can be lost
  * by a crash of this server, and peers never hold a value this server could forget.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import {
-  type CounterReplica,
   TallyError,
   counterPullSchema,
   encodeToken,
   formatSlotId,
+  isSaneIncarnation,
+  parseSlotId,
   resolveLevel,
+  MAX_FRAME_COUNTERS,
+  FRAME_FILL_BYTES,
+  MAX_LISTED_REFUSALS,
+  type CheckedSlot,
   type CounterPull,
+  type FrameEnvelope,
   type ReplicateAck,
-  type ReplicateFrame,
   type RequestReceipt,
   type ServerConfig,
   type SessionToken,
@@ -26,6 +32,10 @@ import {
   type StatePage,
 } from '@tally/core';
 import { CounterTable } from './state/counter-table.js';
+import { tokenVersions } from './state/token-versions.js';
+import { FrameIntake, type IntakeResult, type MergeOptions } from './replication/intake.js';
+import { RelayCheck } from './replication/relay-check.js';
+import { counterOverhead, slotBytes } from './replication/frame-packer.js';
 import { IdempotencyTable } from './state/idempotency.js';
 import { Membership } from './replication/membership.js';
 import { Publisher } from './replication/publisher.js';
@@ -33,25 +43,8 @@ import { fanOut } from './replication/quorum.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SlotRecord, Store, StoredRequest } from './store/types.js';
 
-/**
- * Slots a token names at most. A token rides in a header on every answer, so it is bounded: each
- * server's newest incarnation first (those still move), then the highest versions. Slots left out
- * are old, frozen incarnations, which every server converges on by full syncs anyway.
- */
-export const MAX_TOKEN_SLOTS = 64;
-
-function tokenVersions(replica: CounterReplica): Map<SlotId, bigint> {
-  const all = [...replica.slots()].map(([slot, s]) => ({ slot, version: s.p + s.n, server: slot.slice(0, slot.lastIndexOf(':')), incarnation: Number(slot.slice(slot.lastIndexOf(':') + 1)) }));
-  if (all.length <= MAX_TOKEN_SLOTS) return new Map(all.map((e) => [e.slot, e.version]));
-  const newest = new Map<string, (typeof all)[number]>();
-  for (const e of all) if ((newest.get(e.server)?.incarnation ?? -1) < e.incarnation) newest.set(e.server, e);
-  const chosen = new Set([...newest.values()].sort((a, b) => (b.version > a.version ? 1 : -1)).slice(0, MAX_TOKEN_SLOTS));
-  for (const e of all.sort((a, b) => (b.version > a.version ? 1 : b.version < a.version ? -1 : 0))) {
-    if (chosen.size >= MAX_TOKEN_SLOTS) break;
-    chosen.add(e);
-  }
-  return new Map([...chosen].map((e) => [e.slot, e.version]));
-}
+/** Records per store append when persisting a frame (see #persist). */
+const PERSIST_CHUNK = 500;
 
 const notReady = (): TallyError =>
   new TallyError(503, 'not_ready', 'this server is recovering its state and does not take requests yet');
@@ -92,7 +85,9 @@ export interface ReadOutcome {
 }
 
 export class CountingNode {
-  readonly table = new CounterTable();
+  readonly table: CounterTable;
+  readonly intake: FrameIntake;
+  readonly relayCheck: RelayCheck;
   readonly idempotency: IdempotencyTable;
   readonly membership: Membership;
   readonly publisher: Publisher;
@@ -106,6 +101,8 @@ export class CountingNode {
   constructor(deps: NodeDeps) {
     this.deps = deps;
     const { config, id, url, http, log, now, metrics } = deps;
+    this.table = new CounterTable(config.maxCounters);
+    this.intake = new FrameIntake({ table: this.table, log, metrics, now });
     this.idempotency = new IdempotencyTable({
       ttlMs: config.idempotencyTtlMs,
       maxKeys: config.idempotencyMaxKeys,
@@ -113,6 +110,7 @@ export class CountingNode {
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
     this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log });
+    this.relayCheck = new RelayCheck({ table: this.table, membership: this.membership, intake: this.intake, http, timeoutMs: config.requestTimeoutMs });
     this.publisher = new Publisher({
       selfId: id,
       table: this.table,
@@ -200,72 +198,64 @@ export class CountingNode {
     const replica = this.table.get(name);
     // Unknown names are not cached: reads of random names must not grow memory.
     if (replica === undefined) return encodeToken({ name, versions: new Map() });
-    return this.table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(replica) }));
+    return this.table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(name, replica) }));
   }
 
-  /** Merges a peer's frame, durably, then acknowledges with our live slot. */
-  async receiveFrame(frame: ReplicateFrame): Promise<ReplicateAck> {
+  /**
+   * Merges a peer's frame slot by slot, durably, then acknowledges with our live slot and the
+   * slots it refused. A refused slot never refuses the frame: the sender must keep going.
+   */
+  async receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck> {
     this.assertReady();
     const live = this.table.liveSlot as SlotId;
-    for (const [name, counter] of Object.entries(frame.counters)) {
-      const own = counter[live];
-      if (own !== undefined && this.table.exceedsIssued(name, live, BigInt(own[0]), BigInt(own[1]))) {
-        this.deps.log.error({ from: frame.from, name, slot: live, got: own }, 'rejected a frame claiming more for our live slot than we issued');
-        this.deps.metrics.frames.inc({ direction: 'in', result: 'rejected' });
-        throw new TallyError(409, 'own_slot_ahead', `frame from '${frame.from}' holds [${own.join(', ')}] for ${live} of '${name}', more than ${live} issued`);
-      }
-    }
-    const changed = this.mergeCounters(frame.counters);
+    const hold = (slot: CheckedSlot): boolean => this.relayCheck.isRelayedClaim(slot, frame.from);
+    const { accepted, changed, refused, held } = await this.intake.merge(frame.counters, frame.from, { hold });
+    // Checked with their owners after the ack: the sender must never wait on a third server.
+    if (held.length > 0) void this.relayCheck.verify(held).catch((err: unknown) => this.deps.log.warn({ err }, 'relay check failed'));
     // A frame outside a full sync may be a `?wait=W` push, whose sender counts our ack as "holds
     // it durably". So persist every slot it names at its merged value, not only those that grew
     // here: a value can sit in memory from a pull, or be in another frame's fsync still running.
-    const records = frame.full ? changed : this.#recordsOf(frame.counters);
+    const records = frame.full ? changed : this.#recordsOf(accepted);
     if (records.length > 0) await this.#persist(records);
     const sender = this.membership.peers().find((peer) => peer.id === frame.from);
     if (sender !== undefined) this.membership.observe(sender, frame.slot);
-    this.deps.metrics.frames.inc({ direction: 'in', result: 'ok' });
-    return { slot: live, merged: changed.length };
+    this.deps.metrics.frames.inc({ direction: 'in', result: refused.length > 0 ? 'ok_with_refusals' : 'ok' });
+    return { slot: live, merged: changed.length, refused: refused.slice(0, MAX_LISTED_REFUSALS), refusedCount: refused.length };
   }
 
-  /** Merges counters from anywhere; returns the records of slots that grew (at their new max). */
-  mergeCounters(counters: ReplicateFrame['counters']): SlotRecord[] {
-    const changed: SlotRecord[] = [];
-    const live = this.table.liveSlot;
-    for (const [name, counter] of Object.entries(counters)) {
-      for (const [slot, [p, n]] of Object.entries(counter)) {
-        const P = BigInt(p);
-        const N = BigInt(n);
-        if (slot === live && this.table.exceedsIssued(name, slot, P, N)) continue;
-        if (!this.table.merge(name, slot, P, N)) continue;
-        const merged = this.table.get(name)?.getSlot(slot);
-        if (merged !== undefined) changed.push({ name, slot, p: merged.p, n: merged.n });
-      }
-    }
-    return changed;
+  /** Merges counters from anywhere (memory only), slot by slot; see FrameIntake. */
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<IntakeResult> {
+    return this.intake.merge(counters, source, options);
   }
 
-  #recordsOf(counters: ReplicateFrame['counters']): SlotRecord[] {
+  #recordsOf(accepted: CheckedSlot[]): SlotRecord[] {
     const records: SlotRecord[] = [];
-    for (const [name, counter] of Object.entries(counters)) {
-      const replica = this.table.get(name);
-      for (const slot of Object.keys(counter)) {
-        const merged = replica?.getSlot(slot);
-        if (merged !== undefined) records.push({ name, slot, p: merged.p, n: merged.n });
-      }
+    for (const { name, slot } of accepted) {
+      const merged = this.table.get(name)?.getSlot(slot);
+      if (merged !== undefined) records.push({ name, slot, p: merged.p, n: merged.n });
     }
     return records;
   }
 
-  /** One page of our whole state, in the table's insertion order (stable: counters are never dropped). */
+  /**
+   * One page of our whole state from insertion index `cursor`: at most `limit` counters and about
+   * FRAME_FILL_BYTES of JSON (always at least one counter), so a page is O(page) to build.
+   */
   statePage(cursor: number, limit: number): StatePage {
     const counters: StatePage['counters'] = {};
-    let index = 0;
     let taken = 0;
-    for (const [name, replica] of this.table.entries()) {
-      if (index++ < cursor) continue;
-      if (taken === limit) return { slot: this.#liveOrThrow(), counters, next: String(cursor + taken) };
+    let bytes = 0;
+    for (const [index, name] of this.table.namesFrom(cursor)) {
+      const replica = this.table.get(name);
+      if (replica === undefined) continue;
+      let cost = counterOverhead(name);
+      for (const [slot, value] of replica.slots()) cost += slotBytes(slot, value);
+      if (taken === Math.min(limit, MAX_FRAME_COUNTERS) || (taken > 0 && bytes + cost > FRAME_FILL_BYTES)) {
+        return { slot: this.#liveOrThrow(), counters, next: String(index) };
+      }
       counters[name] = replica.toJSON();
       taken++;
+      bytes += cost;
     }
     return { slot: this.#liveOrThrow(), counters, next: null };
   }
@@ -354,7 +344,7 @@ export class CountingNode {
     const res = await this.deps.http.get(`${url}/internal/counter/${encodeURIComponent(name)}`, { timeout: { request: timeoutMs } });
     if (res.statusCode !== 200) return false;
     const pull = counterPullSchema.parse(JSON.parse(res.body));
-    this.mergeCounters({ [name]: pull.counter });
+    await this.mergeCounters({ [name]: pull.counter }, url);
     const peer = this.membership.peers().find((p) => p.url === url);
     if (peer !== undefined) this.membership.observe(peer, pull.slot);
     return true;
@@ -368,9 +358,19 @@ export class CountingNode {
     return true;
   }
 
+  /**
+   * Appends merged records in chunks, yielding between them: encoding a whole 1 MiB frame's
+   * records at once would hold the event loop. Chunks may land in different group commits; each
+   * record stands alone (a slot at its merged max), so no chunk depends on another.
+   */
   async #persist(records: SlotRecord[]): Promise<void> {
     try {
-      await this.deps.store.append(records);
+      const appends: Array<Promise<void>> = [];
+      for (let i = 0; i < records.length; i += PERSIST_CHUNK) {
+        if (i > 0) await yieldToLoop();
+        appends.push(this.deps.store.append(records.slice(i, i + PERSIST_CHUNK)));
+      }
+      await Promise.all(appends);
     } catch (err) {
       this.#fail(err as Error);
     }
@@ -399,16 +399,21 @@ export class CountingNode {
     return live;
   }
 
-  /** The next incarnation: above any we know for this id, and at least the wall clock in ms. */
+  /**
+   * The next incarnation: above any we know for this id, and at least the wall clock in ms. An
+   * incarnation outside [1, now + 24 h] is ignored (peers refuse those, and one near 2^53 would
+   * push ours past a safe integer), so incarnations stay far below 2^53.
+   */
   nextIncarnation(previous: number): number {
-    let highest = previous;
-    const prefix = `${this.deps.id}:`;
+    const now = this.deps.now();
+    let highest = isSaneIncarnation(previous, now) ? previous : 0;
     for (const [, replica] of this.table.entries()) {
       for (const [slot] of replica.slots()) {
-        if (slot.startsWith(prefix)) highest = Math.max(highest, Number(slot.slice(prefix.length)));
+        const parts = parseSlotId(slot);
+        if (parts?.serverId === this.deps.id && isSaneIncarnation(parts.incarnation, now)) highest = Math.max(highest, parts.incarnation);
       }
     }
-    return Math.max(highest + 1, this.deps.now());
+    return Math.max(highest + 1, now);
   }
 
   liveSlotFor(incarnation: number): SlotId {

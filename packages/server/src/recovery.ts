@@ -9,11 +9,11 @@
  * slot from a stale copy would let peers' higher old values swallow new increments (the
  * Riak/Cassandra counter bug); a fresh slot can't be swallowed by anything.
  */
-import { statePageSchema, type SlotId } from '@tally/core';
+import { MAX_FRAME_COUNTERS, statePageSchema, type CheckedSlot, type SlotId } from '@tally/core';
 import type { CountingNode } from './node.js';
 import type { LoadedState, SnapshotSource, SlotRecord } from './store/types.js';
 
-const PAGE_LIMIT = 2000;
+const PAGE_LIMIT = MAX_FRAME_COUNTERS;
 
 export interface RecoveryReport {
   liveSlot: SlotId;
@@ -69,8 +69,12 @@ async function pullPeers(node: CountingNode, candidate: SlotId | undefined, time
       });
       if (res.statusCode !== 200) return false;
       const page = statePageSchema.parse(JSON.parse(res.body));
-      if (candidate !== undefined && isAhead(node, page.counters, candidate)) isCandidateBehind = true;
-      node.mergeCounters(page.counters);
+      // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
+      await node.mergeCounters(page.counters, url, {
+        inspect: (slot) => {
+          if (slot.slot === candidate && isAhead(node, slot)) isCandidateBehind = true;
+        },
+      });
       cursor = page.next;
     }
     return cursor === null;
@@ -79,14 +83,10 @@ async function pullPeers(node: CountingNode, candidate: SlotId | undefined, time
   return { peers: results.filter(Boolean).length, isCandidateBehind };
 }
 
-function isAhead(node: CountingNode, counters: Record<string, Record<string, [string, string]>>, candidate: SlotId): boolean {
-  for (const [name, counter] of Object.entries(counters)) {
-    const theirs = counter[candidate];
-    if (theirs === undefined) continue;
-    const ours = node.table.get(name)?.getSlot(candidate);
-    if (BigInt(theirs[0]) > (ours?.p ?? 0n) || BigInt(theirs[1]) > (ours?.n ?? 0n)) return true;
-  }
-  return false;
+/** Whether a peer's copy of our old slot holds more than we loaded (seen before it merges). */
+function isAhead(node: CountingNode, { name, slot, p, n }: CheckedSlot): boolean {
+  const ours = node.table.get(name)?.getSlot(slot);
+  return p > (ours?.p ?? 0n) || n > (ours?.n ?? 0n);
 }
 
 function snapshotSource(node: CountingNode, liveSlot: SlotId): SnapshotSource {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { resolveConfig, TallyError, type ServerConfig } from '@tally/core';
+import { MAX_SLOT_VALUE, resolveConfig, TallyError, type ServerConfig } from '@tally/core';
 import { createApp } from '../src/app.js';
 import { recover } from '../src/recovery.js';
 import { MemoryStore } from './support/memory-store.js';
@@ -68,12 +68,33 @@ describe('recover()', () => {
 });
 
 describe('CountingNode#receiveFrame()', () => {
-  it('rejects a frame claiming more for our live slot than we issued, and merges nothing from it', async () => {
+  it('refuses only the slot claiming more for our live slot than we issued, and merges the rest', async () => {
     const { node, report } = await startNode(new MemoryStore());
     await node.increment('x', 3n, {});
-    const err = await rejection(node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { [report.liveSlot]: ['4', '0'], 'b:1': ['9', '0'] } } }));
-    expect(err.status).to.equal(409);
-    expect(node.table.value('x')).to.equal(3n);
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { [report.liveSlot]: ['4', '0'], 'b:1': ['9', '0'] } } });
+    expect(ack.refused).to.deep.equal([{ name: 'x', slot: report.liveSlot, reason: 'own_slot_ahead' }]);
+    expect(ack.refusedCount).to.equal(1);
+    expect(node.table.get('x')?.getSlot(report.liveSlot)).to.deep.equal({ p: 3n, n: 0n });
+    expect(node.table.value('x')).to.equal(12n);
+  });
+
+  it('refuses an incarnation beyond now + 24 h, and never derives its own next incarnation from one', async () => {
+    const store = new MemoryStore();
+    const { node } = await startNode(store);
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { 'a:9007199254740991': ['1', '0'], 'b:1': ['2', '0'] } } });
+    expect(ack.refused.map((r) => r.reason)).to.deep.equal(['bad_incarnation']);
+    store.records.push({ name: 'y', slot: 'a:9007199254740991', p: 1n, n: 0n }); // e.g. written by an older version
+    store.isComplete = false;
+    const second = await startNode(store, () => 2_000_000);
+    expect(second.report.liveSlot).to.equal('a:2000000');
+  });
+
+  it('refuses slots of new counters beyond maxCounters, keeping known counters mergeable', async () => {
+    const { node } = createApp(config({ 'max-counters': '1' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => 1_000_000 });
+    await recover(node);
+    const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: true, counters: { x: { 'b:1': ['1', '0'] }, y: { 'b:1': ['1', '0'] } } });
+    expect(ack.refused).to.deep.equal([{ name: 'y', slot: 'b:1', reason: 'too_many_counters' }]);
+    expect([...node.table.names()]).to.deep.equal(['x']);
   });
 
   it('merges other slots by max, and persists only what grew from a full sync', async () => {
@@ -90,7 +111,7 @@ describe('CountingNode#receiveFrame()', () => {
   it('persists every slot a push names, even one already held, before it acknowledges a ?wait= write', async () => {
     const store = new MemoryStore();
     const { node } = await startNode(store);
-    node.mergeCounters({ x: { 'b:1': ['9', '0'] } }); // e.g. pulled by a consistent read: memory only
+    await node.mergeCounters({ x: { 'b:1': ['9', '0'] } }, 'test'); // e.g. pulled by a consistent read: memory only
     const before = store.records.length;
     const ack = await node.receiveFrame({ from: 'b', slot: 'b:1', full: false, counters: { x: { 'b:1': ['9', '0'] } } });
     expect(ack.merged).to.equal(0);
@@ -98,7 +119,51 @@ describe('CountingNode#receiveFrame()', () => {
   });
 });
 
+describe('CountingNode#statePage()', () => {
+  it('pages every counter exactly once, at most `limit` per page', async () => {
+    const { node } = await startNode(new MemoryStore());
+    const names = Array.from({ length: 25 }, (_, i) => `c${i}`);
+    for (const name of names) await node.increment(name, 1n, {});
+    const seen: string[] = [];
+    let cursor: string | null = '0';
+    for (let pages = 0; cursor !== null && pages < 10; pages++) {
+      const page = node.statePage(Number(cursor), 10);
+      expect(Object.keys(page.counters).length).to.be.at.most(10);
+      seen.push(...Object.keys(page.counters));
+      cursor = page.next;
+    }
+    expect(seen).to.deep.equal(names);
+  });
+});
+
 describe('CountingNode#increment()', () => {
+  it('answers 422 counter_limit past 2^128-1 and changes nothing', async () => {
+    const store = new MemoryStore();
+    const first = await startNode(store);
+    await first.node.increment('x', 1n, {});
+    // 2^65 legal requests would take too long: give the stored slot a value just below the cap.
+    store.records.push({ name: 'x', slot: first.report.liveSlot, p: MAX_SLOT_VALUE - 1n, n: 0n, seq: 1n });
+    const { node } = await startNode(store, () => 2_000_000);
+    const err = await rejection(node.increment('x', 2n, {}));
+    expect([err.status, err.code]).to.deep.equal([422, 'counter_limit']);
+    expect(err.message).to.contain('2^128-1');
+    expect(node.table.value('x')).to.equal(MAX_SLOT_VALUE - 1n);
+    expect((await node.increment('x', 1n, {})).value).to.equal(MAX_SLOT_VALUE);
+    expect((await node.increment('x', -5n, {})).value).to.equal(MAX_SLOT_VALUE - 5n);
+  });
+
+  it('answers 507 too_many_counters for a new name beyond maxCounters, and creates nothing', async () => {
+    const { node } = createApp(config({ 'max-counters': '2' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => 1_000_000 });
+    await recover(node);
+    await node.increment('x', 1n, {});
+    await node.increment('y', 1n, {});
+    const err = await rejection(node.increment('z', 1n, {}));
+    expect([err.status, err.code]).to.deep.equal([507, 'too_many_counters']);
+    expect(err.message).to.contain("'z'");
+    expect([...node.table.names()]).to.deep.equal(['x', 'y']);
+    expect((await node.increment('x', 1n, {})).value).to.equal(2n);
+  });
+
   it('answers a repeated Idempotency-Key with the original answer and counts once', async () => {
     const { node } = await startNode(new MemoryStore());
     const first = await node.increment('x', 4n, { key: 'k1' });

@@ -12,12 +12,11 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { type CounterJSON, type ReplicateAck, type ReplicateFrame, type SlotId } from '@tally/core';
+import { type ReplicateAck, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
 import type { CounterTable } from '../state/counter-table.js';
 import type { Membership, Peer } from './membership.js';
 import type { ServerMetrics } from '../metrics.js';
-
-const FULL_SYNC_CHUNK = 1000;
+import { packCounters, type CountersJSON } from './frame-packer.js';
 
 export interface PublisherOptions {
   selfId: string;
@@ -72,12 +71,14 @@ export class Publisher {
       const res = await http.post(`${peer.url}/internal/replicate`, { json: frame, ...(timeoutMs !== undefined && { timeout: { request: timeoutMs } }) });
       if (res.statusCode !== 200) {
         metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
-        if (res.statusCode === 409) log.error({ peer: peer.url, body: res.body }, 'peer rejected our frame');
+        if (res.statusCode !== 503) log.error({ peer: peer.url, status: res.statusCode, body: res.body.slice(0, 500) }, 'peer refused our frame');
         return false;
       }
+      // An ack that lists refused slots is still an ack: the peer merged the rest, and refused
+      // slots are its to count and log. Retrying would only resend them.
       const ack = JSON.parse(res.body) as ReplicateAck;
       membership.observe(peer, ack.slot);
-      metrics.frames.inc({ direction: 'out', result: 'ok' });
+      metrics.frames.inc({ direction: 'out', result: ack.refusedCount > 0 ? 'ok_with_refusals' : 'ok' });
       return true;
     } catch (err) {
       metrics.frames.inc({ direction: 'out', result: 'error' });
@@ -93,19 +94,18 @@ export class Publisher {
     return { from: this.#o.selfId, slot: this.#o.table.liveSlot, full: false, counters: { [name]: { [slot]: [held.p.toString(), held.n.toString()] } } };
   }
 
-  /** A frame holding our own live slot of the given counters, at its durable value. */
-  ownSlotFrame(names: Iterable<string>): ReplicateFrame | undefined {
+  /** Frames holding our own live slot of the given counters, at its durable value, in pages. */
+  *ownSlotFrames(names: Iterable<string>): Generator<ReplicateFrame> {
     const live = this.#o.table.liveSlot;
-    if (live === undefined) return undefined;
-    const counters: Record<string, CounterJSON> = {};
-    let count = 0;
-    for (const name of names) {
-      const own = this.#o.table.get(name)?.getSlot(live);
-      if (own === undefined) continue;
-      counters[name] = { [live]: [own.p.toString(), own.n.toString()] };
-      count++;
+    if (live === undefined) return;
+    const table = this.#o.table;
+    function* ownSlots(): Generator<[string, Array<[SlotId, Readonly<Slot>]>]> {
+      for (const name of names) {
+        const own = table.get(name)?.getSlot(live as SlotId);
+        if (own !== undefined) yield [name, [[live as SlotId, own]]];
+      }
     }
-    return count === 0 ? undefined : { from: this.#o.selfId, slot: live, full: false, counters };
+    for (const counters of packCounters(ownSlots())) yield this.#frame(counters, false);
   }
 
   async #publishTo(peer: Peer): Promise<void> {
@@ -125,9 +125,12 @@ export class Publisher {
     // Swap first: counters changed while the push is in flight land in the new set.
     const names = peer.pending;
     peer.pending = new Set();
-    const frame = this.ownSlotFrame(names);
-    if (frame === undefined || (await this.sendFrame(peer, frame))) return;
-    for (const name of names) peer.pending.add(name);
+    for (const frame of this.ownSlotFrames(names)) {
+      if (await this.sendFrame(peer, frame)) continue;
+      // Resend everything next round: frames already acknowledged merge again idempotently.
+      for (const name of names) peer.pending.add(name);
+      return;
+    }
   }
 
   async #fullSync(peer: Peer): Promise<void> {
@@ -146,18 +149,20 @@ export class Publisher {
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {
-    const live = this.#o.table.liveSlot as SlotId;
-    let counters: Record<string, CounterJSON> = {};
-    let count = 0;
-    for (const [name, replica] of this.#o.table.entries()) {
-      counters[name] = replica.toJSON();
-      if (++count === FULL_SYNC_CHUNK) {
-        yield { from: this.#o.selfId, slot: live, full: true, counters };
-        counters = {};
-        count = 0;
-      }
+    const table = this.#o.table;
+    function* all(): Generator<[string, Iterable<[SlotId, Readonly<Slot>]>]> {
+      for (const [name, replica] of table.entries()) yield [name, replica.slots()];
+    }
+    let sent = 0;
+    for (const counters of packCounters(all())) {
+      sent++;
+      yield this.#frame(counters, true);
     }
     // Always send at least one frame, so an empty server still learns its peer's slot.
-    if (count > 0 || this.#o.table.size === 0) yield { from: this.#o.selfId, slot: live, full: true, counters };
+    if (sent === 0) yield this.#frame({}, true);
+  }
+
+  #frame(counters: CountersJSON, full: boolean): ReplicateFrame {
+    return { from: this.#o.selfId, slot: this.#o.table.liveSlot as SlotId, full, counters };
   }
 }

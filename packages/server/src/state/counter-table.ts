@@ -7,17 +7,26 @@
  * a write waits for its fsync; the replica catches up when the store resolves. Publishing reads
  * the replica, so only durable values ever leave this server.
  */
-import { CounterReplica, type Slot, type SlotId } from '@tally/core';
+import { CounterReplica, MAX_SLOT_VALUE, TallyError, type Slot, type SlotId } from '@tally/core';
 
 const ZERO: Readonly<Slot> = Object.freeze({ p: 0n, n: 0n });
 
 export class CounterTable {
   readonly #replicas = new Map<string, CounterReplica>();
+  // Names in insertion order: counters are never dropped, so an index into it is a stable page
+  // cursor, and a page costs O(page) instead of a walk from the first counter.
+  readonly #order: string[] = [];
+  /** How many counters the table may hold (config `maxCounters`). */
+  readonly maxCounters: number;
   readonly #issued = new Map<string, Readonly<Slot>>();
   // Encoded session tokens by counter, dropped whenever that counter's replica changes: a read
   // after no change answers the token it answered last time without re-encoding it.
   readonly #tokens = new Map<string, string>();
   #liveSlot: SlotId | undefined;
+
+  constructor(maxCounters = Number.MAX_SAFE_INTEGER) {
+    this.maxCounters = maxCounters;
+  }
 
   /** The slot this incarnation writes to; undefined until recovery picked it. */
   get liveSlot(): SlotId | undefined {
@@ -47,8 +56,19 @@ export class CounterTable {
     if (replica === undefined) {
       replica = new CounterReplica();
       this.#replicas.set(name, replica);
+      this.#order.push(name);
     }
     return replica;
+  }
+
+  /** Whether `name` would be a new counter beyond `maxCounters`. */
+  isOverCap(name: string): boolean {
+    return !this.#replicas.has(name) && this.#replicas.size >= this.maxCounters;
+  }
+
+  /** Names from insertion index `from`, in insertion order (stable: counters are never dropped). */
+  *namesFrom(from: number): Generator<[number, string]> {
+    for (let i = from; i < this.#order.length; i++) yield [i, this.#order[i] as string];
   }
 
   /** The durable value (0n for a counter never seen). */
@@ -77,11 +97,15 @@ export class CounterTable {
     const live = this.#requireLive();
     const current = this.issued(name);
     const next = amount > 0n ? { p: current.p + amount, n: current.n } : { p: current.p, n: current.n - amount };
+    if (next.p > MAX_SLOT_VALUE || next.n > MAX_SLOT_VALUE) throw counterLimit(name, current, amount);
+    if (this.isOverCap(name)) throw tooManyCounters(name, this.maxCounters);
     this.#issued.set(name, next);
-    const replica = this.#replicas.get(name);
-    const durableOwn = replica?.getSlot(live);
+    // Created now, not when the store resolves: a concurrent write to another new name must see
+    // this one in the count, or both could pass the cap.
+    const replica = this.getOrCreate(name);
+    const durableOwn = replica.getSlot(live);
     const durableOwnValue = durableOwn === undefined ? 0n : durableOwn.p - durableOwn.n;
-    const value = (replica?.value() ?? 0n) - durableOwnValue + (next.p - next.n);
+    const value = replica.value() - durableOwnValue + (next.p - next.n);
     return { slot: next, value };
   }
 
@@ -90,6 +114,8 @@ export class CounterTable {
    * the live-slot rule (never take more for our live slot than we issued).
    */
   merge(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
+    // An all-zero slot holds nothing: it must not create a counter (reads never create anything).
+    if (p === 0n && n === 0n) return false;
     const isChanged = this.getOrCreate(name).mergeSlot(slot, p, n);
     if (isChanged) this.#tokens.delete(name);
     return isChanged;
@@ -116,4 +142,17 @@ export class CounterTable {
     if (this.#liveSlot === undefined) throw new Error('live slot used before recovery chose it');
     return this.#liveSlot;
   }
+}
+
+/**
+ * 422, not 409: the request is well formed, but this counter can never take it (retrying changes
+ * nothing), while a 409 says a conflict a retry or another request could resolve.
+ */
+function counterLimit(name: string, current: Readonly<Slot>, amount: bigint): TallyError {
+  const which = amount > 0n ? `increments (${current.p})` : `decrements (${current.n})`;
+  return new TallyError(422, 'counter_limit', `'${name}' cannot take ${amount}: this server's ${which} on it would pass 2^128-1, the limit of a slot; nothing was changed`);
+}
+
+function tooManyCounters(name: string, max: number): TallyError {
+  return new TallyError(507, 'too_many_counters', `this server holds its limit of ${max} counters (maxCounters), so the new counter '${name}' was not created; nothing was changed`, undefined, { expose: true });
 }

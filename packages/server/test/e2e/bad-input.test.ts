@@ -157,19 +157,36 @@ describe('e2e: bad input (1 server)', function () {
       }
     }
 
-    it('answers a malformed frame with the right secret with 400 and changes nothing', async () => {
+    it('answers a malformed frame envelope with the right secret with 400 and changes nothing', async () => {
       const auth = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
       const bad: Array<[string, RegExp]> = [
         ['{', /JSON/],
-        [JSON.stringify({ from: 'intruder', slot: 'intruder:1', full: false, counters: { [NAME]: { 'intruder:1': ['-5', '0'] } } }), /counters/],
-        [JSON.stringify({ from: 'intruder', slot: 'intruder:1', full: false, counters: { 'bad name': { 'intruder:1': ['5', '0'] } } }), /counters/],
         [JSON.stringify({ from: 'intruder', slot: 'not-a-slot', full: false, counters: {} }), /slot/],
-        [JSON.stringify({ from: 'intruder', slot: 'intruder:1', full: false, counters: { [NAME]: { 'intruder:1': [5, 0] } } }), /counters/],
+        [JSON.stringify({ from: 'intruder', slot: 'intruder:1', full: false, counters: [] }), /counters/],
       ];
       for (const [body, pattern] of bad) {
         const r = await reject('POST', '/internal/replicate', { body, headers: auth });
         expect(r.status, body).to.equal(400);
         expect(r.message, body).to.match(pattern);
+      }
+      await expectUnchanged();
+    });
+
+    it('refuses bad slots one by one in a valid envelope, listing them in the 200 ack, and changes nothing', async () => {
+      const auth = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
+      const bad: Array<[unknown, string]> = [
+        [{ [NAME]: { 'intruder:1': ['-5', '0'] } }, 'bad_value'],
+        [{ 'bad name': { 'intruder:1': ['5', '0'] } }, 'bad_counter_name'],
+        [{ [NAME]: { 'intruder:1': [5, 0] } }, 'bad_value'],
+        [{ [NAME]: { 'intruder:9007199254740991': ['5', '0'] } }, 'bad_incarnation'],
+      ];
+      for (const [counters, reason] of bad) {
+        const body = JSON.stringify({ from: 'intruder', slot: 'intruder:1', full: false, counters });
+        const res = await http.post(`${url}/internal/replicate`, { body, headers: auth });
+        expect(res.statusCode, body).to.equal(200);
+        const ack = JSON.parse(res.body) as { refused: Array<{ reason: string }>; refusedCount: number };
+        expect(ack.refused.map((r) => r.reason), body).to.deep.equal([reason]);
+        expect(ack.refusedCount).to.equal(1);
       }
       await expectUnchanged();
     });
