@@ -64,6 +64,8 @@ export class ItemService {
   readonly #received = new Map<string, { boot: string; through: number }>();
   #isLoaded = false;
   #isReady = false;
+  /** Set once the item log failed: what it holds is unknown until a restart reloads it. */
+  #failure: Error | undefined;
 
   constructor(deps: ItemServiceDeps) {
     this.#deps = deps;
@@ -71,7 +73,12 @@ export class ItemService {
   }
 
   get isReady(): boolean {
-    return this.#isReady;
+    return this.notReadyReason === undefined;
+  }
+
+  get notReadyReason(): 'recovering' | 'store_failed' | undefined {
+    if (this.#failure !== undefined) return 'store_failed';
+    return this.#isReady ? undefined : 'recovering';
   }
 
   /** Loads the log, then pulls every peer's journal; the server is ready for items after it. */
@@ -159,6 +166,7 @@ export class ItemService {
   }
 
   assertReady(): void {
+    if (this.#failure !== undefined) throw new TallyError(503, 'store_failed', 'this server\'s item log failed; it refuses item requests until restarted');
     if (!this.#isReady) throw notReady();
   }
 
@@ -169,7 +177,8 @@ export class ItemService {
     try {
       await this.#deps.log.append(fresh);
     } catch (err) {
-      this.#deps.logger.fatal({ err }, 'the item log failed; item writes are refused until restart');
+      if (this.#failure === undefined) this.#deps.logger.fatal({ err }, 'the item log failed; item requests are refused until restart');
+      this.#failure = err as Error;
       throw new TallyError(500, 'store_failed', 'the item log failed while writing: some ids may or may not be stored; ids are their own idempotency keys, so retry the request once the server is back', undefined, { expose: true });
     }
     return this.table.add(fresh);

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { CountingNode } from '../node.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics, items: { readonly isReady: boolean }): void {
+export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics, items: { readonly isReady: boolean; readonly notReadyReason: 'recovering' | 'store_failed' | undefined }): void {
   // Ready once both data types have recovered: the balancer hands out only servers that are.
   const isReady = (): boolean => node.isReady && items.isReady;
   // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
@@ -18,7 +18,7 @@ export function addProbeRoutes(router: Router, node: CountingNode, metrics: Serv
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    const reason = node.notReadyReason ?? (items.isReady ? undefined : 'recovering');
+    const reason = node.notReadyReason ?? items.notReadyReason;
     ctx.status = reason === undefined ? 200 : 503;
     ctx.body = { ready: reason === undefined, ...(reason !== undefined && { reason }), id: node.deps.id, slot: node.table.liveSlot ?? null };
   });

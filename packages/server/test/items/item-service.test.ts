@@ -111,3 +111,20 @@ describe('ItemService#intake()', () => {
     expect([out.count, out.isComplete]).to.deep.equal([1n, false]);
   });
 });
+
+describe('ItemService after a failed log write', () => {
+  it('answers 500 for the write it was in, then refuses item requests with 503 store_failed', async () => {
+    const log = { ...memoryItemLog(), append: async () => Promise.reject(new Error('EIO')) };
+    const items = new ItemService({
+      self: { id: 's1', boot: 'b' }, log, client: fakeCluster().client, peers: () => [], logger: pino({ level: 'silent' }),
+      waitTimeoutMs: 100, requestTimeoutMs: 100, startupPullTimeoutMs: 100,
+    });
+    await items.recover();
+    const first = await items.add([{ tenant: 't', id: 'a' }], undefined).catch((err: { status: number; code: string }) => err);
+    expect(first).to.include({ status: 500, code: 'store_failed' });
+    expect(items.notReadyReason).to.equal('store_failed');
+    const next = await items.count('t', {}).catch((err: { status: number }) => err);
+    expect(next).to.include({ status: 503 });
+    expect(items.table.count('t')).to.equal(0n);
+  });
+});
