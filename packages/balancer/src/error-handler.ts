@@ -7,8 +7,12 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { renderError, TallyError } from '@tally/core';
 
-export function errorHandler(log: Logger): Middleware {
+/** Called once per request with its final status (request logs). */
+export type RequestObserver = (ctx: Context, ms: number) => void;
+
+export function errorHandler(log: Logger, onDone?: RequestObserver): Middleware {
   return async (ctx, next) => {
+    const started = onDone === undefined ? 0 : performance.now();
     try {
       await next();
       // Nothing answered (unknown route) or the router set a bare 405/501: give it a body.
@@ -19,6 +23,7 @@ export function errorHandler(log: Logger): Middleware {
       ctx.status = status;
       ctx.body = body;
     }
+    onDone?.(ctx, performance.now() - started);
   };
 }
 

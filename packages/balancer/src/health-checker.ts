@@ -4,6 +4,7 @@
  */
 import got from 'got';
 import type { Logger } from 'pino';
+import { UnreachableLog } from '@tally/core';
 import type { Registry, Transition } from './registry.js';
 
 /** Resolves true iff the server at `url` is ready. Must not reject, and must honour the timeout. */
@@ -33,17 +34,21 @@ export interface HealthCheckerOptions {
   log: Logger;
   /** Called with every result that the registry accepted. */
   onResult?: (transition: Transition, isOk: boolean) => void;
+  now?: () => number;
 }
 
 export class HealthChecker {
   readonly #options: HealthCheckerOptions;
   /** Servers with a check in flight: a slow server never gets a second one stacked on it. */
   readonly #inFlight = new Set<string>();
+  /** A warning at a server's first failed check, then at most one per 30 s, and a line when it is back. */
+  readonly #unreachable: UnreachableLog;
   #timer: NodeJS.Timeout | undefined;
   #isStopped = false;
 
   constructor(options: HealthCheckerOptions) {
     this.#options = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now ?? Date.now, what: 'server' });
   }
 
   /** Checks every interval until `stop()`. The timer is unref'd so it never keeps a process alive. */
@@ -75,7 +80,7 @@ export class HealthChecker {
     try {
       isOk = await this.#options.check(url, this.#options.timeoutMs);
     } catch (err) {
-      this.#options.log.warn({ err, id, url }, 'health check threw; counting it as failed');
+      this.#options.log.warn({ err, peer: id, url }, 'health check threw; counting it as failed');
     } finally {
       this.#inFlight.delete(id);
     }
@@ -83,16 +88,17 @@ export class HealthChecker {
     if (this.#isStopped) return;
     const transition = this.#options.registry.recordCheck(id, isOk, url);
     if (transition === undefined) return;
+    if (isOk) this.#unreachable.succeeded(id);
+    else this.#unreachable.failed(id, `GET ${url}/readyz failed`);
     this.#logTransition(transition, url);
     this.#options.onResult?.(transition, isOk);
   }
 
+  /** Status changes only; reachability (first failure, every 30 s, recovery) is #unreachable's. */
   #logTransition(t: Transition, url: string): void {
     if (t.from === t.to) return;
-    const fields = { id: t.id, url, from: t.from, to: t.to, failures: t.failures, sinceOkMs: t.sinceOkMs };
-    if (t.to === 'ready') this.#options.log.info(fields, 'server passes health checks again');
-    else if (t.to === 'removed') this.#options.log.warn(fields, 'server removed after failed health checks');
+    const fields = { peer: t.id, url, from: t.from, to: t.to, failures: t.failures, sinceOkMs: t.sinceOkMs };
+    if (t.to === 'removed') this.#options.log.warn(fields, 'server removed after failed health checks');
     else if (t.to === 'suspect') this.#options.log.warn(fields, 'server suspect: no longer handed out');
-    else this.#options.log.info(fields, 'server failed a health check');
   }
 }

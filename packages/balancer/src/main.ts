@@ -97,7 +97,8 @@ function main(): void {
   const config = loadConfig();
   if (config === undefined) return;
   // Logs go to stderr, so stdout carries only the one "listening on" line that scripts parse.
-  const log = pino({ name: 'tally-balancer', level: config.logLevel }, pino.destination(2));
+  // Field names shared with tally-server: proc, id, peer, err; ISO timestamps.
+  const log = pino({ level: config.logLevel, base: { proc: 'tally-balancer', id: 'balancer' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
   const metrics = new MetricsRegistry();
   collectDefaultMetrics({ register: metrics });
   const balancer = createApp(config, { log, metrics });

@@ -7,12 +7,14 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig, ServerInfo } from '@tally/core';
-import { badRequest, registerRequestSchema, TallyError } from '@tally/core';
+import { badRequest, hasSecret, registerRequestSchema, TallyError } from '@tally/core';
 import { assignServer } from './assignment.js';
 import { requireClient, requireSecret } from './auth.js';
+import type { ClusterFeed } from './dashboard/cluster-feed.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, Transition } from './registry.js';
 import { clientIdOf, describeIssues, excludedIds, readJsonBody } from './request.js';
+import { balancerOpenApi } from './openapi.js';
 
 export interface RouteDeps {
   config: BalancerConfig;
@@ -20,6 +22,7 @@ export interface RouteDeps {
   metrics: BalancerMetrics;
   promRegistry: MetricsRegistry;
   log: Logger;
+  feed: ClusterFeed;
 }
 
 export function createRouter(deps: RouteDeps): Router {
@@ -27,8 +30,11 @@ export function createRouter(deps: RouteDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
   const client = requireClient(deps.config);
   router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));
-  router.get('/servers', client, (ctx) => {
-    ctx.body = deps.registry.list();
+  router.get('/servers', client, async (ctx) => {
+    // Servers read this list on every heartbeat: they get the cached stats and never cause a
+    // round of stats calls. Clients (the CLI) get stats at most one interval old.
+    const isServer = hasSecret(ctx.headers, deps.config.secret);
+    ctx.body = await deps.feed.listServers(!isServer);
   });
   router.get('/assign', client, (ctx) => {
     // Same client id as the redirects use, so both ways to find a server agree.
@@ -37,6 +43,7 @@ export function createRouter(deps: RouteDeps): Router {
     deps.metrics.assignments.inc();
   });
   addOperationalRoutes(router, deps);
+  addOpenApiRoute(router);
   return router;
 }
 
@@ -66,9 +73,9 @@ async function registerServer(ctx: Context, deps: RouteDeps): Promise<void> {
 
 // Heartbeats arrive every second from every server: only changes are worth a log line.
 function logRegistration(log: Logger, t: Transition, url: string, previousUrl: string | undefined): void {
-  if (t.from === 'absent') log.info({ id: t.id, url }, 'server registered');
-  else if (previousUrl !== url) log.info({ id: t.id, url, was: previousUrl }, 'server moved');
-  else if (t.from !== 'ready') log.info({ id: t.id, url, from: t.from }, 'server heartbeat: ready again');
+  if (t.from === 'absent') log.info({ peer: t.id, url }, 'server registered');
+  else if (previousUrl !== url) log.info({ peer: t.id, url, was: previousUrl }, 'server moved');
+  else if (t.from !== 'ready') log.info({ peer: t.id, url, from: t.from }, 'server heartbeat: ready again');
 }
 
 function addOperationalRoutes(router: Router, deps: RouteDeps): void {
@@ -89,5 +96,15 @@ function addOperationalRoutes(router: Router, deps: RouteDeps): void {
   router.get('/metrics', async (ctx) => {
     ctx.type = deps.promRegistry.contentType;
     ctx.body = await deps.promRegistry.metrics();
+  });
+}
+
+/** `GET /openapi.json`: built once, on first request. */
+function addOpenApiRoute(router: Router): void {
+  let text: string | undefined;
+  router.get('/openapi.json', (ctx) => {
+    text ??= JSON.stringify(balancerOpenApi());
+    ctx.type = 'application/json';
+    ctx.body = text;
   });
 }

@@ -116,3 +116,19 @@ describe('createApp() with a client token', () => {
     for (const path of ['/ping', '/healthz', '/readyz']) expect((await http.get(`${app.url}${path}`)).statusCode, path).to.equal(200);
   });
 });
+
+describe('createApp() request logging', () => {
+  it('logs method, path, status and ms per request with logRequests, in the fields tally-server uses', async () => {
+    const { log, lines } = capturingLog();
+    const app = await startApp(testConfig({ 'log-requests': 'true' }), { log });
+    try {
+      await http.get(`${app.url}/ping`);
+      await http.get(`${app.url}/nope`);
+    } finally {
+      await app.close();
+    }
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => [l.method, l.path, l.status])).to.deep.equal([['GET', '/ping', 200], ['GET', '/nope', 404]]);
+    expect(requests[0]?.ms).to.be.a('number');
+  });
+});

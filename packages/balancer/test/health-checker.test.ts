@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { checkReadyz, HealthChecker, type CheckHealth } from '../src/health-checker.js';
 import { Registry, type Transition } from '../src/registry.js';
-import { silentLog } from './helpers/http.js';
+import { capturingLog, silentLog } from './helpers/http.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -138,5 +138,32 @@ describe('checkReadyz()', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     expect(await checkReadyz(`http://127.0.0.1:${port}`, 1000)).to.equal(false);
+  });
+});
+
+describe('HealthChecker#checkAll() logs', () => {
+  it('warns at the first failed check, then at most every 30 s, and says once when the server is back', async () => {
+    const { log, lines } = capturingLog();
+    const clock = { now: 0 };
+    let isUp = false;
+    const registry = new Registry({ suspectAfter: 3, removeAfter: 1000, now: () => clock.now });
+    const checker = new HealthChecker({ registry, check: async () => isUp, intervalMs: 1000, timeoutMs: 500, log, now: () => clock.now });
+    registry.register('s1', 'http://s1');
+    for (let second = 0; second < 65; second++) {
+      clock.now = second * 1000;
+      await checker.checkAll();
+    }
+    isUp = true;
+    await checker.checkAll();
+    await checker.checkAll();
+    const reach = lines.filter((l) => String(l.msg).startsWith('server ') && String(l.msg).includes('reachable'));
+    expect(reach.map((l) => [l.msg, l.failures])).to.deep.equal([
+      ['server unreachable', 1],
+      ['server still unreachable', 31],
+      ['server still unreachable', 61],
+      ['server reachable again', 65],
+    ]);
+    expect(reach.every((l) => l.peer === 's1')).to.equal(true);
+    expect(lines.filter((l) => l.msg === 'server suspect: no longer handed out')).to.have.length(1);
   });
 });

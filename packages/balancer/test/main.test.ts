@@ -127,6 +127,20 @@ describe('tally-balancer (process)', function () {
       2 * INTERVAL_MS + MARGIN_MS);
   });
 
+  it('exits 0 on SIGTERM at once with a dashboard event stream open', async () => {
+    const base = await startCluster();
+    const stream = got.stream(`${base}/dashboard/events`, { retry: { limit: 0 } });
+    let received = '';
+    stream.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    stream.on('error', () => undefined);
+    await waitFor('the first snapshot', () => received.includes('event: snapshot'), 5000);
+    const start = Date.now();
+    child?.process.kill('SIGTERM');
+    expect(await exitWithin(child as Child, 10_000)).to.equal(0);
+    expect(Date.now() - start).to.be.below(1000);
+    stream.destroy();
+  });
+
   it('exits 0 on SIGTERM within 10 s, even with a keep-alive connection open', async () => {
     const base = await startCluster();
     const agent = new Agent({ keepAlive: true });

@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  BOOLEAN_KEYS,
   configFlags,
+  flagName,
   resolveConfig,
   type BalancerConfig,
   type ConfigResult,
@@ -28,7 +30,8 @@ export function configFromCli(kind: 'tally-balancer', input: CliInput): CliResul
 export function configFromCli(kind: ProcessKind, input: CliInput): CliResult<ServerConfig | BalancerConfig> {
   const flags = configFlags(kind);
   const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, help: { type: 'boolean' } };
-  for (const flag of flags) options[flag] = { type: 'string' };
+  const booleanFlags = new Set([...BOOLEAN_KEYS].map(flagName));
+  for (const flag of flags) options[flag] = { type: booleanFlags.has(flag) ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...input.argv], options, strict: true, allowPositionals: false }));
@@ -48,7 +51,10 @@ export function configFromCli(kind: ProcessKind, input: CliInput): CliResult<Ser
     return { ok: false, problems: [`config file ${path}: ${(err as Error).message}`] };
   }
   const stringFlags: Record<string, string | undefined> = {};
-  for (const flag of flags) stringFlags[flag] = values[flag] as string | undefined;
+  for (const flag of flags) {
+    const value = values[flag];
+    stringFlags[flag] = typeof value === 'boolean' ? String(value) : value;
+  }
   const sources = { file, env: input.env, flags: stringFlags };
   return kind === 'tally-server' ? resolveConfig(kind, sources) : resolveConfig(kind, sources);
 }

@@ -26,7 +26,12 @@ const common = {
   clientToken: z.string().min(1).optional(),
   /** Timeout of every internal HTTP call and health check. */
   requestTimeoutMs: int(10, 600_000).default(2000),
+  /** One info line per request: method, path, status, ms. A bare flag: `--log-requests`. */
+  logRequests: z.union([z.boolean(), z.stringbool()]).default(false),
 };
+
+/** Keys given as bare flags (`--log-requests`), not `--flag VALUE`. */
+export const BOOLEAN_KEYS: ReadonlySet<string> = new Set(['logRequests']);
 
 export const serverConfigSchema = z.strictObject({
   ...common,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isCounterName, isServerId } from './names.js';
 import { isSlotId, type SlotId } from './slot-id.js';
 import { isPlainObject, type SlotRefusal } from './frame-check.js';
+import { peerStatsSchema, type PeerStats } from './ops-wire.js';
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -87,15 +88,37 @@ export const counterPullSchema = z.object({
 
 /** Balancer registry entries. `suspect` servers are members but are not handed out. */
 export type ServerStatus = 'ready' | 'failing' | 'suspect';
-export interface ServerInfo {
+export interface ServerInfo extends Partial<ServerStatsSummary> {
   id: string;
   url: string;
   status: ServerStatus;
 }
+
+/**
+ * What the balancer adds to a `GET /servers` entry when it has fresh stats of that server
+ * (`GET /internal/stats`). Old clients ignore the extra fields.
+ */
+export interface ServerStatsSummary {
+  /** Null while the server is still recovering (no live slot yet). */
+  incarnation: number | null;
+  uptimeSeconds: number;
+  incrementsPerSecond: number;
+  latencyP99Ms: number | null;
+  /** The largest `lagSeconds` over the server's peers; null when none has acknowledged yet. */
+  maxLagSeconds: number | null;
+  peers: PeerStats[];
+}
+
 export const serverInfoSchema = z.object({
   id: z.string(),
   url: z.string(),
   status: z.enum(['ready', 'failing', 'suspect']),
+  incarnation: z.number().int().nullable().optional(),
+  uptimeSeconds: z.number().optional(),
+  incrementsPerSecond: z.number().optional(),
+  latencyP99Ms: z.number().nullable().optional(),
+  maxLagSeconds: z.number().nullable().optional(),
+  peers: z.array(peerStatsSchema).optional(),
 });
 
 /** `POST /servers` body: a registration or heartbeat. */

@@ -96,7 +96,8 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel, base: { proc: 'tally-server' } }, pino.destination(2));
+  // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
+  const baseLog = pino({ level: config.logLevel, base: { proc: 'tally-server' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
   if (config.secret === DEV_SECRET && !isLoopback(config.host)) {
     process.stderr.write(`tally-server: refusing to listen on ${config.host} with the development secret; set TALLY_SECRET\n`);
     process.exit(2);
@@ -107,11 +108,12 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;
+  const log = baseLog.child({ id });
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const actors = await openActorsFile(dataDirOf(config, id));
   const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
-  const { app, node, items } = createApp(config, { id, url, store, log, actors, itemLog });
+  const { app, node, items, watchers } = createApp(config, { id, url, store, log, actors, itemLog });
   server.on('request', app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(heartbeat);
     clearInterval(itemRounds);
+    watchers.close(); // open event streams would otherwise hold server.close() for a second
     const hardStop = setTimeout(() => process.exit(1), 9000);
     server.close();
     setTimeout(() => server.closeAllConnections(), 1000).unref();

@@ -109,7 +109,7 @@ export class CountingNode {
       now,
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
-    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log });
+    this.membership = new Membership({ self: { id, url }, staticPeers: config.peers, balancer: config.balancer, http, log, now });
     this.relayCheck = new RelayCheck({ table: this.table, membership: this.membership, intake: this.intake, http, timeoutMs: config.requestTimeoutMs });
     this.publisher = new Publisher({
       selfId: id,

@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { resolveConfig, type BalancerConfig } from '@tally/core';
 import { createApp, type AppDeps, type BalancerApp } from '../../src/app.js';
+import { FakeCalls } from './fake-calls.js';
 
 export const SECRET = 'test-secret';
 
@@ -44,7 +45,8 @@ export interface RunningApp {
 
 export async function startApp(config: BalancerConfig = testConfig(), deps: Partial<AppDeps> = {}): Promise<RunningApp> {
   const metrics = deps.metrics ?? new MetricsRegistry();
-  const balancer = createApp(config, { log: silentLog(), checkHealth: async () => true, ...deps, metrics });
+  // Servers here are names, not processes: their stats calls are refused unless a test answers them.
+  const balancer = createApp(config, { log: silentLog(), checkHealth: async () => true, callServer: new FakeCalls().call, ...deps, metrics });
   const server = createServer(balancer.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -6,8 +6,12 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { TallyError, assertCounterName, renderError } from '@tally/core';
 
-export function errorMiddleware(log: Logger): Middleware {
+/** Called once per request with its final status, for timing and request logs. */
+export type RequestObserver = (ctx: Context, ms: number) => void;
+
+export function errorMiddleware(log: Logger, onDone?: RequestObserver): Middleware {
   return async (ctx, next) => {
+    const started = onDone === undefined ? 0 : performance.now();
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw notFound(ctx);
@@ -20,6 +24,7 @@ export function errorMiddleware(log: Logger): Middleware {
       ctx.status = status;
       ctx.body = body;
     }
+    onDone?.(ctx, performance.now() - started);
   };
 }
 
@@ -29,7 +34,7 @@ export function errorMiddleware(log: Logger): Middleware {
  */
 function notFound(ctx: Context): TallyError {
   if (ctx.path.startsWith('/counter/')) {
-    const rest = ctx.path.slice('/counter/'.length).replace(/\/(value|consistent_value)$/, '');
+    const rest = ctx.path.slice('/counter/'.length).replace(/\/(value|consistent_value|slots|watch)$/, '');
     let name = rest;
     try {
       name = decodeURIComponent(rest);

@@ -6,7 +6,8 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
+import { PeerLag } from './peer-lag.js';
 
 export interface Peer {
   url: string;
@@ -19,6 +20,8 @@ export interface Peer {
   needsFullSync: boolean;
   lastFullSyncAt: number;
   isBusy: boolean;
+  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
+  lag: PeerLag;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -29,6 +32,7 @@ export interface MembershipOptions {
   balancer: string | undefined;
   http: Got;
   log: Logger;
+  now: () => number;
 }
 
 export class Membership {
@@ -36,11 +40,13 @@ export class Membership {
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
+  readonly #unreachable: UnreachableLog;
   /** Peers set at run time by `POST /config`, this server excluded. */
   #actors = new Set<string>();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
   }
 
@@ -89,7 +95,12 @@ export class Membership {
 
   /** Marks every peer's pending set: a counter's own slot changed. */
   markChanged(name: string): void {
-    for (const peer of this.#peers.values()) peer.pending.add(name);
+    let now: number | undefined;
+    for (const peer of this.#peers.values()) {
+      // One clock read per increment at most, and only when a pending set starts anew.
+      if (peer.pending.size === 0) peer.lag.changed((now ??= this.#options.now()));
+      peer.pending.add(name);
+    }
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -98,9 +109,10 @@ export class Membership {
     if (balancer === undefined) return;
     try {
       const reg = await http.post(`${balancer}/servers`, { json: self });
-      if (reg.statusCode !== 200) log.warn({ status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      this.#unreachable.succeeded(balancer);
+      if (reg.statusCode !== 200) log.warn({ peer: balancer, status: reg.statusCode, body: reg.body }, 'balancer refused registration');
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'balancer unreachable for heartbeat');
+      this.#unreachable.failed(balancer, (err as Error).message);
     }
     await this.refresh();
   }
@@ -158,6 +170,7 @@ export class Membership {
       needsFullSync: true,
       lastFullSyncAt: 0,
       isBusy: false,
+      lag: new PeerLag(this.#options.now()),
     });
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { type ReplicateAck, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
+import { UnreachableLog, type ReplicateAck, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
 import type { CounterTable } from '../state/counter-table.js';
 import type { Membership, Peer } from './membership.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -32,10 +32,12 @@ export interface PublisherOptions {
 
 export class Publisher {
   readonly #o: PublisherOptions;
+  readonly #unreachable: UnreachableLog;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: PublisherOptions) {
     this.#o = options;
+    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'peer' });
   }
 
   start(): void {
@@ -71,7 +73,8 @@ export class Publisher {
       const res = await http.post(`${peer.url}/internal/replicate`, { json: frame, ...(timeoutMs !== undefined && { timeout: { request: timeoutMs } }) });
       if (res.statusCode !== 200) {
         metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
-        if (res.statusCode !== 503) log.error({ peer: peer.url, status: res.statusCode, body: res.body.slice(0, 500) }, 'peer refused our frame');
+        if (res.statusCode === 503) this.#unreachable.failed(peer.url, 'HTTP 503');
+        else log.error({ peer: peer.url, status: res.statusCode, body: res.body.slice(0, 500) }, 'peer refused our frame');
         return false;
       }
       // An ack that lists refused slots is still an ack: the peer merged the rest, and refused
@@ -79,10 +82,12 @@ export class Publisher {
       const ack = JSON.parse(res.body) as ReplicateAck;
       membership.observe(peer, ack.slot);
       metrics.frames.inc({ direction: 'out', result: ack.refusedCount > 0 ? 'ok_with_refusals' : 'ok' });
+      peer.lag.acknowledged(this.#o.now());
+      this.#unreachable.succeeded(peer.url);
       return true;
     } catch (err) {
       metrics.frames.inc({ direction: 'out', result: 'error' });
-      log.debug({ peer: peer.url, err: (err as Error).message }, 'push failed');
+      this.#unreachable.failed(peer.url, (err as Error).message);
       return false;
     }
   }
@@ -115,6 +120,8 @@ export class Publisher {
       const isFullDue = this.#o.now() - peer.lastFullSyncAt >= this.#o.fullSyncIntervalMs;
       if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
       else await this.#delta(peer);
+      // Nothing left to send and the peer answered last time: it holds everything we have.
+      if (peer.pending.size === 0 && this.#unreachable.failures(peer.url) === 0) peer.lag.caughtUp(this.#o.now());
     } finally {
       peer.isBusy = false;
     }
@@ -123,29 +130,49 @@ export class Publisher {
   async #delta(peer: Peer): Promise<void> {
     if (peer.pending.size === 0) return;
     // Swap first: counters changed while the push is in flight land in the new set.
-    const names = peer.pending;
-    peer.pending = new Set();
-    for (const frame of this.ownSlotFrames(names)) {
+    const taken = this.#takePending(peer);
+    for (const frame of this.ownSlotFrames(taken.names)) {
       if (await this.sendFrame(peer, frame)) continue;
       // Resend everything next round: frames already acknowledged merge again idempotently.
-      for (const name of names) peer.pending.add(name);
+      this.#restorePending(peer, taken);
       return;
     }
+    this.#observeVisibility(peer, taken.since);
   }
 
   async #fullSync(peer: Peer): Promise<void> {
-    const names = peer.pending;
-    peer.pending = new Set();
+    const taken = this.#takePending(peer);
     // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
     peer.needsFullSync = false;
     for (const frame of this.#fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
-        for (const name of names) peer.pending.add(name);
+        this.#restorePending(peer, taken);
         peer.needsFullSync = true;
         return;
       }
     }
+    this.#observeVisibility(peer, taken.since);
     peer.lastFullSyncAt = this.#o.now();
+  }
+
+  #takePending(peer: Peer): { names: Set<string>; since: number | undefined } {
+    const taken = { names: peer.pending, since: peer.lag.take() };
+    peer.pending = new Set();
+    return taken;
+  }
+
+  #restorePending(peer: Peer, taken: { names: Set<string>; since: number | undefined }): void {
+    for (const name of taken.names) peer.pending.add(name);
+    peer.lag.restore(taken.since);
+  }
+
+  /**
+   * One observation per acknowledged batch, not per increment: the age of the batch's oldest
+   * change, which bounds how long any increment in it took to become visible at the peer.
+   */
+  #observeVisibility(peer: Peer, since: number | undefined): void {
+    if (since === undefined) return;
+    this.#o.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#o.now() - since) / 1000);
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {

@@ -5,7 +5,7 @@
  */
 import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import {
   TallyError,
   TENANT_RULE,
@@ -38,17 +38,24 @@ function tokensOf(header: string): ItemToken[] {
   return parts.map(decodeItemToken);
 }
 
-/** Answers 405 naming the methods the path takes. */
-const wrongMethod = (allowed: string) => (ctx: Context): void => {
-  ctx.set('Allow', allowed);
-  throw new TallyError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}: it takes ${allowed}`);
-};
+const COUNT_PATH = /^\/items\/[^/]+\/count$/;
+
+/**
+ * Wrong methods on the item routes answer 405 with a message and `Allow`, not the router's
+ * 404: registered before the router, so the router (and the OpenAPI check) see only real routes.
+ */
+export function itemMethodGuard(): Middleware {
+  return (ctx, next) => {
+    const allowed = ctx.path === '/items' ? 'POST' : COUNT_PATH.test(ctx.path) ? 'GET, HEAD' : undefined;
+    if (allowed === undefined || allowed.split(', ').includes(ctx.method)) return next();
+    ctx.set('Allow', allowed);
+    throw new TallyError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}: it takes ${allowed}`);
+  };
+}
 
 export function addItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
   router.post('/items', (ctx) => addItems(ctx, items, config));
-  router.all('/items', wrongMethod('POST'));
   router.get('/items/:tenant/count', (ctx) => countItems(ctx, items));
-  router.all('/items/:tenant/count', wrongMethod('GET'));
   addInternalItemRoutes(router, items, config);
 }
 

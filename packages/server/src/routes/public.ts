@@ -58,11 +58,6 @@ export function addPublicRoutes(router: Router, node: CountingNode, config: Serv
     return wait !== undefined ? [wait, 'wait'] : ['all', 'consistency'];
   }));
 
-  router.get('/counters', (ctx) => {
-    node.assertReady();
-    ctx.body = [...node.table.names()].sort();
-  });
-
   router.get('/requests/:key', async (ctx) => {
     const key = assertIdempotencyKey(ctx.params.key ?? '');
     node.assertReady(); // before recovery, "not applied here" could be false

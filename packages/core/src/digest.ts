@@ -1,0 +1,153 @@
+/**
+ * StateDigest: a Merkle tree of sums over a server's whole replicated state, kept up to date in
+ * O(depth) per change, so that two servers can find where they differ by exchanging a few KB.
+ *
+ * The state is seen as entries `(key, part) -> version`, whatever the data type: a counter is key
+ * `c/<name>`, one entry per slot, versioned by its `p:n`; an item set is key `i/<tenant>`, one entry
+ * per id, version ''. An entry contributes a 64-bit hash (two independent 32-bit lanes) of
+ * `key, part, version`. A leaf holds the lane-wise sum, mod 2^32, of the entries of the keys that
+ * hash to it; an inner node holds the sum of its children.
+ *
+ * Sums, not hashes of hashes, because addition can be undone: a change subtracts the entry's old
+ * contribution and adds its new one at every node from its leaf to the root. No rescan, no dirty
+ * flags, no order dependence (two servers that merged the same updates in any order hold equal
+ * digests). A difference that cancels out needs two entries whose 64-bit hashes differ by exactly
+ * opposite amounts: about 2^-64 per pair of differing nodes.
+ *
+ *              root                  level 0: 1 node
+ *        /      |      \
+ *     n0  ...  n63                   level 1: FANOUT nodes
+ *    / | \
+ *   ...                              level DEPTH: FANOUT^DEPTH leaves, one bucket of keys each
+ */
+
+/** Children per node. */
+export const DIGEST_FANOUT = 64;
+/** Levels below the root. 64^3 = 262,144 leaves: about 4 keys per leaf at a million counters. */
+export const DIGEST_DEPTH = 3;
+export const DIGEST_LEAVES = DIGEST_FANOUT ** DIGEST_DEPTH;
+
+const SEED_A = 0x9747b28c;
+const SEED_B = 0x1b873593;
+
+/** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
+export function hash32(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= text.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The leaf a key belongs to: stable across servers and restarts. */
+export function digestLeafOf(key: string): number {
+  return hash32(key, SEED_A ^ SEED_B) % DIGEST_LEAVES;
+}
+
+/** Index of the first node of each level in the flat arrays: level 0 at 0, level 1 at 1, ... */
+const LEVEL_START: number[] = [];
+let nodeCount = 0;
+for (let level = 0; level <= DIGEST_DEPTH; level++) {
+  LEVEL_START.push(nodeCount);
+  nodeCount += DIGEST_FANOUT ** level;
+}
+const NODE_COUNT = nodeCount;
+
+/** A node's hash on the wire: 16 hex digits, lane A then lane B. */
+export type NodeHash = string;
+
+export class StateDigest {
+  // Two lanes of 32-bit sums, one slot per node, all levels in one flat array each.
+  readonly #laneA = new Uint32Array(NODE_COUNT);
+  readonly #laneB = new Uint32Array(NODE_COUNT);
+  // The keys that hash to each leaf, in first-seen order: what a repair ships for a differing leaf.
+  readonly #keysByLeaf = new Map<number, string[]>();
+
+  /**
+   * Records that entry `(key, part)` went from version `before` (undefined: it did not exist) to
+   * `after`. The caller reports every change exactly once; the digest never looks at the state.
+   */
+  change(key: string, part: string, before: string | undefined, after: string): void {
+    const leaf = digestLeafOf(key);
+    let deltaA = hash32(`${key}\u0000${part}\u0000${after}`, SEED_A);
+    let deltaB = hash32(`${key}\u0000${part}\u0000${after}`, SEED_B);
+    if (before === undefined) {
+      if (!this.#isKnown(leaf, key)) this.#keysOf(leaf).push(key);
+    } else {
+      deltaA -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_A);
+      deltaB -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_B);
+    }
+    // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
+    let index = leaf;
+    for (let level = DIGEST_DEPTH; level >= 0; level--) {
+      const at = LEVEL_START[level]! + index;
+      this.#laneA[at] = this.#laneA[at]! + deltaA;
+      this.#laneB[at] = this.#laneB[at]! + deltaB;
+      index = Math.floor(index / DIGEST_FANOUT);
+    }
+  }
+
+  /** The hash of node `index` of `level` (0 = root, DIGEST_DEPTH = leaves). */
+  node(level: number, index: number): NodeHash {
+    assertNode(level, index);
+    const at = LEVEL_START[level]! + index;
+    return this.#laneA[at]!.toString(16).padStart(8, '0') + this.#laneB[at]!.toString(16).padStart(8, '0');
+  }
+
+  /** The hashes of the DIGEST_FANOUT children of node `index` of `level`. */
+  children(level: number, index: number): NodeHash[] {
+    assertNode(level, index);
+    if (level === DIGEST_DEPTH) throw new RangeError('a leaf has no children');
+    const first = index * DIGEST_FANOUT;
+    return Array.from({ length: DIGEST_FANOUT }, (_, i) => this.node(level + 1, first + i));
+  }
+
+  root(): NodeHash {
+    return this.node(0, 0);
+  }
+
+  /** The keys whose entries live in `leaf`. */
+  keysIn(leaf: number): readonly string[] {
+    assertNode(DIGEST_DEPTH, leaf);
+    return this.#keysByLeaf.get(leaf) ?? [];
+  }
+
+  #keysOf(leaf: number): string[] {
+    let keys = this.#keysByLeaf.get(leaf);
+    if (keys === undefined) {
+      keys = [];
+      this.#keysByLeaf.set(leaf, keys);
+    }
+    return keys;
+  }
+
+  #isKnown(leaf: number, key: string): boolean {
+    // A leaf holds a handful of keys (about 4 at a million), so a scan beats a per-key Set.
+    return this.#keysByLeaf.get(leaf)?.includes(key) ?? false;
+  }
+}
+
+/** The child positions (0..FANOUT-1) where two lists of sibling hashes differ. */
+export function differingChildren(mine: readonly NodeHash[], theirs: readonly NodeHash[]): number[] {
+  if (mine.length !== theirs.length) throw new RangeError(`cannot compare ${mine.length} hashes with ${theirs.length}`);
+  const differ: number[] = [];
+  for (let i = 0; i < mine.length; i++) if (mine[i] !== theirs[i]) differ.push(i);
+  return differ;
+}
+
+function assertNode(level: number, index: number): void {
+  if (!Number.isInteger(level) || level < 0 || level > DIGEST_DEPTH) throw new RangeError(`digest level must be 0..${DIGEST_DEPTH}, got ${level}`);
+  if (!Number.isInteger(index) || index < 0 || index >= DIGEST_FANOUT ** level) {
+    throw new RangeError(`digest node index at level ${level} must be 0..${DIGEST_FANOUT ** level - 1}, got ${index}`);
+  }
+}

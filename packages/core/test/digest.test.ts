@@ -1,0 +1,148 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import {
+  DIGEST_DEPTH,
+  DIGEST_FANOUT,
+  StateDigest,
+  differingChildren,
+  digestLeafOf,
+  hash32,
+} from '../src/digest.js';
+
+const SEED = 20261201;
+
+/** A state as entries key -> part -> version, and the digest built from it from scratch. */
+type State = Map<string, Map<string, string>>;
+
+function digestFromScratch(state: State): StateDigest {
+  const digest = new StateDigest();
+  for (const [key, parts] of state) for (const [part, version] of parts) digest.change(key, part, undefined, version);
+  return digest;
+}
+
+/** Applies a change to `state` and reports it to `digest`, as a data type's owner would. */
+function apply(state: State, digest: StateDigest, key: string, part: string, version: string): void {
+  let parts = state.get(key);
+  if (parts === undefined) {
+    parts = new Map();
+    state.set(key, parts);
+  }
+  const before = parts.get(part);
+  if (before === version) return;
+  parts.set(part, version);
+  digest.change(key, part, before, version);
+}
+
+/** Descends from the root to the leaves where two digests differ. */
+function differingLeaves(a: StateDigest, b: StateDigest): number[] {
+  let frontier = [0];
+  for (let level = 0; level < DIGEST_DEPTH; level++) {
+    const next: number[] = [];
+    for (const index of frontier) {
+      for (const child of differingChildren(a.children(level, index), b.children(level, index))) next.push(index * DIGEST_FANOUT + child);
+    }
+    frontier = next;
+  }
+  return frontier;
+}
+
+const changeArb = fc.tuple(
+  fc.constantFrom('c/a', 'c/b', 'c/pageviews', 'i/tenant1', 'c/x:y'),
+  fc.constantFrom('s1:1', 's2:1', 's3:1795379392194', 'item1'),
+  fc.bigInt(0n, 1n << 70n).map(String),
+);
+
+describe('hash32()', () => {
+  it('is deterministic and depends on the seed and every character', () => {
+    expect(hash32('abc', 1)).to.equal(hash32('abc', 1));
+    expect(hash32('abc', 1)).to.not.equal(hash32('abc', 2));
+    expect(hash32('abc', 1)).to.not.equal(hash32('abd', 1));
+    expect(hash32('', 7)).to.be.within(0, 2 ** 32 - 1);
+  });
+});
+
+describe('StateDigest#change()', () => {
+  it('equals a digest recomputed from scratch after any seeded sequence of changes', () => {
+    fc.assert(
+      fc.property(fc.array(changeArb, { maxLength: 60 }), (changes) => {
+        const state: State = new Map();
+        const digest = new StateDigest();
+        for (const [key, part, version] of changes) apply(state, digest, key, part, version);
+        const fresh = digestFromScratch(state);
+        expect(digest.root()).to.equal(fresh.root());
+        for (let i = 0; i < DIGEST_FANOUT; i++) expect(digest.node(1, i)).to.equal(fresh.node(1, i));
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('does not depend on the order in which the same changes arrive', () => {
+    fc.assert(
+      fc.property(fc.array(changeArb, { maxLength: 40 }), fc.integer({ min: 0, max: 1000 }), (changes, salt) => {
+        // Keep only each entry's final version: two replicas that merged the same entries.
+        const final = new Map(changes.map(([key, part, version]) => [`${key}\u0000${part}`, version]));
+        const entries = [...final].map(([k, version]) => [...k.split('\u0000'), version] as [string, string, string]);
+        const shuffled = [...entries].sort((x, y) => hash32(x.join(), salt) - hash32(y.join(), salt));
+        const a = new StateDigest();
+        const b = new StateDigest();
+        for (const [key, part, version] of entries) a.change(key, part, undefined, version);
+        for (const [key, part, version] of shuffled) b.change(key, part, undefined, version);
+        expect(a.root()).to.equal(b.root());
+      }),
+      { seed: SEED + 1, numRuns: 200 },
+    );
+  });
+
+  it('lists each key once in its leaf however often its entries change', () => {
+    const digest = new StateDigest();
+    digest.change('c/a', 's1:1', undefined, '1:0');
+    digest.change('c/a', 's1:1', '1:0', '2:0');
+    digest.change('c/a', 's2:1', undefined, '5:0');
+    expect(digest.keysIn(digestLeafOf('c/a'))).to.deep.equal(['c/a']);
+  });
+
+  it('cancels exactly when a version changes and changes back', () => {
+    const digest = new StateDigest();
+    const empty = digest.root();
+    digest.change('c/a', 's1:1', undefined, '1:0');
+    const once = digest.root();
+    expect(once).to.not.equal(empty);
+    digest.change('c/a', 's1:1', '1:0', '7:3');
+    expect(digest.root()).to.not.equal(once);
+    digest.change('c/a', 's1:1', '7:3', '1:0');
+    expect(digest.root()).to.equal(once);
+  });
+});
+
+describe('StateDigest#children()', () => {
+  it('leads from the root to exactly the leaves whose keys differ', () => {
+    fc.assert(
+      fc.property(fc.array(changeArb, { maxLength: 30 }), changeArb, (changes, [key, part, version]) => {
+        const state: State = new Map();
+        const a = new StateDigest();
+        for (const [k, p, v] of changes) apply(state, a, k, p, v);
+        const b = digestFromScratch(state);
+        const before = state.get(key)?.get(part);
+        fc.pre(before !== `${version}x`);
+        b.change(key, part, before, `${version}x`);
+        expect(a.root()).to.not.equal(b.root());
+        expect(differingLeaves(a, b)).to.deep.equal([digestLeafOf(key)]);
+      }),
+      { seed: SEED + 2, numRuns: 200 },
+    );
+  });
+
+  it('refuses nodes outside the tree', () => {
+    const digest = new StateDigest();
+    expect(() => digest.children(DIGEST_DEPTH, 0)).to.throw(RangeError, 'leaf');
+    expect(() => digest.node(1, DIGEST_FANOUT)).to.throw(RangeError, 'index');
+    expect(() => digest.node(-1, 0)).to.throw(RangeError, 'level');
+  });
+});
+
+describe('differingChildren()', () => {
+  it('returns the positions that differ, and refuses lists of different lengths', () => {
+    expect(differingChildren(['a', 'b', 'c'], ['a', 'x', 'c'])).to.deep.equal([1]);
+    expect(() => differingChildren(['a'], ['a', 'b'])).to.throw(RangeError);
+  });
+});
