@@ -4,4 +4,4 @@ export { pickServer, weight } from './rendezvous.js';
 export { checkReadyz, HealthChecker, type CheckHealth, type HealthCheckerOptions } from './health-checker.js';
 export { assignServer } from './assignment.js';
 export { isCounterPath } from './redirect.js';
-export { unsafeSecretProblem, isLoopbackHost, DEV_SECRET } from './listen-safety.js';
+export { unsafeSecretProblem, isLoopbackHost, DEV_SECRET } from '@tally/core';

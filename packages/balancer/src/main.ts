@@ -9,7 +9,6 @@ import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
 import { configFromCli, handleClientError, type BalancerConfig } from '@tally/core';
 import { createApp, type BalancerApp } from './app.js';
-import { unsafeSecretProblem } from './listen-safety.js';
 
 /** How long open requests may finish after a signal before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -37,18 +36,23 @@ function loadConfig(): BalancerConfig | undefined {
     env: process.env,
     readTextFile,
     defaultConfigPath: DEFAULT_CONFIG_PATH,
+    version: packageVersion(),
   });
-  if (result.ok === 'help') {
+  if (result.ok === 'help' || result.ok === 'version') {
     process.stdout.write(`${result.text}\n`);
     return undefined;
   }
-  const problems = result.ok ? [unsafeSecretProblem(result.config)].filter((p) => p !== undefined) : result.problems;
-  if (problems.length > 0 || !result.ok) {
-    process.stderr.write(`tally-balancer: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  if (!result.ok) {
+    process.stderr.write(`tally-balancer: invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exitCode = EXIT_BAD_CONFIG;
     return undefined;
   }
   return result.config;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);

@@ -16,6 +16,8 @@ export interface ErrorFields {
   value: bigint | undefined;
   acks: number | undefined;
   required: number | undefined;
+  /** A 408's servers that did not answer (ids), if the server names them. */
+  missing: string[] | undefined;
 }
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -39,6 +41,7 @@ export function errorFields(answer: HttpAnswer): ErrorFields {
     value: toBigInt(error.value),
     acks: toNumber(error.acks),
     required: toNumber(error.required),
+    missing: Array.isArray(error.missing) && error.missing.every((m) => typeof m === 'string') ? (error.missing as string[]) : undefined,
   };
 }
 

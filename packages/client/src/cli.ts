@@ -19,7 +19,14 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** The user's home directory, for the default history file. */
   home: string;
+  /** What `--version` prints. */
+  version?: string;
+  /** Fires on Ctrl-C (SIGINT) in one-shot commands: it cancels the request, or ends `watch`. */
+  signal?: AbortSignal;
 }
+
+/** Exit code of a one-shot command cancelled with Ctrl-C, as shells report SIGINT. */
+const EXIT_CANCELLED = 130;
 
 interface GlobalOptions {
   balancer: string;
@@ -46,12 +53,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   const program = new Command('tally')
     .description('Client of Tally, a distributed counter service: one-shot commands, or an interactive shell')
-    .option('--balancer <url>', 'balancer URL (env TALLY_BALANCER)', io.env.TALLY_BALANCER || DEFAULT_BALANCER)
-    .option('--server <url>', 'talk to this counting server directly, without the balancer')
+    .version(io.version ?? 'unknown', '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this text (each command has its own: tally COMMAND --help)')
+    .option('--balancer <url>', 'balancer URL or host:port (env TALLY_BALANCER)', io.env.TALLY_BALANCER || DEFAULT_BALANCER)
+    .option('--server <url>', 'talk to this counting server (URL or host:port) directly, without the balancer')
     .option('--json', 'print each result as one JSON object')
-    .option('--timeout-ms <n>', 'timeout of every request, in milliseconds', parsePositiveInt, 3000)
+    .option('--timeout-ms <n>', 'timeout of every request, in milliseconds; a whole command gives up after 4.5 s or this, if longer', parsePositiveInt, 3000)
     .option('--client-id <id>', 'the id the balancer maps to a server (env TALLY_CLIENT_ID; default: your home directory, so one-shot commands keep their server)', io.env.TALLY_CLIENT_ID || `tally-cli:${io.home}`)
-    .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached')
+    .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached, 130 cancelled (Ctrl-C)')
     // Set before the subcommands are added, which copy these settings.
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -70,10 +79,11 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   addItems(program, io, state);
   program
     .command('servers')
-    .description("list the balancer's servers and their health")
+    .description("the balancer's servers: health, load and replication lag")
     .action(async (_options: unknown, command: Command) => {
       state.exitCode = await oneShot(command, () => ({ kind: 'servers' }), io);
     });
+  addOpsCommands(program, io, state);
   addRepl(program, io, state);
   return program;
 }
@@ -116,6 +126,30 @@ function addItems(program: Command, io: CliIo, state: { exitCode: number }): voi
     });
 }
 
+function addOpsCommands(program: Command, io: CliIo, state: { exitCode: number }): void {
+  program
+    .command('list')
+    .description('every counter (whose name starts with PREFIX) and its value')
+    .argument('[prefix]', 'name prefix', '')
+    .action(async (prefix: string, _options: unknown, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'list', prefix }), io);
+    });
+  program
+    .command('slots')
+    .description("a counter's breakdown by slot: server, incarnation, p, n, value")
+    .argument('<name>', 'counter name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'slots', name }), io);
+    });
+  program
+    .command('watch')
+    .description("print a counter's value now and on every change, until Ctrl-C")
+    .argument('<name>', 'counter name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'watch', name }), io);
+    });
+}
+
 function addRepl(program: Command, io: CliIo, state: { exitCode: number }): void {
   program
     .command('repl', { isDefault: true })
@@ -146,10 +180,15 @@ async function oneShot(command: Command, make: () => TallyCommand, io: CliIo): P
   let client: TallyClient | undefined;
   try {
     client = makeClient(globals);
-    const { output } = await runCommand(make(), { client, json: isJson });
-    io.stdout.write(`${output}\n`);
+    const print = (line: string): void => void io.stdout.write(`${line}\n`);
+    const { output } = await runCommand(make(), { client, json: isJson, print, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    if (output !== '') io.stdout.write(`${output}\n`);
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof TallyClientError && err.code === 'cancelled') {
+      io.stderr.write(`${describeError(err)}\n`);
+      return EXIT_CANCELLED;
+    }
     const best = err instanceof TimeoutLevelError ? formatLevelTimeout(err, isJson) : undefined;
     if (best !== undefined) io.stdout.write(`${best}\n`);
     // With --json, a script must be able to parse failures too (an unknown outcome's key above all).

@@ -4,16 +4,21 @@
  */
 import { parseAmountText, quote } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
-import { formatIncrement, formatItemsAdd, formatItemsCount, formatRead, formatServers, formatUse } from './format.js';
+import { formatIncrement, formatItemsAdd, formatItemsCount, formatRead, formatUse } from './format.js';
+import { formatList, formatServers, formatSlots, formatWatchValue } from './format-ops.js';
 import type { ItemClient } from './item-client.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'current'> & { readonly items: Pick<ItemClient, 'add' | 'count'> };
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> & { readonly items: Pick<ItemClient, 'add' | 'count'> };
 
 export interface CommandContext {
   client: CommandClient;
   json: boolean;
+  /** Cancels the command in flight (Ctrl-C); it ends a `watch` cleanly. */
+  signal?: AbortSignal;
+  /** Where `watch` prints each change as it comes; without it, changes are dropped. */
+  print?: (line: string) => void;
 }
 
 export type Command =
@@ -21,6 +26,11 @@ export type Command =
   | { kind: 'quit' }
   | { kind: 'servers' }
   | { kind: 'use'; id: string }
+  /** `use balancer`: unpin. */
+  | { kind: 'use-balancer' }
+  | { kind: 'list'; prefix: string }
+  | { kind: 'slots'; name: string }
+  | { kind: 'watch'; name: string }
   /** `dec` is an `inc` with a negative amount. */
   | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
   | { kind: 'get'; name: string; consistency?: string }
@@ -47,8 +57,12 @@ export const HELP = [
   '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
   '  items add TENANT ID...    add item ids to a tenant\'s set (an id counts once)',
   '  items count TENANT [LVL]  count a tenant\'s distinct ids',
-  '  servers                   list the balancer\'s servers; * marks the one in use',
+  '  list [PREFIX]             every counter (starting with PREFIX) and its value',
+  '  slots NAME                NAME\'s breakdown by slot: server, incarnation, p, n, value',
+  '  watch NAME                print NAME\'s value on every change, until Ctrl-C',
+  '  servers                   the balancer\'s servers: health, load and replication lag; * marks the one in use',
   '  use ID                    send every request to server ID from now on',
+  '  use balancer              let the balancer pick the server again',
   '  help                      show this text',
   '  quit, exit                leave (Ctrl-D works too)',
 ].join('\n');
@@ -57,7 +71,10 @@ const USAGE: Record<string, string> = {
   inc: 'inc NAME [N] [--wait W] [--key K]',
   dec: 'dec NAME [N] [--wait W] [--key K]',
   get: 'get NAME [LEVEL]',
-  use: 'use ID',
+  use: 'use ID | use balancer',
+  list: 'list [PREFIX]',
+  slots: 'slots NAME',
+  watch: 'watch NAME',
   items: 'items add TENANT ID... [--wait W] | items count TENANT [LEVEL]',
 };
 
@@ -83,21 +100,43 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'quit':
       return { output: '', exit: true };
     case 'servers':
-      return { output: formatServers(await ctx.client.servers(), ctx.client.current(), ctx.json) };
+      return { output: formatServers(await ctx.client.servers({ signal: ctx.signal }), ctx.client.current(), ctx.json) };
     case 'use':
-      return { output: formatUse(await ctx.client.use(command.id), ctx.json) };
+      return { output: formatUse(await ctx.client.use(command.id, { signal: ctx.signal }), ctx.json) };
+    case 'use-balancer':
+      ctx.client.useBalancer();
+      return { output: ctx.json ? JSON.stringify({ server: null }) : 'using the balancer: it picks the server from the next request on' };
     case 'inc': {
       const options = { ...(command.wait === undefined ? {} : { wait: command.wait }), ...(command.key === undefined ? {} : { key: command.key }) };
-      return { output: formatIncrement(await ctx.client.increment(command.name, command.amount, options), ctx.json) };
+      return { output: formatIncrement(await ctx.client.increment(command.name, command.amount, { ...options, signal: ctx.signal }), ctx.json) };
     }
     case 'get': {
       const options = command.consistency === undefined ? {} : { consistency: command.consistency };
-      return { output: formatRead(await ctx.client.get(command.name, options), ctx.json) };
+      return { output: formatRead(await ctx.client.get(command.name, { ...options, signal: ctx.signal }), ctx.json) };
     }
     case 'items-add':
-      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, command.wait === undefined ? {} : { wait: command.wait }), ctx.json) };
+      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, { ...(command.wait !== undefined && { wait: command.wait }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
     case 'items-count':
-      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, command.consistency === undefined ? {} : { consistency: command.consistency }), ctx.json) };
+      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, { ...(command.consistency !== undefined && { consistency: command.consistency }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
+    default:
+      return runOpsCommand(command, ctx);
+  }
+}
+
+/** The commands that look at the cluster rather than count: list, slots, watch. */
+async function runOpsCommand(command: Command, ctx: CommandContext): Promise<{ output: string }> {
+  switch (command.kind) {
+    case 'list':
+      return { output: formatList(await ctx.client.list(command.prefix, { signal: ctx.signal }), ctx.json) };
+    case 'slots':
+      return { output: formatSlots(await ctx.client.slots(command.name, { signal: ctx.signal }), ctx.json) };
+    case 'watch': {
+      const signal = ctx.signal ?? new AbortController().signal;
+      await ctx.client.watch(command.name, { signal, onValue: (name, value) => ctx.print?.(formatWatchValue(name, value, ctx.json)) });
+      return { output: '' };
+    }
+    default:
+      throw new TallyClientError('usage', `no such command: ${command.kind}`);
   }
 }
 
@@ -118,6 +157,11 @@ export function parseLine(line: string): Command | undefined {
       return { kind: 'servers' };
     case 'use':
       return parseUse(positionals);
+    case 'list':
+      return parseOptionalWord('list', positionals, (prefix) => ({ kind: 'list', prefix: prefix ?? '' }));
+    case 'slots':
+    case 'watch':
+      return parseName(verb.toLowerCase() as 'slots' | 'watch', positionals);
     case 'inc':
     case 'dec':
       return parseIncrement(verb.toLowerCase() as 'inc' | 'dec', positionals, flags);
@@ -176,7 +220,18 @@ function splitFlags(verb: string, words: string[]): { positionals: string[]; fla
 function parseUse(positionals: string[]): Command {
   const [id, extra] = positionals;
   if (id === undefined || extra !== undefined) throw usageError('use');
-  return { kind: 'use', id };
+  return id === 'balancer' ? { kind: 'use-balancer' } : { kind: 'use', id };
+}
+
+function parseOptionalWord(verb: string, positionals: string[], make: (word: string | undefined) => Command): Command {
+  if (positionals.length > 1) throw usageError(verb);
+  return make(positionals[0]);
+}
+
+function parseName(verb: 'slots' | 'watch', positionals: string[]): Command {
+  const [name, extra] = positionals;
+  if (name === undefined || extra !== undefined) throw usageError(verb);
+  return { kind: verb, name };
 }
 
 function parseIncrement(verb: 'inc' | 'dec', positionals: string[], flags: Map<string, string>): Command {

@@ -28,6 +28,8 @@ export interface LevelTimeoutDetails {
   applied: boolean;
   acks: number | undefined;
   required: number | undefined;
+  /** The servers that did not answer or hold it, and who said so (the server, or the balancer's health view). */
+  missing?: { ids: string[]; source: 'server' | 'balancer' } | undefined;
 }
 
 /** A 408: the server answered, but fewer servers than the level asked for held or sent the value. */
@@ -38,12 +40,18 @@ export class TimeoutLevelError extends TallyClientError {
   readonly applied: boolean;
   readonly acks: number | undefined;
   readonly required: number | undefined;
+  /** Ids of the servers that did not answer, when known. */
+  readonly missing: string[] | undefined;
+  /** Who named `missing`: the server itself, or the balancer's health view. */
+  readonly missingSource: 'server' | 'balancer' | undefined;
+  readonly #serverMessage: string;
+  readonly #details: LevelTimeoutDetails;
 
   constructor(serverMessage: string, details: LevelTimeoutDetails) {
     const best = details.value === undefined ? '' : `; best value ${details.counter} = ${details.value}`;
     // The server may already say so; say it once.
     const applied = details.applied && !serverMessage.includes('applied') ? '; the increment is applied' : '';
-    super('timeout', `${serverMessage}${applied}${best}`, 408);
+    super('timeout', `${serverMessage}${applied}${describeMissing(details.missing)}${best}`, 408);
     this.name = 'TimeoutLevelError';
     this.counter = details.counter;
     this.server = details.server;
@@ -51,7 +59,23 @@ export class TimeoutLevelError extends TallyClientError {
     this.applied = details.applied;
     this.acks = details.acks;
     this.required = details.required;
+    this.missing = details.missing?.ids;
+    this.missingSource = details.missing?.source;
+    this.#serverMessage = serverMessage;
+    this.#details = details;
   }
+
+  /** The same error, naming the servers that did not answer. */
+  withMissing(missing: NonNullable<LevelTimeoutDetails['missing']>): TimeoutLevelError {
+    return new TimeoutLevelError(this.#serverMessage, { ...this.#details, missing });
+  }
+}
+
+function describeMissing(missing: LevelTimeoutDetails['missing']): string {
+  if (missing === undefined) return '';
+  if (missing.ids.length === 0) return '; the balancer lists every server as ready, so which one was slow is unknown';
+  const list = missing.ids.join(', ');
+  return missing.source === 'server' ? `; did not answer: ${list}` : `; not ready at the balancer, so likely the ones missing: ${list}`;
 }
 
 export interface OutcomeUnknownDetails {

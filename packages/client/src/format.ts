@@ -2,7 +2,7 @@
  * How results look: one human line (`pageviews = 42`), or with `--json` one JSON object per line
  * whose counts are decimal strings, as on the wire.
  */
-import type { Assignment, ServerInfo } from '@tally/core';
+import type { Assignment } from '@tally/core';
 import type { TimeoutLevelError } from './errors.js';
 import type { ItemsAddResult, ItemsCountResult } from './item-client.js';
 import type { IncrementResult, ReadResult } from './tally-client.js';
@@ -39,16 +39,6 @@ export function formatLevelTimeout(err: TimeoutLevelError, isJson: boolean): str
     acks: err.acks,
     required: err.required,
   });
-}
-
-/** A table with `*` marking the server in use, or a JSON array. */
-export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean): string {
-  if (isJson) return JSON.stringify(list);
-  if (list.length === 0) return '(the balancer lists no servers)';
-  const idWidth = Math.max(...list.map((s) => s.id.length));
-  return list
-    .map((s) => `${s.id === current?.id ? '*' : ' '} ${s.id.padEnd(idWidth)}  ${s.status.padEnd(7)}  ${s.url}`)
-    .join('\n');
 }
 
 export function formatUse(server: Assignment, isJson: boolean): string {

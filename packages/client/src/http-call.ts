@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { RequestError, type Got } from 'got';
+import got, { RequestError, type Got, type Request } from 'got';
 
 export interface HttpAnswer {
   kind: 'answer';
@@ -21,7 +21,9 @@ export type HttpOutcome =
   /** Nothing reached the server (refused, unresolvable, unreachable): safe to send elsewhere. */
   | { kind: 'not-sent'; reason: string }
   /** The request may have reached the server (timeout, reset): a write's outcome is unknown. */
-  | { kind: 'unknown'; reason: string };
+  | { kind: 'unknown'; reason: string }
+  /** The caller's AbortSignal fired: the user cancelled it (a write's outcome is unknown). */
+  | { kind: 'cancelled'; reason: string };
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -30,6 +32,8 @@ export interface HttpRequest {
   body?: string;
   /** Overrides the client's timeout, for requests the server may hold (wait/consistency levels). */
   timeoutMs?: number;
+  /** Cancels the request (Ctrl-C in the shell). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Errors raised before a connection exists: the server cannot have seen the request. */
@@ -62,12 +66,26 @@ export class HttpCaller {
         headers: request.headers ?? {},
         body: request.body,
         ...(request.timeoutMs === undefined ? {} : { timeout: { request: request.timeoutMs } }),
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
       });
       const text = response.body;
       return { kind: 'answer', status: response.statusCode, headers: response.headers, body: parseJson(text), text };
     } catch (err) {
+      if (request.signal?.aborted === true) return { kind: 'cancelled', reason: 'cancelled' };
       return this.#classify(err, request.timeoutMs ?? this.#timeoutMs);
     }
+  }
+
+  /**
+   * A long-lived GET (Server-Sent Events): `timeoutMs` bounds the wait for the answer's headers,
+   * and `idleMs` the silence between chunks (the server sends a heartbeat every ~15 s).
+   */
+  stream(url: string, options: { headers: Record<string, string>; signal: AbortSignal; idleMs: number; timeoutMs?: number }): Request {
+    return this.#got.stream(url, {
+      headers: options.headers,
+      signal: options.signal,
+      timeout: { request: undefined, response: options.timeoutMs ?? this.#timeoutMs, socket: options.idleMs },
+    });
   }
 
   /** Closes every socket of this client, cutting requests in flight; later calls open new ones. */

@@ -7,6 +7,7 @@
 import { HEADER_TOKEN, MAX_ITEMS_PER_REQUEST, TENANT_RULE, decodeItemToken, isCounterName, isItemId, ITEM_ID_RULE, quote, type Assignment } from '@tally/core';
 import { answerError, errorFields, isRecord } from './answers.js';
 import { TallyClientError, TimeoutLevelError } from './errors.js';
+import type { Attempt, Budget, Failover } from './failover.js';
 import type { HttpAnswer, HttpCaller, HttpRequest } from './http-call.js';
 
 export interface ItemsAddResult {
@@ -22,12 +23,16 @@ export interface ItemsCountResult {
   server: Assignment;
 }
 
-type Attempt<T> = { kind: 'done'; result: T } | { kind: 'not-done'; reason: string };
-
 export interface ItemClientDeps {
   http: HttpCaller;
+  failover: Failover;
+  timeoutMs: number;
   levelTimeoutMs: number;
-  withFailover: <T>(what: string, run: (server: Assignment) => Promise<Attempt<T>>) => Promise<T>;
+}
+
+export interface ItemCallOptions {
+  /** Aborting it rejects the call with code `cancelled`. */
+  signal?: AbortSignal;
 }
 
 /** Item tokens by tenant, then by the server that issued them (newest wins per server). */
@@ -42,15 +47,16 @@ export class ItemClient {
   }
 
   /** Adds `ids` to `tenant`'s set; `wait` answers once that many servers hold them. */
-  add(tenant: string, ids: readonly string[], options: { wait?: string } = {}): Promise<ItemsAddResult> {
+  add(tenant: string, ids: readonly string[], options: { wait?: string } & ItemCallOptions = {}): Promise<ItemsAddResult> {
     checkTenant(tenant);
     if (ids.length > MAX_ITEMS_PER_REQUEST) throw new TallyClientError('bad_items', `one request holds at most ${MAX_ITEMS_PER_REQUEST} ids, got ${ids.length}`);
     const bad = ids.findIndex((id) => !isItemId(id));
     if (bad !== -1) throw new TallyClientError('bad_items', `id [${bad}]: ${ITEM_ID_RULE}, got ${quote(ids[bad])}`);
     const body = JSON.stringify(ids.map((id) => ({ id, tenant })));
     const query = options.wait === undefined ? '' : `?wait=${encodeURIComponent(options.wait)}`;
-    return this.#deps.withFailover(`add items to '${tenant}'`, async (server) => {
-      const answer = await this.#send(server, tenant, { method: 'POST', url: `${server.url}/items${query}`, headers: { 'content-type': 'application/json' }, body }, options.wait);
+    const budget = this.#deps.failover.budget(options.signal, options.wait);
+    return this.#deps.failover.run(`add items to '${tenant}'`, budget, async (server): Promise<Attempt<ItemsAddResult>> => {
+      const answer = await this.#send(server, tenant, { method: 'POST', url: `${server.url}/items${query}`, headers: { 'content-type': 'application/json' }, body }, options.wait, budget);
       if (answer.kind !== 'answer') return answer;
       const fields = isRecord(answer.body) ? answer.body : {};
       return { kind: 'done', result: { tenant, added: Number(fields.added ?? 0), duplicates: Number(fields.duplicates ?? 0), server } };
@@ -58,12 +64,13 @@ export class ItemClient {
   }
 
   /** Counts `tenant`'s distinct ids; `consistency` as for counters. */
-  count(tenant: string, options: { consistency?: string } = {}): Promise<ItemsCountResult> {
+  count(tenant: string, options: { consistency?: string } & ItemCallOptions = {}): Promise<ItemsCountResult> {
     checkTenant(tenant);
     const query = options.consistency === undefined ? '' : `?consistency=${encodeURIComponent(options.consistency)}`;
-    return this.#deps.withFailover(`count items of '${tenant}'`, async (server) => {
+    const budget = this.#deps.failover.budget(options.signal, options.consistency);
+    return this.#deps.failover.run(`count items of '${tenant}'`, budget, async (server): Promise<Attempt<ItemsCountResult>> => {
       const url = `${server.url}/items/${encodeURIComponent(tenant)}/count${query}`;
-      const answer = await this.#send(server, tenant, { method: 'GET', url }, options.consistency);
+      const answer = await this.#send(server, tenant, { method: 'GET', url }, options.consistency, budget);
       if (answer.kind !== 'answer') return answer;
       const count = isRecord(answer.body) ? answer.body.count : undefined;
       if (typeof count !== 'number') throw new TallyClientError('bad_answer', `expected {"count": N}, got ${answer.text.slice(0, 200)}`, answer.status);
@@ -72,10 +79,12 @@ export class ItemClient {
   }
 
   /** One request: a 200 answer, a reason to try another server, or a thrown error. */
-  async #send(server: Assignment, tenant: string, request: HttpRequest, level: string | undefined): Promise<HttpAnswer | { kind: 'not-done'; reason: string }> {
+  async #send(server: Assignment, tenant: string, request: HttpRequest, level: string | undefined, budget: Budget): Promise<HttpAnswer | { kind: 'not-done'; reason: string }> {
     const token = [...(this.#tokens.get(tenant)?.values() ?? [])].join(', ');
     const headers = { accept: 'application/json', ...request.headers, ...(token === '' ? {} : { [HEADER_TOKEN]: token }) };
-    const outcome = await this.#deps.http.call({ ...request, headers, ...(level === undefined ? {} : { timeoutMs: this.#deps.levelTimeoutMs }) });
+    const timeoutMs = this.#deps.failover.attemptMs(budget, level === undefined ? this.#deps.timeoutMs : this.#deps.levelTimeoutMs);
+    if (timeoutMs === 0) return { kind: 'not-done', reason: 'no time left within the call\'s deadline' };
+    const outcome = await this.#deps.http.call({ ...request, headers, timeoutMs, signal: budget.signal });
     // Adds are idempotent and reads change nothing: any failure to answer may go elsewhere.
     if (outcome.kind !== 'answer') return { kind: 'not-done', reason: outcome.reason };
     if (outcome.status === 503 || outcome.status === 500) return { kind: 'not-done', reason: `${outcome.status} ${errorFields(outcome).message}` };

@@ -6,6 +6,7 @@
  */
 import type { Assignment, ServerInfo } from '@tally/core';
 import { answerError, assignmentOf, serverListOf, trimSlashes } from './answers.js';
+import { normalizeUrl } from './checks.js';
 import { TallyClientError } from './errors.js';
 import type { HttpCaller, HttpAnswer } from './http-call.js';
 
@@ -28,8 +29,8 @@ export class ServerPicker {
   constructor(options: ServerPickerOptions) {
     this.#http = options.http;
     this.#clientId = options.clientId;
-    this.#balancer = options.balancer === undefined ? undefined : checkUrl(options.balancer, 'balancer');
-    this.#current = options.server === undefined ? undefined : directAssignment(checkUrl(options.server, 'server'));
+    this.#balancer = options.balancer === undefined ? undefined : normalizeUrl(options.balancer, 'balancer');
+    this.#current = options.server === undefined ? undefined : directAssignment(normalizeUrl(options.server, 'server'));
     this.#isPinned = options.server !== undefined;
   }
 
@@ -43,11 +44,11 @@ export class ServerPicker {
   }
 
   /** The current server, or a new one from the balancer that is none of `excluded`. */
-  async pick(excluded: readonly string[]): Promise<Assignment> {
+  async pick(excluded: readonly string[], signal?: AbortSignal): Promise<Assignment> {
     if (this.#current !== undefined && (this.#isPinned || !excluded.includes(this.#current.id))) return this.#current;
     const query = new URLSearchParams({ client: this.#clientId });
     if (excluded.length > 0) query.set('exclude', excluded.join(','));
-    const answer = await this.#askBalancer(`/assign?${query}`);
+    const answer = await this.#askBalancer(`/assign?${query}`, signal);
     if (answer.status !== 200) throw noServer(answer);
     this.#current = assignmentOf(answer);
     return this.#current;
@@ -58,15 +59,15 @@ export class ServerPicker {
     if (!this.#isPinned && this.#current?.id === server.id) this.#current = undefined;
   }
 
-  async servers(): Promise<ServerInfo[]> {
-    const answer = await this.#askBalancer('/servers');
+  async servers(signal?: AbortSignal): Promise<ServerInfo[]> {
+    const answer = await this.#askBalancer('/servers', signal);
     if (answer.status !== 200) throw answerError(answer);
     return serverListOf(answer);
   }
 
   /** Pins the client to the server with this id in the balancer's list. */
-  async use(id: string): Promise<Assignment> {
-    const list = await this.servers();
+  async use(id: string, signal?: AbortSignal): Promise<Assignment> {
+    const list = await this.servers(signal);
     const found = list.find((s) => s.id === id);
     if (found === undefined) {
       const known = list.length === 0 ? 'it lists none' : `known: ${list.map((s) => s.id).join(', ')}`;
@@ -77,11 +78,21 @@ export class ServerPicker {
     return this.#current;
   }
 
-  async #askBalancer(path: string): Promise<HttpAnswer> {
+  /** Lets the balancer choose again (`use balancer`); a server given with `--server` stays. */
+  unpin(): void {
+    if (this.#balancer === undefined) {
+      throw new TallyClientError('no_balancer', 'no balancer is configured to hand out servers; pass --balancer host:port');
+    }
+    this.#isPinned = false;
+    this.#current = undefined;
+  }
+
+  async #askBalancer(path: string, signal?: AbortSignal): Promise<HttpAnswer> {
     if (this.#balancer === undefined) {
       throw new TallyClientError('no_balancer', 'no balancer is configured; pass --balancer URL');
     }
-    const outcome = await this.#http.call({ method: 'GET', url: `${this.#balancer}${path}`, headers: { accept: 'application/json' } });
+    const outcome = await this.#http.call({ method: 'GET', url: `${this.#balancer}${path}`, headers: { accept: 'application/json' }, signal });
+    if (outcome.kind === 'cancelled') throw cancelled();
     if (outcome.kind !== 'answer') {
       throw new TallyClientError('balancer_unreachable', `cannot reach the balancer at ${this.#balancer}: ${outcome.reason}`);
     }
@@ -89,22 +100,11 @@ export class ServerPicker {
   }
 }
 
+export const cancelled = (): TallyClientError => new TallyClientError('cancelled', 'cancelled');
+
 function noServer(answer: HttpAnswer): TallyClientError {
   const error = answerError(answer);
   return new TallyClientError(error.code, `the balancer has no server to give: ${error.message}`, error.status);
-}
-
-function checkUrl(url: string, what: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TallyClientError('bad_url', `${what} must be an http:// or https:// URL, got '${url}'`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TallyClientError('bad_url', `${what} must be an http:// or https:// URL, got '${url}'`);
-  }
-  return trimSlashes(url);
 }
 
 /** A server given by URL has no known id; its host:port stands in for one. */

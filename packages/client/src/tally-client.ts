@@ -5,76 +5,33 @@
  * elsewhere; if that server stays silent the caller gets an `OutcomeUnknownError`.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   IDEMPOTENCY_KEY_RULE,
   isIdempotencyKey,
-  isLevel,
-  COUNTER_NAME_RULE,
   HEADER_IDEMPOTENCY_KEY,
   HEADER_TOKEN,
-  MAX_AMOUNT,
-  isCounterName,
   quote,
   type Assignment,
   type ServerInfo,
 } from '@tally/core';
 import { answerError, counterFields, errorFields } from './answers.js';
+import { checkAmount, checkCount, checkLevel, checkName } from './checks.js';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError, describeServer } from './errors.js';
-import { HttpCaller, type HttpAnswer, type HttpRequest } from './http-call.js';
+import { HttpCaller, type HttpAnswer, type HttpOutcome, type HttpRequest } from './http-call.js';
+import { counterPageOf, slotListOf, type CounterEntry, type CounterPage, type SlotEntry } from './listing.js';
+import { cancelled, ServerPicker } from './server-picker.js';
+import { Failover, type Attempt, type Budget } from './failover.js';
 import { ItemClient } from './item-client.js';
-import { ServerPicker } from './server-picker.js';
 import { SessionTokens } from './session-tokens.js';
+import { watchCounter, type WatchOptions } from './watch.js';
+import type { CallOptions, IncrementOptions, IncrementResult, ReadOptions, ReadResult, TallyClientOptions } from './client-types.js';
 
 export const DEFAULT_BALANCER = 'http://127.0.0.1:7000';
+export type { CallOptions, IncrementOptions, IncrementResult, ReadOptions, ReadResult, TallyClientOptions } from './client-types.js';
 
-export interface TallyClientOptions {
-  /** Balancer URL; defaults to http://127.0.0.1:7000 when `server` is not given either. */
-  balancer?: string;
-  /** Talk to this server directly and never move; the balancer is then only used by `servers`/`use`. */
-  server?: string;
-  /** Sent to the balancer's `/assign`, which maps a client to a server; a random UUID by default. */
-  clientId?: string;
-  /** Timeout of every single HTTP request (default 3000). */
-  timeoutMs?: number;
-  /**
-   * Timeout of requests with a `wait`/`consistency` level, which the server may hold for its own
-   * wait timeout (5000 by default) before answering 408; so it must be longer (default 10000).
-   */
-  levelTimeoutMs?: number;
-  /** How many times a failed request is retried, on the same server or another one (default 3). */
-  retries?: number;
-  /** First backoff between retries, doubling each time (default 100). */
-  retryDelayMs?: number;
-}
-
-export interface IncrementOptions {
-  /** Answer only once this many servers hold the increment: a number, `quorum` or `all`. */
-  wait?: string | number;
-  /** The Idempotency-Key; a random UUID by default. Reuse one only on the server that took it. */
-  key?: string;
-}
-
-export interface ReadOptions {
-  /** `local` (the default), `quorum`, `all`, or a number of servers. */
-  consistency?: string | number;
-}
-
-export interface IncrementResult {
-  name: string;
-  value: bigint;
-  key: string;
-  server: Assignment;
-  /** The slot that took the increment and its sequence number there, as the server reported. */
-  slot: string | undefined;
-  seq: string | undefined;
-}
-
-export interface ReadResult {
-  name: string;
-  value: bigint;
-  server: Assignment;
-}
+/** Pages of `list` are asked this big; a listing stops after this many entries. */
+const LIST_PAGE = 1000;
+const LIST_MAX = 1_000_000;
 
 interface Write {
   name: string;
@@ -83,30 +40,32 @@ interface Write {
   wait: string | undefined;
 }
 
-/** What one server made of a request: a result, or a reason to try another server. */
-type Attempt<T> = { kind: 'done'; result: T } | { kind: 'not-done'; reason: string };
-
-
 export class TallyClient {
   readonly clientId: string;
   readonly #http: HttpCaller;
   readonly #picker: ServerPicker;
   readonly #tokens = new SessionTokens();
-  readonly #retries: number;
-  readonly #retryDelayMs: number;
+  readonly #failover: Failover;
   readonly #levelTimeoutMs: number;
   /** Item sets per tenant (seeds 000 and 002): `items.add(tenant, ids)`, `items.count(tenant)`. */
   readonly items: ItemClient;
+  readonly #timeoutMs: number;
 
   constructor(options: TallyClientOptions = {}) {
     this.clientId = options.clientId ?? randomUUID();
-    this.#retries = checkCount(options.retries ?? 3, 'retries', 0);
-    this.#retryDelayMs = checkCount(options.retryDelayMs ?? 100, 'retryDelayMs', 0);
     this.#levelTimeoutMs = checkCount(options.levelTimeoutMs ?? 10_000, 'levelTimeoutMs', 1);
-    this.#http = new HttpCaller(checkCount(options.timeoutMs ?? 3000, 'timeoutMs', 1));
+    this.#timeoutMs = checkCount(options.timeoutMs ?? 3000, 'timeoutMs', 1);
+    this.#http = new HttpCaller(this.#timeoutMs);
     const balancer = options.balancer ?? (options.server === undefined ? DEFAULT_BALANCER : undefined);
     this.#picker = new ServerPicker({ http: this.#http, clientId: this.clientId, balancer, server: options.server });
-    this.items = new ItemClient({ http: this.#http, levelTimeoutMs: this.#levelTimeoutMs, withFailover: (what, run) => this.#withFailover(what, run) });
+    this.#failover = new Failover({
+      picker: this.#picker,
+      retries: checkCount(options.retries ?? 3, 'retries', 0),
+      retryDelayMs: checkCount(options.retryDelayMs ?? 100, 'retryDelayMs', 0),
+      deadlineMs: checkCount(options.deadlineMs ?? Math.max(4500, this.#timeoutMs), 'deadlineMs', 1),
+      levelTimeoutMs: this.#levelTimeoutMs,
+    });
+    this.items = new ItemClient({ http: this.#http, failover: this.#failover, timeoutMs: this.#timeoutMs, levelTimeoutMs: this.#levelTimeoutMs });
   }
 
   /** The server in use, or undefined before the first request. */
@@ -114,14 +73,19 @@ export class TallyClient {
     return this.#picker.current();
   }
 
-  /** The balancer's list of servers with their health. */
-  servers(): Promise<ServerInfo[]> {
-    return this.#picker.servers();
+  /** The balancer's list of servers with their health, and their load and lag when it knows them. */
+  servers(options: CallOptions = {}): Promise<ServerInfo[]> {
+    return this.#picker.servers(options.signal);
   }
 
   /** Sends every later request to the server with this id; it is then never left automatically. */
-  use(id: string): Promise<Assignment> {
-    return this.#picker.use(id);
+  use(id: string, options: CallOptions = {}): Promise<Assignment> {
+    return this.#picker.use(id, options.signal);
+  }
+
+  /** Undoes `use`: the balancer picks the server again from the next request on. */
+  useBalancer(): void {
+    this.#picker.unpin();
   }
 
   /** Adds `amount` (a non-zero integer; negative subtracts) to the counter `name`. */
@@ -131,12 +95,13 @@ export class TallyClient {
     const key = options.key ?? randomUUID();
     if (!isIdempotencyKey(key)) throw new TallyClientError('bad_key', `${IDEMPOTENCY_KEY_RULE}, got ${quote(key)}`);
     const write: Write = { name, amount, key, wait: checkLevel(options.wait, 'wait') };
+    const budget = this.#failover.budget(options.signal, write.wait);
     try {
-      return await this.#withFailover(`increment '${name}'`, (server) => this.#writeOn(server, write));
+      return await this.#failover.run(`increment '${name}'`, budget, (server) => this.#writeOn(server, write, budget));
     } catch (err) {
       // Its server may be stuck; the next call asks the balancer, which knows its health.
       if (err instanceof OutcomeUnknownError) this.#picker.drop(err.server);
-      throw err;
+      throw await this.#nameMissing(err);
     }
   }
 
@@ -149,7 +114,40 @@ export class TallyClient {
   async get(name: string, options: ReadOptions = {}): Promise<ReadResult> {
     checkName(name);
     const consistency = checkLevel(options.consistency, 'consistency');
-    return this.#withFailover(`read '${name}'`, (server) => this.#readOn(server, name, consistency));
+    const budget = this.#failover.budget(options.signal, consistency);
+    try {
+      return await this.#failover.run(`read '${name}'`, budget, (server) => this.#readOn(server, name, consistency, budget));
+    } catch (err) {
+      throw await this.#nameMissing(err);
+    }
+  }
+
+  /** Every counter whose name starts with `prefix`, with its value, in name order, paged by the server. */
+  async list(prefix = '', options: CallOptions = {}): Promise<CounterEntry[]> {
+    const entries: CounterEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: URLSearchParams = new URLSearchParams({ values: 'true', limit: String(LIST_PAGE), ...(prefix === '' ? {} : { prefix }), ...(cursor === null ? {} : { cursor }) });
+      const budget = this.#failover.budget(options.signal, undefined);
+      const page: CounterPage = await this.#failover.run('list counters', budget, (server) => this.#getJson(server, `/counters?${query}`, budget, counterPageOf));
+      entries.push(...page.counters);
+      cursor = page.next;
+    } while (cursor !== null && entries.length < LIST_MAX);
+    return entries;
+  }
+
+  /** The counter's breakdown by slot (server and incarnation), as one server knows it. */
+  async slots(name: string, options: CallOptions = {}): Promise<SlotEntry[]> {
+    checkName(name);
+    const budget = this.#failover.budget(options.signal, undefined);
+    return this.#failover.run(`read the slots of '${name}'`, budget, (server) => this.#getJson(server, `/counter/${name}/slots`, budget, slotListOf));
+  }
+
+  /** Calls `onValue` with the counter's value and then on every change, until `signal` aborts (resolves) or the stream fails. */
+  async watch(name: string, options: WatchOptions): Promise<void> {
+    checkName(name);
+    const server = await this.#failover.pick([], 'watch', undefined, options.signal);
+    await watchCounter(this.#http, { url: `${server.url}/counter/${name}/watch`, headers: this.#headers(name), server, idleMs: 45_000 }, options);
   }
 
   /** Closes the client's connections (call it when done). It stays usable and reconnects on the next call. */
@@ -157,43 +155,22 @@ export class TallyClient {
     this.#http.close();
   }
 
-  async #withFailover<T>(what: string, run: (server: Assignment) => Promise<Attempt<T>>): Promise<T> {
-    const excluded: string[] = [];
-    let last: { server: Assignment; reason: string } | undefined;
-    for (let tries = 0; tries <= this.#retries; tries++) {
-      if (last !== undefined && !this.#picker.canMove) await sleep(this.#backoff(tries));
-      const server = await this.#pick(excluded, what, last);
-      const attempt = await run(server);
-      if (attempt.kind === 'done') return attempt.result;
-      last = { server, reason: attempt.reason };
-      excluded.push(server.id);
-      this.#picker.drop(server);
-    }
-    const where = last === undefined ? '' : `; last: server ${describeServer(last.server)}: ${last.reason}`;
-    throw new TallyClientError('unavailable', `cannot ${what} after ${this.#retries + 1} attempts${where}`);
-  }
-
-  async #pick(excluded: string[], what: string, last: { server: Assignment; reason: string } | undefined): Promise<Assignment> {
-    try {
-      return await this.#picker.pick(excluded);
-    } catch (err) {
-      if (last === undefined || !(err instanceof TallyClientError)) throw err;
-      const why = `server ${describeServer(last.server)} failed (${last.reason}), and ${err.message}`;
-      throw new TallyClientError('unavailable', `cannot ${what}: ${why}`, err.status);
-    }
-  }
-
   /**
    * Sends one write to one server, retrying there with the same key while its outcome is unknown.
    * Only a request that certainly was not applied (refused before sending, or 503 before any
    * attempt could have landed) lets the caller move on.
    */
-  async #writeOn(server: Assignment, write: Write): Promise<Attempt<IncrementResult>> {
+  async #writeOn(server: Assignment, write: Write, budget: Budget): Promise<Attempt<IncrementResult>> {
     let isMaybeApplied = false;
     let lastReason = '';
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      if (attempt > 0) await sleep(this.#backoff(attempt));
-      const outcome = await this.#http.call(this.#writeRequest(server, write));
+    let attempts = 0;
+    for (let attempt = 0; attempt <= this.#failover.retries; attempt++) {
+      if (attempt > 0) await this.#failover.pause(attempt, budget);
+      const timeoutMs = this.#failover.attemptMs(budget, write.wait === undefined ? this.#timeoutMs : this.#levelTimeoutMs);
+      if (timeoutMs === 0) break;
+      attempts++;
+      const outcome = await this.#http.call({ ...this.#writeRequest(server, write), timeoutMs, signal: budget.signal });
+      if (outcome.kind === 'cancelled') throw cancelledWrite(write, server);
       const code = outcome.kind === 'answer' && outcome.status >= 400 ? errorFields(outcome).code : undefined;
       const isUnknown = code === 'outcome_unknown';
       if (outcome.kind === 'answer' && outcome.status !== 409 && outcome.status !== 503 && !isUnknown) {
@@ -211,7 +188,8 @@ export class TallyClient {
       }
       if (!isMaybeApplied) return { kind: 'not-done', reason: lastReason };
     }
-    throw new OutcomeUnknownError({ ...write, counter: write.name, server, attempts: this.#retries + 1, lastReason });
+    if (!isMaybeApplied) return { kind: 'not-done', reason: lastReason || 'no time left' };
+    throw new OutcomeUnknownError({ ...write, counter: write.name, server, attempts, lastReason });
   }
 
   #writeRequest(server: Assignment, write: Write): HttpRequest {
@@ -221,7 +199,6 @@ export class TallyClient {
       url: `${server.url}/counter/${write.name}${query}`,
       headers: { ...this.#headers(write.name), 'content-type': 'text/plain', [HEADER_IDEMPOTENCY_KEY]: write.key },
       body: write.amount.toString(),
-      ...(write.wait === undefined ? {} : { timeoutMs: this.#levelTimeoutMs }),
     };
   }
 
@@ -233,57 +210,69 @@ export class TallyClient {
     return { name: write.name, value: fields.value, key: write.key, server, slot: fields.slot, seq: fields.seq };
   }
 
-  async #readOn(server: Assignment, name: string, consistency: string | undefined): Promise<Attempt<ReadResult>> {
+  async #readOn(server: Assignment, name: string, consistency: string | undefined, budget: Budget): Promise<Attempt<ReadResult>> {
     const query = consistency === undefined ? '' : `?consistency=${consistency}`;
-    const outcome = await this.#http.call({
-      method: 'GET',
-      url: `${server.url}/counter/${name}/value${query}`,
-      headers: this.#headers(name),
-      ...(consistency === undefined ? {} : { timeoutMs: this.#levelTimeoutMs }),
-    });
-    // Reads change nothing, so any failure to answer is a reason to ask another server.
+    const outcome = await this.#readCall(`${server.url}/counter/${name}/value${query}`, this.#headers(name), budget, consistency !== undefined);
     if (outcome.kind !== 'answer') return { kind: 'not-done', reason: outcome.reason };
-    if (outcome.status === 503) return { kind: 'not-done', reason: `503 ${errorFields(outcome).message}` };
     this.#tokens.observe(name, outcome.headers[HEADER_TOKEN]);
     if (outcome.status === 408) throw levelTimeout(outcome, server, name, false);
     if (outcome.status !== 200) throw answerError(outcome);
     return { kind: 'done', result: { name, value: counterFields(outcome).value, server } };
   }
 
+  /**
+   * One GET that changes nothing, so any failure to answer (or a 503) is a reason to ask another
+   * server: those come back as not-done outcomes. A cancel throws.
+   */
+  async #readCall(url: string, headers: Record<string, string>, budget: Budget, isLevel = false): Promise<HttpAnswer | { kind: 'not-done'; reason: string }> {
+    const timeoutMs = this.#failover.attemptMs(budget, isLevel ? this.#levelTimeoutMs : this.#timeoutMs);
+    if (timeoutMs === 0) return { kind: 'not-done', reason: 'no time left' };
+    const outcome: HttpOutcome = await this.#http.call({ method: 'GET', url, headers, timeoutMs, signal: budget.signal });
+    if (outcome.kind === 'cancelled') throw cancelled();
+    if (outcome.kind !== 'answer') return { kind: 'not-done', reason: outcome.reason };
+    if (outcome.status === 503) return { kind: 'not-done', reason: `503 ${errorFields(outcome).message}` };
+    return outcome;
+  }
+
+  async #getJson<T>(server: Assignment, path: string, budget: Budget, parse: (answer: HttpAnswer) => T): Promise<Attempt<T>> {
+    const outcome = await this.#readCall(`${server.url}${path}`, { accept: 'application/json' }, budget);
+    if (outcome.kind !== 'answer') return { kind: 'not-done', reason: outcome.reason };
+    if (outcome.status !== 200) throw answerError(outcome);
+    return { kind: 'done', result: parse(outcome) };
+  }
+
+  /**
+   * A 408 that does not name the servers that failed to answer gets the balancer's view instead:
+   * the servers it does not list as ready. Best effort, within one short request.
+   */
+  async #nameMissing(err: unknown): Promise<unknown> {
+    if (!(err instanceof TimeoutLevelError) || err.missingSource !== undefined) return err;
+    let ids: string[];
+    try {
+      const list = await this.#picker.servers(AbortSignal.timeout(1000));
+      ids = list.filter((s) => s.status !== 'ready' && s.id !== err.server.id).map((s) => `${s.id} (${s.status})`);
+    } catch {
+      return err;
+    }
+    return err.withMissing({ ids, source: 'balancer' });
+  }
+
   #headers(name: string): Record<string, string> {
     const token = this.#tokens.header(name);
     return token === undefined ? { accept: 'application/json' } : { accept: 'application/json', [HEADER_TOKEN]: token };
-  }
-
-  #backoff(attempt: number): number {
-    return Math.min(this.#retryDelayMs * 2 ** (attempt - 1), 5000);
   }
 }
 
 function levelTimeout(answer: HttpAnswer, server: Assignment, counter: string, applied: boolean): TimeoutLevelError {
   const fields = errorFields(answer);
-  return new TimeoutLevelError(fields.message, { counter, server, value: fields.value, applied, acks: fields.acks, required: fields.required });
+  const missing = fields.missing === undefined ? undefined : { ids: fields.missing, source: 'server' as const };
+  return new TimeoutLevelError(fields.message, { counter, server, value: fields.value, applied, acks: fields.acks, required: fields.required, missing });
 }
 
-function checkName(name: string): void {
-  if (!isCounterName(name)) throw new TallyClientError('bad_counter_name', `${COUNTER_NAME_RULE}, got ${quote(name)}`);
-}
-
-function checkAmount(amount: bigint): void {
-  if (typeof amount !== 'bigint' || amount === 0n || amount > MAX_AMOUNT || amount < -MAX_AMOUNT) {
-    throw new TallyClientError('bad_amount', `amount must be a non-zero integer of at most 2^63-1 in absolute value, got ${quote(String(amount))}`);
-  }
-}
-
-function checkLevel(level: string | number | undefined, what: 'wait' | 'consistency'): string | undefined {
-  if (level === undefined) return undefined;
-  const text = String(level);
-  if (isLevel(text)) return text;
-  const allowed = what === 'wait' ? 'quorum, all or a number of servers' : 'local, quorum, all or a number of servers';
-  throw new TallyClientError(`bad_${what}`, `${what} must be ${allowed}, got ${quote(text)}`);
-}
-
-function checkCount(n: number, what: string, min: number): number {
-  if (!Number.isSafeInteger(n) || n < min) throw new TallyClientError('bad_option', `${what} must be an integer of at least ${min}, got ${n}`);
-  return n;
+function cancelledWrite(write: Write, server: Assignment): TallyClientError {
+  return new TallyClientError(
+    'cancelled',
+    `cancelled: adding ${write.amount} to '${write.name}' on server ${describeServer(server)} may or may not be applied; ` +
+      `retry with --key ${write.key} on the same server to settle it`,
+  );
 }

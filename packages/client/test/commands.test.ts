@@ -3,6 +3,7 @@ import { evaluate, parseLine, type CommandClient } from '../src/commands.js';
 import { OutcomeUnknownError, TimeoutLevelError } from '../src/errors.js';
 import { TallyClient } from '../src/tally-client.js';
 import { at, startCluster, type FakeCluster } from './helpers/cluster.js';
+import { waitFor } from './helpers/http-fake.js';
 
 describe('parseLine()', () => {
   it('parses inc and dec with N defaulting to 1, dec negating it', () => {
@@ -32,6 +33,16 @@ describe('parseLine()', () => {
     for (const bad of ['items', 'items add t', 'items count', 'items count t a b', 'items remove t a']) {
       expect(() => parseLine(bad), bad).to.throw('usage: items add TENANT ID');
     }
+  });
+
+  it('parses list with an optional prefix, slots and watch with a name, and use balancer', () => {
+    expect(parseLine('list')).to.deep.equal({ kind: 'list', prefix: '' });
+    expect(parseLine('list page.')).to.deep.equal({ kind: 'list', prefix: 'page.' });
+    expect(parseLine('slots x')).to.deep.equal({ kind: 'slots', name: 'x' });
+    expect(parseLine('watch x')).to.deep.equal({ kind: 'watch', name: 'x' });
+    expect(parseLine('use balancer')).to.deep.equal({ kind: 'use-balancer' });
+    expect(() => parseLine('slots')).to.throw('usage: slots NAME');
+    expect(() => parseLine('list a b')).to.throw('usage: list [PREFIX]');
   });
 
   it('returns undefined for a blank line', () => {
@@ -89,6 +100,24 @@ describe('evaluate()', () => {
     expect(list).to.have.length(2);
   });
 
+  it('lists, breaks down and watches counters, and unpins with use balancer', async () => {
+    const ctx = { client, json: false };
+    await evaluate('inc a.x 2', ctx);
+    await evaluate('inc a.y 3', ctx);
+    expect((await evaluate('list a.', ctx)).output).to.equal('a.x = 2\na.y = 3');
+    expect((await evaluate('slots a.y', ctx)).output.split('\n')[1]).to.match(/^s1:1 +s1 +1 +3 +0 +3$/);
+    const printed: string[] = [];
+    const stop = new AbortController();
+    const watching = evaluate('watch a.x', { ...ctx, signal: stop.signal, print: (line) => printed.push(line) });
+    await waitFor(() => printed.length === 1, 5000, 'the first value');
+    stop.abort();
+    expect(await watching).to.deep.equal({ output: '', exitCode: 0 });
+    expect(printed).to.deep.equal(['a.x = 2']);
+    await evaluate('use s2', ctx);
+    expect((await evaluate('use balancer', ctx)).output).to.contain('using the balancer');
+    expect(client.current()).to.equal(undefined);
+  });
+
   it('prints errors as one line with exit code 1 and no stack', async () => {
     const unknown = await evaluate('frobnicate x', { client, json: false });
     expect(unknown).to.deep.equal({ output: "error: unknown command 'frobnicate'; type help for the list", exitCode: 1 });
@@ -112,6 +141,12 @@ describe('evaluate() exit codes', () => {
     get: () => Promise.reject(err),
     servers: () => Promise.reject(err),
     use: () => Promise.reject(err),
+    useBalancer: () => {
+      throw err;
+    },
+    list: () => Promise.reject(err),
+    slots: () => Promise.reject(err),
+    watch: () => Promise.reject(err),
     current: () => server,
     items: { add: () => Promise.reject(err), count: () => Promise.reject(err) },
   });

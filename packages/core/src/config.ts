@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { isServerId, SERVER_ID_RULE } from './names.js';
+import { didYouMean } from './did-you-mean.js';
+import { unsafeSecretProblem } from './listen-safety.js';
 
 export type ProcessKind = 'tally-server' | 'tally-balancer';
 
@@ -88,8 +90,27 @@ export const balancerConfigSchema = z
 export type BalancerConfig = Readonly<z.output<typeof balancerConfigSchema>>;
 
 const SCHEMAS = { 'tally-server': serverConfigSchema, 'tally-balancer': balancerConfigSchema } as const;
-const keysOf = (kind: ProcessKind): string[] =>
-  Object.keys(kind === 'tally-server' ? serverConfigSchema.shape : balancerConfigSchema.shape);
+const shapeOf = (kind: ProcessKind): Record<string, z.ZodType> =>
+  kind === 'tally-server' ? serverConfigSchema.shape : balancerConfigSchema.shape;
+const keysOf = (kind: ProcessKind): string[] => Object.keys(shapeOf(kind));
+
+/** The config keys of a process, in schema order. */
+export const configKeys = (kind: ProcessKind): readonly string[] => keysOf(kind);
+
+/** A key's built-in default as text (`7001`, `"info"`), or undefined when it has none. */
+export function fieldDefault(kind: ProcessKind, key: string): string | undefined {
+  const parsed = shapeOf(kind)[key]?.safeParse(undefined);
+  if (parsed?.success !== true || parsed.data === undefined) return undefined;
+  return typeof parsed.data === 'string' ? parsed.data : JSON.stringify(parsed.data);
+}
+
+/**
+ * `TALLY_*` variables that are no config key but are read elsewhere: by the scripts (run folder,
+ * base port), by the entry files (config file path) and by the `tally` client.
+ */
+export const OTHER_TALLY_VARIABLES: readonly string[] = [
+  'TALLY_CONFIG', 'TALLY_RUN_DIR', 'TALLY_BALANCER_PORT', 'TALLY_HISTORY', 'TALLY_CLIENT_ID', 'TALLY_BALANCER',
+];
 
 /** `publishIntervalMs` -> `--publish-interval-ms`. */
 export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -119,6 +140,7 @@ export function resolveConfig(kind: ProcessKind, sources: ConfigSources): Config
   const anyProcess = new Set([...keysOf('tally-server'), ...keysOf('tally-balancer')]);
 
   if (sources.file !== undefined) mergeFile(kind, sources.file, own, anyProcess, merged, problems);
+  problems.push(...unknownVariables(sources.env, anyProcess));
   for (const key of own) {
     const fromEnv = sources.env[envName(key)];
     if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
@@ -131,8 +153,20 @@ export function resolveConfig(kind: ProcessKind, sources: ConfigSources): Config
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(describeIssue(issue, merged));
   }
+  // Checked on the raw values too, so it is reported along with every other problem.
+  const secretProblem = unsafeSecretProblem({ secret: String(merged.secret ?? ''), host: String(merged.host ?? '127.0.0.1') });
+  if (secretProblem !== undefined) problems.push(secretProblem);
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, config: Object.freeze(parsed.data) };
+}
+
+/** Every set `TALLY_*` variable that no process reads: a typo would otherwise be ignored silently. */
+function unknownVariables(env: ConfigSources['env'], anyProcess: Set<string>): string[] {
+  const known = new Set([...[...anyProcess].map(envName), ...OTHER_TALLY_VARIABLES]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('TALLY_') && !known.has(name))
+    .sort()
+    .map((name) => `unknown environment variable ${name}${didYouMean(name, known, 'TALLY_')}`);
 }
 
 function mergeFile(

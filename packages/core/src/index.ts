@@ -7,6 +7,7 @@ export * from './token.js';
 export * from './config.js';
 export * from './http.js';
 export * from './cli-config.js';
+export * from './listen-safety.js';
 export * as pnCounter from './pn-counter.js';
 export type { Slot, PNCounter } from './pn-counter.js';
 export { SumTree } from './sum-tree.js';

@@ -3,7 +3,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -16,7 +15,6 @@ import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
 
-const DEV_SECRET = 'tally-dev-secret';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 function readTextFile(path: string): string | undefined {
@@ -34,8 +32,9 @@ function loadConfig(): ServerConfig {
     env: process.env,
     readTextFile,
     defaultConfigPath: `${repoRoot}tally.config.json`,
+    version: packageVersion(),
   });
-  if (result.ok === 'help') {
+  if (result.ok === 'help' || result.ok === 'version') {
     process.stdout.write(`${result.text}\n`);
     process.exit(0);
   }
@@ -46,7 +45,10 @@ function loadConfig(): ServerConfig {
   return result.config;
 }
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
 
 /** The server's own folder: the embedded store's, and where `POST /config` actors live with either store. */
 const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
@@ -98,10 +100,6 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
   const baseLog = pino({ level: config.logLevel, base: { proc: 'tally-server' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
-  if (config.secret === DEV_SECRET && !isLoopback(config.host)) {
-    process.stderr.write(`tally-server: refusing to listen on ${config.host} with the development secret; set TALLY_SECRET\n`);
-    process.exit(2);
-  }
   const server = createServer();
   // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
   server.on('clientError', handleClientError);

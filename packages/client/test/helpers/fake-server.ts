@@ -24,7 +24,7 @@ export type Behaviour =
   /** Applies a write, then answers 408 with the value. */
   | 'level-timeout'
   /** Answers this error and applies nothing. */
-  | { status: number; code: string; message: string };
+  | { status: number; code: string; message: string; extra?: Record<string, unknown> };
 
 interface Receipt {
   name: string;
@@ -39,6 +39,9 @@ export class FakeServer extends HttpFake {
   readonly script: Behaviour[] = [];
   readonly counts = new Map<string, { p: bigint; n: bigint }>();
   readonly receipts = new Map<string, Receipt>();
+  /** Entries per `/counters?values=true` page, whatever `limit` asks: small, to make paging show. */
+  pageSize = 2;
+  readonly #watchers = new Map<string, Set<ServerResponse>>();
   #seq = 0;
 
   constructor(id: string) {
@@ -64,6 +67,7 @@ export class FakeServer extends HttpFake {
   }
 
   #handle(request: RecordedRequest, res: ServerResponse): void {
+    if (this.#ops(request, res)) return;
     const write = /^\/counter\/([^/]+)$/.exec(request.path);
     const read = /^\/counter\/([^/]+)\/value$/.exec(request.path);
     const name = (write ?? read)?.[1];
@@ -95,6 +99,41 @@ export class FakeServer extends HttpFake {
     sendJson(res, 200, { ...receipt, applied: true }, this.#tokenHeader(name));
   }
 
+  /** The operator routes: paged `/counters?values=true`, `/counter/:name/slots` and `/watch` (SSE). */
+  #ops(request: RecordedRequest, res: ServerResponse): boolean {
+    const [, name, route] = /^\/counter\/([^/]+)\/(slots|watch)$/.exec(request.path) ?? [];
+    if (request.path === '/counters' && request.query.get('values') === 'true') {
+      const prefix = request.query.get('prefix') ?? '';
+      const names = [...this.counts.keys()].filter((n) => n.startsWith(prefix)).sort();
+      const start = Number(request.query.get('cursor') ?? '0');
+      const page = names.slice(start, start + this.pageSize);
+      const next = start + this.pageSize < names.length ? String(start + this.pageSize) : null;
+      sendJson(res, 200, { counters: page.map((n) => ({ name: n, value: this.value(n).toString() })), next });
+    } else if (name !== undefined && route === 'slots') {
+      const c = this.counts.get(name);
+      const slot = { slot: this.slot, server: this.id, incarnation: 1, p: String(c?.p ?? 0n), n: String(c?.n ?? 0n), value: this.value(name).toString() };
+      sendJson(res, 200, c === undefined ? [] : [slot]);
+    } else if (name !== undefined && route === 'watch') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const watchers = this.#watchers.get(name) ?? new Set();
+      this.#watchers.set(name, watchers.add(res));
+      res.on('close', () => watchers.delete(res));
+      this.#announce(name);
+    } else return false;
+    return true;
+  }
+
+  /** Sends the counter's value to its watchers (twice, as a server may: the client must dedupe). */
+  #announce(name: string): void {
+    const event = `event: value\ndata: ${JSON.stringify({ name, value: this.value(name).toString() })}\n\n`;
+    for (const res of this.#watchers.get(name) ?? []) res.write(`${event}: keep-alive\n\n${event}`);
+  }
+
+  /** How many watch streams are open on this counter. */
+  watchers(name: string): number {
+    return this.#watchers.get(name)?.size ?? 0;
+  }
+
   #apply(name: string, body: string, res: ServerResponse): Receipt | undefined {
     let amount: bigint;
     try {
@@ -107,6 +146,7 @@ export class FakeServer extends HttpFake {
     if (amount > 0n) c.p += amount;
     else c.n -= amount;
     this.counts.set(name, c);
+    this.#announce(name);
     this.#seq += 1;
     return { name, value: this.value(name).toString(), slot: this.slot, seq: String(this.#seq) };
   }
@@ -122,7 +162,7 @@ export class FakeServer extends HttpFake {
 
   /** Handles the behaviours that apply nothing; true when the request is dealt with. */
   #misbehave(res: ServerResponse, behaviour: Behaviour): boolean {
-    if (typeof behaviour === 'object') sendJson(res, behaviour.status, errorBody(behaviour.code, behaviour.message));
+    if (typeof behaviour === 'object') sendJson(res, behaviour.status, errorBody(behaviour.code, behaviour.message, behaviour.extra));
     else if (behaviour === 'busy') sendJson(res, 409, errorBody('in_flight', 'a request with this key is still being applied'));
     else if (behaviour === 'unready') sendJson(res, 503, errorBody('not_ready', 'server is recovering'));
     else if (behaviour === 'die') {

@@ -9,6 +9,8 @@ import { TallyError, assertCounterName, renderError } from '@tally/core';
 /** Called once per request with its final status, for timing and request logs. */
 export type RequestObserver = (ctx: Context, ms: number) => void;
 
+const RETRY_LATER = new Set(['not_ready', 'too_many_watchers']);
+
 export function errorMiddleware(log: Logger, onDone?: RequestObserver): Middleware {
   return async (ctx, next) => {
     const started = onDone === undefined ? 0 : performance.now();
@@ -18,9 +20,10 @@ export function errorMiddleware(log: Logger, onDone?: RequestObserver): Middlewa
     } catch (err) {
       const { status, body, isInternal } = renderError(err);
       if (isInternal) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      // Retry-After only where waiting helps: a server still recovering. A failed store does not
-      // heal by itself, so `store_failed` says nothing of when to come back.
-      if (status === 503 && body.error.code === 'not_ready') ctx.set('Retry-After', '1');
+      // Retry-After only where waiting helps: a server still recovering, or a full watcher table
+      // (a place frees when a watcher leaves). A failed store does not heal by itself, so
+      // `store_failed` says nothing of when to come back.
+      if (status === 503 && RETRY_LATER.has(body.error.code)) ctx.set('Retry-After', '1');
       ctx.status = status;
       ctx.body = body;
     }

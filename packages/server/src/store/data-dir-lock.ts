@@ -59,6 +59,9 @@ export function procStartTime(pid: number): string | null | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // A zombie (Z) or dead (X) process holds nothing: a SIGKILLed server whose parent has not
+  // reaped it (an init that never reaps, a start script that has exited) must not block its restart.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return fields[19] ?? null; // field 22 overall; fields[0] is field 3
 }
 
