@@ -42,7 +42,7 @@ export function parseAmountJson(body: string): bigint {
   assertNoForbiddenKeys(body, 'JSON body');
   if (isLosslessNumber(parsed) || typeof parsed === 'string') return jsonInteger(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new TallyError(400, 'bad_json', `JSON body must be an integer like 5, or an object like {"amount": 5}, got ${quote(body)}`);
+    throw new TallyError(400, 'bad_json', `JSON body must be an object like {"amount": 5} or an integer like 5, got ${quote(body)}`);
   }
   const raw = (parsed as Record<string, unknown>).amount;
   if (raw === undefined) {

@@ -1,8 +1,11 @@
 /**
- * The mutable, per-counter object a server keeps: the PN-counter's slots plus a SumTree of their
- * values, so reading the counter costs O(1) after no change and O(log S) after one, for S slots.
+ * The PN-counter state a server keeps per counter: the slots plus a SumTree of their values, so
+ * reading the counter costs O(1) after no change and O(log S) after one, for S slots. The verbs
+ * of the data type (pn-counter.ts) are written on top of it; this class keeps the invariant.
  */
-import { fromJSON, toJSON, type Slot, type SlotId } from './pn-counter.js';
+import { slotsToJSON } from './counter-json.js';
+import { incrementSlot, maxSlot, slotVersion, ZERO_SLOT, type Slot } from './slot.js';
+import type { SlotId } from './slot-id.js';
 import { SumTree } from './sum-tree.js';
 import type { CounterJSON } from './wire.js';
 
@@ -20,21 +23,17 @@ export class CounterReplica {
     if (p < 0n || n < 0n) {
       throw new Error(`slot '${slot}': p and n must be non-negative, got [${p}, ${n}]`);
     }
-    const known = this.#slots.get(slot);
-    const knownP = known === undefined ? 0n : known.p;
-    const knownN = known === undefined ? 0n : known.n;
-    if (p <= knownP && n <= knownN) return false;
-    this.#put(slot, p > knownP ? p : knownP, n > knownN ? n : knownN);
+    const known = this.#slots.get(slot) ?? ZERO_SLOT;
+    if (p <= known.p && n <= known.n) return false;
+    this.#put(slot, maxSlot(known, { p, n }));
     return true;
   }
 
   /** Adds an increment (amount > 0) or decrement (amount < 0) to one slot; returns the new slot. */
   add(slot: SlotId, amount: bigint): Readonly<Slot> {
     const known = this.#slots.get(slot);
-    const p = known === undefined ? 0n : known.p;
-    const n = known === undefined ? 0n : known.n;
-    if (amount === 0n) return known ?? { p, n };
-    return amount > 0n ? this.#put(slot, p + amount, n) : this.#put(slot, p, n - amount);
+    if (amount === 0n) return known ?? ZERO_SLOT;
+    return this.#put(slot, incrementSlot(known ?? ZERO_SLOT, amount));
   }
 
   /** The slot's `{p, n}`, or undefined when this replica has never seen it. */
@@ -49,8 +48,7 @@ export class CounterReplica {
 
   /** A monotone per-slot version, p + n (both only grow); 0n for an unknown slot. */
   version(slot: SlotId): bigint {
-    const known = this.#slots.get(slot);
-    return known === undefined ? 0n : known.p + known.n;
+    return slotVersion(this.#slots.get(slot) ?? ZERO_SLOT);
   }
 
   /** All slots, in insertion order. The replica must not change while iterating. */
@@ -62,28 +60,15 @@ export class CounterReplica {
     return this.#slots.size;
   }
 
-  /** The wire form, as pn-counter's `toJSON`. */
+  /** The wire form: slot id to `[p, n]` as decimal strings. */
   toJSON(): CounterJSON {
-    return toJSON(this.#slots);
+    return slotsToJSON(this.#slots);
   }
 
-  /**
-   * Validates the wire form with pn-counter's `fromJSON` rules, then merges every slot. Returns how
-   * many slots changed. Invalid input throws before anything is merged.
-   */
-  mergeJSON(json: unknown): number {
-    let changed = 0;
-    for (const [slot, { p, n }] of fromJSON(json)) {
-      if (this.mergeSlot(slot, p, n)) changed++;
-    }
-    return changed;
-  }
-
-  #put(slot: SlotId, p: bigint, n: bigint): Readonly<Slot> {
-    // A fresh object each time: slots handed out by getSlot() and slots() are never mutated.
-    const next = { p, n };
+  #put(slot: SlotId, next: Readonly<Slot>): Readonly<Slot> {
+    // Slots are never mutated in place: those handed out by getSlot() and slots() stay as they were.
     this.#slots.set(slot, next);
-    this.#tree.set(slot, p - n);
+    this.#tree.set(slot, next.p - next.n);
     return next;
   }
 }

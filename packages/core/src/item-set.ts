@@ -8,6 +8,7 @@
  * everywhere once the replicas have exchanged states; nothing is ever removed, so merges in any
  * order, repeated or not, reach the same set.
  */
+import type { DataType } from './data-type.js';
 import { quote } from './errors.js';
 
 /** An item id: 1 to 200 characters, any of them (000's and 002's clients send UUIDs and names). */
@@ -50,4 +51,4 @@ export const itemSet = {
     });
     return state;
   },
-};
+} satisfies DataType<ItemSet, string, string[], bigint>;

@@ -5,6 +5,7 @@
  */
 import { TallyError } from './errors.js';
 import { isCounterName } from './names.js';
+import { DECIMAL } from './decimal.js';
 import { isSlotId, type SlotId } from './slot-id.js';
 
 export interface SessionToken {
@@ -14,7 +15,6 @@ export interface SessionToken {
 }
 
 const MAX_TOKEN_LENGTH = 16_384;
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 export function encodeToken(token: SessionToken): string {
   const v: Record<string, string> = {};

@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { isCounterName, isServerId } from './names.js';
+import { DECIMAL } from './decimal.js';
 import { isSlotId, type SlotId } from './slot-id.js';
 import { isPlainObject, type SlotRefusal } from './frame-check.js';
 import { peerStatsSchema, type PeerStats } from './ops-wire.js';
 
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /** `[p, n]`: a slot's increments and decrements, each a non-negative decimal string. */
 export type SlotJSON = [string, string];
@@ -59,6 +59,20 @@ export interface ReplicateAck {
   refused: SlotRefusal[];
   refusedCount: number;
 }
+
+/**
+ * Checks an ack as a sender reads it. The refusals are the receiver's to act on, so they are
+ * checked for shape only, and an older receiver that sends none reads as refusing nothing.
+ */
+export const replicateAckSchema = z.object({
+  slot: slotIdSchema,
+  merged: z.number().int().nonnegative(),
+  refused: z
+    .array(z.object({ name: z.string(), slot: z.string().nullable(), reason: z.string() }))
+    .default([])
+    .transform((list) => list as SlotRefusal[]),
+  refusedCount: z.number().int().nonnegative().default(0),
+});
 
 /** One page of a server's whole state (`GET /internal/state?cursor=N&limit=N`, at most MAX_FRAME_COUNTERS counters and about 1 MiB). */
 export interface StatePage {

@@ -1,23 +1,26 @@
 /**
- * Builds a counting server without listening: `createApp(config, deps)`. main.ts wires the real
- * store, logger and clock; tests pass their own.
+ * Builds a counting server without listening: `createApp(config, deps)`. It wires the pieces
+ * (counter service, replicator, peer client, recovery) and exposes the life cycle: `start()`
+ * recovers and then starts replication; `close()` stops it in order. main.ts wires the real
+ * store, logger and clock; tests pass their own. The item set (issue 9) and `/config` are wired
+ * in items-wiring.ts.
  */
-import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '@tally/core';
+import { CounterService } from './counter/counter-service.js';
 import { errorMiddleware, type RequestObserver } from './http/errors.js';
-import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { CountingNode } from './node.js';
-import { createPeerHttp } from './replication/peer-http.js';
 import { accessGuard } from './http/guard.js';
-import { addConfigRoutes } from './routes/config.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import { PeerClient } from './replication/peer-client.js';
+import { createPeerHttp } from './replication/peer-http.js';
+import { Replicator } from './replication/replicator.js';
 import { addInternalRoutes } from './routes/internal.js';
+import { addConfigRoutes } from './routes/config.js';
 import { addItemRoutes, itemMethodGuard } from './routes/items.js';
-import { memoryItemLog, type ItemLogPort } from './items/item-log.js';
-import { createItemPeerClient } from './items/item-peers.js';
-import { ItemService } from './items/item-service.js';
+import { createItems, type ItemsDeps, type ItemsWiring } from './items/items-wiring.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
 import { addOpsRoutes } from './routes/ops.js';
@@ -26,95 +29,164 @@ import { RollingStats } from './ops/rolling-stats.js';
 import { WatchHub } from './ops/watch-hub.js';
 import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
-import type { ActorsFile } from './state/actors-file.js';
+import { CounterTable } from './state/counter-table.js';
 import type { Store } from './store/types.js';
 
-export interface AppDeps {
+interface CounterDeps {
   /** This server's id and the URL peers and clients reach it at. */
   id: string;
   url: string;
   store: Store;
   log: Logger;
   now?: () => number;
+  /** Peer HTTP; by default a keep-alive client with the cluster secret (peer-http.ts). */
+  client?: PeerClient;
   /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
   maxWatchers?: number;
-  /** The actors `POST /config` persisted; without it they live in memory only. */
-  actors?: ActorsFile;
-  /** The item set's durable log; in memory when absent (unit tests). */
-  itemLog?: ItemLogPort;
-  /** Names this run of the server in item tokens and acks; random when absent. */
-  boot?: string;
 }
+
+export type AppDeps = CounterDeps & ItemsDeps;
 
 export interface TallyServerApp {
   app: Koa;
   /** The one router; the OpenAPI consistency test walks its routes. */
   router: Router;
-  node: CountingNode;
-  items: ItemService;
+  service: CounterService;
+  replicator: Replicator;
+  /** The item set: its service (write, read, intake) and publisher. */
+  items: ItemsWiring['service'];
   metrics: ServerMetrics;
   /** Watch streams; main.ts closes them on shutdown so that the server can close. */
   watchers: WatchHub;
+  /** Loads the store and pulls peers; the server takes requests once it resolves. */
+  recover(): Promise<RecoveryReport>;
+  /** Publishing, registration and heartbeats; call once recover() resolved. */
+  startReplication(): Promise<void>;
+  /** recover(), then startReplication(). */
+  start(): Promise<RecoveryReport>;
+  /** Stops taking writes, lets in-flight ones finish, publishes once more, closes the store. */
+  close(): Promise<void>;
 }
 
 export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
+  const { id, url, store, log } = deps;
   const now = deps.now ?? Date.now;
-  const http = createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs });
+  const client = deps.client ?? new PeerClient(createPeerHttp({ secret: config.secret, timeoutMs: config.requestTimeoutMs }));
+  const table = new CounterTable(config.maxCounters);
   const stats = new RollingStats(now);
-  let node: CountingNode | undefined;
+  let replicator: Replicator | undefined;
+  let service: CounterService | undefined;
   const metrics = createServerMetrics({
-    counters: () => node?.table.size ?? 0,
+    counters: () => table.size,
     countersLimit: () => config.maxCounters,
-    peers: () => node?.membership.peers().length ?? 0,
-    isReady: () => node?.isReady ?? false,
-    peerProgress: () => (node?.membership.peers() ?? []).map((peer) => ({ label: peerLabel(peer), lagSeconds: peer.lag.lagSeconds(now()), pendingCounters: peer.pending.size })),
+    peers: () => replicator?.peers().length ?? 0,
+    isReady: () => service?.isReady ?? false,
+    peerProgress: () => (replicator?.peerProgress() ?? []).map(({ peer, lag, pendingCounters }) => ({ label: peerLabel(peer), lagSeconds: lag.lagSeconds(now()), pendingCounters })),
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
-  node = new CountingNode({ config, id: deps.id, url: deps.url, store: deps.store, log: deps.log, http, metrics, now });
-  const table = node.table;
-  const watchers = new WatchHub({ valueOf: (name) => table.value(name), intervalMs: config.publishIntervalMs, now, ...(deps.maxWatchers !== undefined && { maxWatchers: deps.maxWatchers }) });
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now });
+  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
+  const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
+  const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
+  const items = createItems(config, deps, replicator);
+  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items };
+  const router = buildRouter(wiring);
+  return { app: buildKoa(wiring, router), router, service, replicator, items: items.service, metrics, watchers, ...lifecycle(wiring) };
+}
 
-  const items = new ItemService({
-    self: { id: deps.id, boot: deps.boot ?? randomUUID() },
-    log: deps.itemLog ?? memoryItemLog(),
-    client: createItemPeerClient(http),
-    peers: () => node.membership.peers(),
-    logger: deps.log.child({ type: 'items' }),
-    waitTimeoutMs: config.waitTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    startupPullTimeoutMs: config.startupPullTimeoutMs,
-  });
+/** Everything createApp built, for the helpers below. */
+interface Wiring {
+  id: string;
+  url: string;
+  config: ServerConfig;
+  log: Logger;
+  now: () => number;
+  client: PeerClient;
+  table: CounterTable;
+  stats: RollingStats;
+  watchers: WatchHub;
+  metrics: ServerMetrics;
+  service: CounterService;
+  replicator: Replicator;
+  items: ItemsWiring;
+}
 
-  // One router, so a request is matched once, and two middlewares in front of it: this is the
-  // whole per-request overhead on top of koa. Case-sensitive and strict: one spelling per route
-  // (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+/** The server's life cycle: recovery, then replication; and an orderly close. */
+function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplication' | 'start' | 'close'> {
+  const { id, config, log, now, client, service, replicator, items } = w;
+  // Counters first (they refresh the peer list from the balancer), then items from those peers.
+  const recoverNow = async (): Promise<RecoveryReport> => {
+    const report = await recover({ id, config, log, now, client, service, replication: replicator });
+    log.info(await items.service.recover(), 'items recovered');
+    return report;
+  };
+  const startReplication = async (): Promise<void> => {
+    items.start();
+    await replicator.start(config.heartbeatIntervalMs);
+  };
+  return {
+    recover: recoverNow,
+    startReplication,
+    async start() {
+      const report = await recoverNow();
+      await startReplication();
+      return report;
+    },
+    async close() {
+      await items.close();
+      replicator.stop();
+      if (await service.stopWrites(5000)) await replicator.flush(3000);
+      await service.closeStore();
+    },
+  };
+}
+
+function replicationSettings(config: ServerConfig) {
+  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs } = config;
+  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs };
+}
+
+/**
+ * One router, so a request is matched once. Case-sensitive and strict: one spelling per route
+ * (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
+ * Each group of routes gets the narrow view it needs, never the wiring itself.
+ */
+function buildRouter(w: Wiring): Router {
+  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items } = w;
   const router = new Router({ sensitive: true, strict: true });
-  addPublicRoutes(router, node, config);
-  const membership = node.membership;
-  addOpsRoutes(router, { identity: { id: deps.id, url: deps.url }, readiness: node, table, peers: () => membership.peers(), names: new SortedNames(table), watchers, stats, now });
-  addInternalRoutes(router, node, config);
-  addItemRoutes(router, items, config);
-  addProbeRoutes(router, node, metrics, items);
-  const { actors } = deps;
-  node.membership.setActors(actors?.saved ?? []);
-  addConfigRoutes(router, config, {
-    id: deps.id,
-    url: deps.url,
-    membership: node.membership,
-    ...(actors !== undefined && { saveActors: (urls: readonly string[]) => actors.save(urls) }),
-  });
+  addPublicRoutes(router, service, config);
+  const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
+  addOpsRoutes(router, { identity: { id, url }, readiness: service, table, peers, names: new SortedNames(table), watchers, stats, now });
+  addInternalRoutes(router, service, config);
+  addItemRoutes(router, items.service, config);
+  addConfigRoutes(router, config, { id, url, membership: replicator, ...items.actorsSaver });
+  // Ready once both data types have recovered: the balancer hands out only servers that are.
+  const readiness = {
+    get notReadyReason() {
+      return service.notReadyReason ?? items.service.notReadyReason;
+    },
+    get liveSlot() {
+      return service.liveSlot;
+    },
+  };
+  addProbeRoutes(router, { id, readiness }, metrics);
   addOpenApiRoute(router);
+  return router;
+}
+
+/** Two middlewares in front of the router: the whole per-request overhead on top of koa. */
+function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
   const app = new Koa({ proxy: false });
   // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
   app.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.log.error({ err }, 'error outside the error middleware');
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err }, 'error outside the error middleware');
   });
-  app.use(errorMiddleware(deps.log, requestObserver(config, deps.log, stats)));
+  app.use(errorMiddleware(log, requestObserver(config, log, stats)));
   app.use(accessGuard(config));
   app.use(itemMethodGuard());
   app.use(router.routes());
-  return { app, router, node, items, metrics, watchers };
+  return app;
 }
 
 /** Probes and documents: not what a client's latency is about. */

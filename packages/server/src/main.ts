@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
-import { createApp } from './app.js';
-import { recover } from './recovery.js';
+import { createApp, type TallyServerApp } from './app.js';
 import { ItemLog } from './items/item-log.js';
 import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
@@ -96,6 +95,27 @@ async function listen(server: Server, config: ServerConfig): Promise<number> {
   return address.port;
 }
 
+/** Stops listening, closes the app in order (a final publish, the store), and exits within 9 s. */
+function shutdownOnSignal(server: Server, tally: TallyServerApp, redis: Redis | undefined, log: Logger): (signal: string) => Promise<void> {
+  return async (signal) => {
+    log.info({ signal }, 'shutting down');
+    tally.watchers.close(); // open event streams would otherwise hold server.close() for a second
+    const hardStop = setTimeout(() => process.exit(1), 9000);
+    server.close();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    let code = 0;
+    try {
+      await tally.close();
+    } catch (err) {
+      log.error({ err }, 'close failed');
+      code = 1;
+    }
+    redis?.disconnect();
+    clearTimeout(hardStop);
+    process.exit(code);
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   // Field names shared with tally-balancer: proc, id, peer, err; ISO timestamps.
@@ -111,49 +131,19 @@ async function main(): Promise<void> {
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const actors = await openActorsFile(dataDirOf(config, id));
   const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
-  const { app, node, items, watchers } = createApp(config, { id, url, store, log, actors, itemLog });
-  server.on('request', app.callback());
+  const tally = createApp(config, { id, url, store, log, actors, itemLog });
+  server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
-  let heartbeat: NodeJS.Timeout | undefined;
-  let itemRounds: NodeJS.Timeout | undefined;
-  const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, 'shutting down');
-    clearInterval(heartbeat);
-    clearInterval(itemRounds);
-    watchers.close(); // open event streams would otherwise hold server.close() for a second
-    const hardStop = setTimeout(() => process.exit(1), 9000);
-    server.close();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-    let code = 0;
-    try {
-      // New ids go to peers once more (bounded), like the counters' shutdown publish.
-      if (items.isReady) await Promise.race([items.publisher.publishRound(), new Promise((r) => setTimeout(r, 2000))]);
-      await itemLog.close();
-      await node.close();
-    } catch (err) {
-      log.error({ err }, 'close failed');
-      code = 1;
-    }
-    redis?.disconnect();
-    clearTimeout(hardStop);
-    process.exit(code);
-  };
+  const shutdown = shutdownOnSignal(server, tally, redis, log);
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
-  const report = await recover(node);
-  log.info({ ...report, store: store.describe(), peers: node.membership.peers().map((p) => p.url) }, 'recovered');
-  const itemReport = await items.recover();
-  log.info(itemReport, 'items recovered');
+  const report = await tally.recover();
+  log.info({ ...report, store: store.describe(), peers: tally.replicator.peers().map((p) => p.url) }, 'recovered');
   process.stdout.write(`tally-server ${id} ready (slot ${report.liveSlot}, ${report.isContinued ? 'continued' : 'new'}: ${report.reason})\n`);
-  node.publisher.start();
-  itemRounds = setInterval(() => void items.publisher.publishRound(), config.publishIntervalMs);
-  itemRounds.unref();
-  await node.membership.heartbeat();
-  heartbeat = setInterval(() => void node.membership.heartbeat(), config.heartbeatIntervalMs);
-  heartbeat.unref();
+  await tally.startReplication();
 }
 
 main().catch((err: unknown) => {

@@ -9,9 +9,12 @@
  * slot from a stale copy would let peers' higher old values swallow new increments (the
  * Riak/Cassandra counter bug); a fresh slot can't be swallowed by anything.
  */
-import { MAX_FRAME_COUNTERS, statePageSchema, type CheckedSlot, type SlotId } from '@tally/core';
-import type { CountingNode } from './node.js';
-import type { LoadedState, SnapshotSource, SlotRecord } from './store/types.js';
+import type { Logger } from 'pino';
+import { MAX_FRAME_COUNTERS, formatSlotId, isSaneIncarnation, parseSlotId, type CheckedSlot, type ServerConfig, type Slot, type SlotId } from '@tally/core';
+import type { Peer } from './replication/membership.js';
+import type { MergeOptions } from './replication/intake.js';
+import type { PeerClient } from './replication/peer-client.js';
+import type { LoadedState, SlotRecord } from './store/types.js';
 
 const PAGE_LIMIT = MAX_FRAME_COUNTERS;
 
@@ -23,27 +26,43 @@ export interface RecoveryReport {
   repairs: string[];
 }
 
-export async function recover(node: CountingNode): Promise<RecoveryReport> {
-  const { store, id, log, config } = node.deps;
-  const loaded = await store.load();
-  if (loaded.repairs.length > 0) log.warn({ repairs: loaded.repairs }, 'store was damaged: cut what could not be trusted');
-  for (const record of loaded.slots) node.table.merge(record.name, record.slot, record.p, record.n);
-  for (const request of loaded.requests) node.idempotency.remember(request);
+/** The counter service as recovery sees it. */
+export interface RecoveringService {
+  load(): Promise<LoadedState>;
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<unknown>;
+  slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
+  slots(): Iterable<SlotRecord>;
+  open(liveSlot: SlotId, incarnation: number): Promise<void>;
+}
 
+export interface RecoveryDeps {
+  id: string;
+  config: Pick<ServerConfig, 'startupPullTimeoutMs' | 'requestTimeoutMs'>;
+  log: Logger;
+  now: () => number;
+  service: RecoveringService;
+  replication: { refresh(): Promise<void>; peers(): readonly Peer[] };
+  client: Pick<PeerClient, 'statePage'>;
+}
+
+export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const { id, log, service, replication } = deps;
+  const loaded = await service.load();
+  if (loaded.repairs.length > 0) log.warn({ repairs: loaded.repairs }, 'store was damaged: cut what could not be trusted');
   const previous = loaded.meta?.serverId === id ? loaded.meta : undefined;
   if (loaded.meta !== undefined && previous === undefined) {
     log.warn({ stored: loaded.meta.serverId, id }, 'data dir belongs to another server id; starting a new slot');
   }
-  const candidate = previous === undefined ? undefined : node.liveSlotFor(previous.incarnation);
-  await node.membership.refresh();
-  const pulled = await pullPeers(node, candidate, config.startupPullTimeoutMs);
+  const candidate = previous === undefined ? undefined : formatSlotId(id, previous.incarnation);
+  await replication.refresh();
+  const pulled = await pullPeers(deps, candidate);
 
   const reason = whyNotContinue(loaded, previous, pulled.isCandidateBehind);
-  const incarnation = reason === undefined && previous !== undefined ? previous.incarnation : node.nextIncarnation(previous?.incarnation ?? 0);
-  const liveSlot = node.liveSlotFor(incarnation);
-  await store.open({ serverId: id, incarnation }, snapshotSource(node, liveSlot));
-  node.markReady(liveSlot, reason === undefined ? loaded.seq : 0n);
-  return { liveSlot, isContinued: reason === undefined, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
+  const isContinued = reason === undefined && previous !== undefined;
+  const incarnation = isContinued ? previous.incarnation : nextIncarnation(deps, previous?.incarnation ?? 0);
+  const liveSlot = formatSlotId(id, incarnation);
+  await service.open(liveSlot, incarnation);
+  return { liveSlot, isContinued, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
 }
 
 function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCandidateBehind: boolean): string | undefined {
@@ -57,47 +76,46 @@ function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCa
  * Pulls every peer's whole state, page by page, until the deadline. Notes whether any peer knows
  * more for `candidate` than we loaded, which proves our store incomplete.
  */
-async function pullPeers(node: CountingNode, candidate: SlotId | undefined, timeoutMs: number): Promise<{ peers: number; isCandidateBehind: boolean }> {
-  const deadline = Date.now() + timeoutMs;
+async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Promise<{ peers: number; isCandidateBehind: boolean }> {
+  const { config, client, service } = deps;
+  const deadline = Date.now() + config.startupPullTimeoutMs;
   let isCandidateBehind = false;
   const pullOne = async (url: string): Promise<boolean> => {
     let cursor: string | null = '0';
     while (cursor !== null && Date.now() < deadline) {
-      const res = await node.deps.http.get(`${url}/internal/state`, {
-        searchParams: { cursor, limit: PAGE_LIMIT },
-        timeout: { request: Math.max(1, Math.min(node.deps.config.requestTimeoutMs, deadline - Date.now())) },
-      });
-      if (res.statusCode !== 200) return false;
-      const page = statePageSchema.parse(JSON.parse(res.body));
+      const timeoutMs = Math.min(config.requestTimeoutMs, deadline - Date.now());
+      const page = await client.statePage(url, cursor, PAGE_LIMIT, timeoutMs);
+      if (page === undefined) return false;
       // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
-      await node.mergeCounters(page.counters, url, {
-        inspect: (slot) => {
-          if (slot.slot === candidate && isAhead(node, slot)) isCandidateBehind = true;
-        },
-      });
+      const inspect = (slot: CheckedSlot): void => {
+        if (slot.slot === candidate && isAhead(service, slot)) isCandidateBehind = true;
+      };
+      await service.mergeCounters(page.counters, url, { inspect });
       cursor = page.next;
     }
     return cursor === null;
   };
-  const results = await Promise.all(node.membership.peers().map((peer) => pullOne(peer.url).catch(() => false)));
+  const results = await Promise.all(deps.replication.peers().map((peer) => pullOne(peer.url).catch(() => false)));
   return { peers: results.filter(Boolean).length, isCandidateBehind };
 }
 
 /** Whether a peer's copy of our old slot holds more than we loaded (seen before it merges). */
-function isAhead(node: CountingNode, { name, slot, p, n }: CheckedSlot): boolean {
-  const ours = node.table.get(name)?.getSlot(slot);
+function isAhead(service: RecoveringService, { name, slot, p, n }: CheckedSlot): boolean {
+  const ours = service.slotOf(name, slot);
   return p > (ours?.p ?? 0n) || n > (ours?.n ?? 0n);
 }
 
-function snapshotSource(node: CountingNode, liveSlot: SlotId): SnapshotSource {
-  return {
-    meta: () => ({ serverId: node.deps.id, incarnation: Number(liveSlot.slice(liveSlot.lastIndexOf(':') + 1)) }),
-    *slots(): Iterable<SlotRecord> {
-      for (const [name, replica] of node.table.entries()) {
-        // The live slot carries the sequence, so receipts stay unique across snapshots.
-        for (const [slot, { p, n }] of replica.slots()) yield slot === liveSlot ? { name, slot, p, n, seq: node.seq } : { name, slot, p, n };
-      }
-    },
-    requests: () => node.idempotency.all(),
-  };
+/**
+ * The next incarnation: above any sane one we know for this id, and at least the wall clock in
+ * ms. An incarnation beyond now + 24 h (written by an older version, say) is ignored, or every
+ * later incarnation would have to climb above it.
+ */
+function nextIncarnation(deps: RecoveryDeps, previous: number): number {
+  const now = deps.now();
+  let highest = isSaneIncarnation(previous, now) ? previous : 0;
+  for (const { slot } of deps.service.slots()) {
+    const parts = parseSlotId(slot);
+    if (parts?.serverId === deps.id && isSaneIncarnation(parts.incarnation, now)) highest = Math.max(highest, parts.incarnation);
+  }
+  return Math.max(highest + 1, now);
 }

@@ -7,7 +7,7 @@
 import type { ServerInfo } from '@tally/core';
 import {
   assertCounterName, badRequest, countersPageSchema, slotsAnswerSchema, parseSlotId, pnCounter, TallyError,
-  type SlotEntry, type PNCounter,
+  type CounterReplica, type SlotEntry,
 } from '@tally/core';
 import type { Registry } from '../registry.js';
 import type { CallServer } from './server-calls.js';
@@ -54,16 +54,19 @@ export async function counterSlots(deps: ViewDeps, name: string): Promise<SlotsV
   assertCounterName(name);
   const path = `/counter/${encodeURIComponent(name)}/slots`;
   const { pages, servers, missing } = await fanOut(deps, path, (body) => slotsAnswerSchema.safeParse(body));
-  const merged = pages.map(stateOf).reduce(pnCounter.merge, pnCounter.create());
-  const slots = [...merged].sort(([a], [b]) => byCodeUnits(a, b)).map(([slot, { p, n }]) => {
+  const merged = pnCounter.create();
+  for (const page of pages) pnCounter.merge(merged, stateOf(page));
+  const slots = [...merged.slots()].sort(([a], [b]) => byCodeUnits(a, b)).map(([slot, { p, n }]) => {
     const parts = parseSlotId(slot);
     return { slot, server: parts?.serverId ?? slot, incarnation: parts?.incarnation ?? 0, p: `${p}`, n: `${n}`, value: `${p - n}` };
   });
   return { name, value: `${pnCounter.value(merged)}`, slots, servers, missing };
 }
 
-function stateOf(slots: SlotEntry[]): PNCounter {
-  return new Map(slots.map((s) => [s.slot, { p: BigInt(s.p), n: BigInt(s.n) }]));
+function stateOf(slots: SlotEntry[]): CounterReplica {
+  const state = pnCounter.create();
+  for (const s of slots) state.mergeSlot(s.slot, BigInt(s.p), BigInt(s.n));
+  return state;
 }
 
 type Parse<T> = (body: unknown) => { success: true; data: T } | { success: false };

@@ -44,17 +44,17 @@ export interface MergeOptions {
 }
 
 export class FrameIntake {
-  readonly #o: IntakeOptions;
+  readonly #deps: IntakeOptions;
   #lastLogAt = -Infinity;
   #unlogged = new Map<RefusalReason, number>();
 
   constructor(options: IntakeOptions) {
-    this.#o = options;
+    this.#deps = options;
   }
 
   /** Checks and merges an object of counter name to `{slot: [p, n]}` from `source`. */
   async merge(counters: Readonly<Record<string, unknown>>, source: string, options: MergeOptions = {}): Promise<IntakeResult> {
-    const now = this.#o.now();
+    const now = this.#deps.now();
     const result: IntakeResult = { accepted: [], changed: [], refused: [], held: [] };
     const entry = { slots: [] as CheckedSlot[], refused: result.refused };
     let sliceStart = performance.now();
@@ -85,11 +85,11 @@ export class FrameIntake {
     }
     inspect?.(slot);
     result.accepted.push(slot);
-    if (this.#o.table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
+    if (this.#deps.table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
   }
 
   #stateProblem({ name, slot, p, n }: CheckedSlot): RefusalReason | undefined {
-    const { table } = this.#o;
+    const { table } = this.#deps;
     if (table.exceedsIssued(name, slot, p, n)) return 'own_slot_ahead';
     // An all-zero slot creates nothing, so only a slot with a count can pass the cap.
     if ((p !== 0n || n !== 0n) && table.isOverCap(name)) return 'too_many_counters';
@@ -97,7 +97,7 @@ export class FrameIntake {
   }
 
   #recordOf({ name, slot }: CheckedSlot): SlotRecord {
-    const merged = this.#o.table.get(name)?.getSlot(slot);
+    const merged = this.#deps.table.get(name)?.getSlot(slot);
     return { name, slot, p: merged?.p ?? 0n, n: merged?.n ?? 0n };
   }
 
@@ -105,7 +105,7 @@ export class FrameIntake {
   report(refused: SlotRefusal[], source: string): void {
     if (refused.length === 0) return;
     for (const { reason } of refused) {
-      this.#o.metrics.slotsRefused.inc({ reason });
+      this.#deps.metrics.slotsRefused.inc({ reason });
       this.#unlogged.set(reason, (this.#unlogged.get(reason) ?? 0) + 1);
     }
     const at = performance.now();
@@ -113,6 +113,6 @@ export class FrameIntake {
     this.#lastLogAt = at;
     const byReason = Object.fromEntries(this.#unlogged);
     this.#unlogged = new Map();
-    this.#o.log.error({ source, byReason, example: refused[0] }, 'refused slots from another server (counted in tally_replication_slots_refused_total; one line per 10 s at most)');
+    this.#deps.log.error({ source, byReason, example: refused[0] }, 'refused slots from another server (counted in tally_replication_slots_refused_total; one line per 10 s at most)');
   }
 }

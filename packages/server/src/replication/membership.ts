@@ -4,24 +4,20 @@
  * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
  * the balancer removed leaves. Also registers with the balancer and heartbeats.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { UnreachableLog, serverListSchema, type ServerInfo, type SlotId } from '@tally/core';
-import { PeerLag } from './peer-lag.js';
+import { UnreachableLog, parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
+import type { PeerClient } from './peer-client.js';
 
+/** A peer as others see it: where it is and, once known, its id. Replication progress is elsewhere. */
 export interface Peer {
-  url: string;
+  readonly url: string;
   /** Known from the balancer's list, or learned from the peer's answers. */
+  readonly id: string | undefined;
+}
+
+interface Member {
+  url: string;
   id: string | undefined;
-  /** Counters whose own-slot value changed since this peer last acknowledged a push. */
-  pending: Set<string>;
-  /** The peer's live slot at its last answer; a new one means it restarted. */
-  lastSlot: SlotId | undefined;
-  needsFullSync: boolean;
-  lastFullSyncAt: number;
-  isBusy: boolean;
-  /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
-  lag: PeerLag;
 }
 
 const MISSES_BEFORE_LEAVING = 3;
@@ -30,13 +26,13 @@ export interface MembershipOptions {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
-  http: Got;
+  client: Pick<PeerClient, 'register' | 'listServers'>;
   log: Logger;
   now: () => number;
 }
 
 export class Membership {
-  readonly #peers = new Map<string, Peer>();
+  readonly #peers = new Map<string, Member>();
   readonly #options: MembershipOptions;
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
@@ -55,6 +51,17 @@ export class Membership {
     return [...this.#peers.values()];
   }
 
+  /** The peer at `url`, if it is one. */
+  byUrl(url: string): Peer | undefined {
+    return this.#peers.get(url);
+  }
+
+  /** The peer whose id is `id`, if known. */
+  byId(id: string): Peer | undefined {
+    for (const peer of this.#peers.values()) if (peer.id === id) return peer;
+    return undefined;
+  }
+
   /** Cluster size as `all` counts it: every member, this server included. */
   get clusterSize(): number {
     return this.#peers.size + 1;
@@ -68,7 +75,7 @@ export class Membership {
   /**
    * Replaces the actors. 003's clients send every node the same list, this node included: an
    * actor at our own URL is skipped here, and one known by another name is dropped once it
-   * answers with our id (see `observe`). An actor no longer listed leaves unless another source
+   * answers with our id (see `learnId`). An actor no longer listed leaves unless another source
    * (`--peers`, the balancer) still names it.
    */
   setActors(urls: readonly string[]): void {
@@ -80,37 +87,23 @@ export class Membership {
     for (const url of next) this.#add(url, undefined);
   }
 
-  /** Records the id a peer announced (its slot is `id:incarnation`) and notices restarts. */
-  observe(peer: Peer, slot: SlotId): void {
-    const id = slot.slice(0, slot.lastIndexOf(':'));
-    if (id === this.#options.self.id) {
-      // An actor list named us by another address: we are not our own peer.
-      this.#peers.delete(peer.url);
-      return;
-    }
-    peer.id ??= id;
-    if (peer.lastSlot !== undefined && peer.lastSlot !== slot) peer.needsFullSync = true;
-    peer.lastSlot = slot;
-  }
-
-  /** Marks every peer's pending set: a counter's own slot changed. */
-  markChanged(name: string): void {
-    let now: number | undefined;
-    for (const peer of this.#peers.values()) {
-      // One clock read per increment at most, and only when a pending set starts anew.
-      if (peer.pending.size === 0) peer.lag.changed((now ??= this.#options.now()));
-      peer.pending.add(name);
-    }
+  /** Records the id a peer announced: its live slot is `id:incarnation`. */
+  learnId(url: string, slot: SlotId): void {
+    const member = this.#peers.get(url);
+    const id = parseSlotId(slot)?.serverId;
+    // An actor list named us by another address: we are not our own peer.
+    if (id === this.#options.self.id) this.#peers.delete(url);
+    else if (member !== undefined) member.id ??= id;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
   async heartbeat(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, client, self, log } = this.#options;
     if (balancer === undefined) return;
     try {
-      const reg = await http.post(`${balancer}/servers`, { json: self });
+      const reg = await client.register(balancer, self);
       this.#unreachable.succeeded(balancer);
-      if (reg.statusCode !== 200) log.warn({ peer: balancer, status: reg.statusCode, body: reg.body }, 'balancer refused registration');
+      if (reg.status !== 200) log.warn({ peer: balancer, status: reg.status, body: reg.body }, 'balancer refused registration');
     } catch (err) {
       this.#unreachable.failed(balancer, (err as Error).message);
     }
@@ -119,13 +112,12 @@ export class Membership {
 
   /** Reads the balancer's list of servers; keeps the last known list when it can't. */
   async refresh(): Promise<void> {
-    const { balancer, http, self, log } = this.#options;
+    const { balancer, client, self, log } = this.#options;
     if (balancer === undefined) return;
-    let list: ServerInfo[];
+    let list: ServerInfo[] | undefined;
     try {
-      const res = await http.get(`${balancer}/servers`);
-      if (res.statusCode !== 200) return;
-      list = serverListSchema.parse(JSON.parse(res.body));
+      list = await client.listServers(balancer);
+      if (list === undefined) return;
     } catch (err) {
       log.debug({ err: (err as Error).message }, 'balancer list unavailable');
       return;
@@ -161,16 +153,6 @@ export class Membership {
       if (id !== undefined) known.id = id;
       return;
     }
-    // A peer we haven't talked to gets our full state first: it may know nothing of us.
-    this.#peers.set(url, {
-      url,
-      id,
-      pending: new Set(),
-      lastSlot: undefined,
-      needsFullSync: true,
-      lastFullSyncAt: 0,
-      isBusy: false,
-      lag: new PeerLag(this.#options.now()),
-    });
+    this.#peers.set(url, { url, id });
   }
 }

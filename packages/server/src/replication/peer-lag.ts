@@ -1,7 +1,7 @@
 /**
  * How far behind one peer is: when it last acknowledged a push from us (or was found caught up),
  * and since when its oldest unacknowledged change waits (for the visibility-lag histogram). The
- * publisher is its only writer; /metrics and /internal/stats read it.
+ * publisher (in the replicator) is its only writer; /metrics and /internal/stats read it.
  */
 export class PeerLag {
   readonly addedAt: number;

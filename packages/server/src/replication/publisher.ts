@@ -1,5 +1,5 @@
 /**
- * Pushes counts to peers every `publishIntervalMs`. Each peer has its own pending set (counters
+ * Pushes counts to peers, one round every `publishIntervalMs` (the replicator keeps the timer). Each peer has its own pending set (counters
  * whose own-slot value changed since it last acknowledged), so a slow or dead peer never holds
  * up the others, and a push carries only what that peer has not acknowledged.
  *
@@ -10,49 +10,41 @@
  * Frames are built from the durable replicas, never from issued values: only what survives a
  * crash of this server is ever published.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
-import { UnreachableLog, type ReplicateAck, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
-import type { CounterTable } from '../state/counter-table.js';
-import type { Membership, Peer } from './membership.js';
+import { UnreachableLog, type ReplicateFrame, type Slot, type SlotId } from '@tally/core';
+import type { TableView } from '../state/counter-table.js';
 import type { ServerMetrics } from '../metrics.js';
 import { packCounters, type CountersJSON } from './frame-packer.js';
+import type { Peer } from './membership.js';
+import type { PeerClient } from './peer-client.js';
+import type { PeerProgress, PendingBatch } from './peer-progress.js';
 
-export interface PublisherOptions {
+export interface PublisherDeps {
   selfId: string;
-  table: CounterTable;
-  membership: Membership;
-  http: Got;
+  table: TableView;
+  peers: () => readonly Peer[];
+  progressOf: (peer: Peer) => PeerProgress;
+  /** A peer acknowledged a frame with its live slot. */
+  onAck: (peer: Peer, slot: SlotId) => void;
+  client: Pick<PeerClient, 'replicate'>;
   log: Logger;
   metrics: ServerMetrics;
-  publishIntervalMs: number;
   fullSyncIntervalMs: number;
   now: () => number;
 }
 
 export class Publisher {
-  readonly #o: PublisherOptions;
+  readonly #deps: PublisherDeps;
   readonly #unreachable: UnreachableLog;
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: PublisherOptions) {
-    this.#o = options;
-    this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'peer' });
-  }
-
-  start(): void {
-    this.#timer ??= setInterval(() => void this.publishRound(), this.#o.publishIntervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+  constructor(deps: PublisherDeps) {
+    this.#deps = deps;
+    this.#unreachable = new UnreachableLog({ log: deps.log, now: deps.now, what: 'peer' });
   }
 
   /** One round: every idle peer gets its delta (or a full sync when one is due). */
   async publishRound(): Promise<void> {
-    await Promise.all(this.#o.membership.peers().map((peer) => this.#publishTo(peer)));
+    await Promise.all(this.#deps.peers().map((peer) => this.#publishTo(peer)));
   }
 
   /**
@@ -62,27 +54,27 @@ export class Publisher {
    * it. The data is durable here either way.
    */
   async flush(timeoutMs: number): Promise<void> {
-    const pushes = this.#o.membership.peers().filter((peer) => !peer.isBusy).map((peer) => this.#delta(peer));
+    const idle = this.#deps.peers().filter((peer) => !this.#deps.progressOf(peer).isBusy);
+    const pushes = idle.map((peer) => this.#delta(peer));
     await Promise.race([Promise.all(pushes), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   /** Sends one frame; true when the peer acknowledged it. Used for `?wait=W` writes too. */
   async sendFrame(peer: Peer, frame: ReplicateFrame, timeoutMs?: number): Promise<boolean> {
-    const { http, log, metrics, membership } = this.#o;
+    const { client, log, metrics, onAck } = this.#deps;
     try {
-      const res = await http.post(`${peer.url}/internal/replicate`, { json: frame, ...(timeoutMs !== undefined && { timeout: { request: timeoutMs } }) });
-      if (res.statusCode !== 200) {
-        metrics.frames.inc({ direction: 'out', result: String(res.statusCode) });
-        if (res.statusCode === 503) this.#unreachable.failed(peer.url, 'HTTP 503');
-        else log.error({ peer: peer.url, status: res.statusCode, body: res.body.slice(0, 500) }, 'peer refused our frame');
+      const result = await client.replicate(peer.url, frame, timeoutMs);
+      if (!result.isOk) {
+        metrics.frames.inc({ direction: 'out', result: String(result.status) });
+        if (result.status === 503) this.#unreachable.failed(peer.url, 'HTTP 503');
+        else log.error({ peer: peer.url, status: result.status, body: result.body.slice(0, 500) }, 'peer refused our frame');
         return false;
       }
       // An ack that lists refused slots is still an ack: the peer merged the rest, and refused
       // slots are its to count and log. Retrying would only resend them.
-      const ack = JSON.parse(res.body) as ReplicateAck;
-      membership.observe(peer, ack.slot);
-      metrics.frames.inc({ direction: 'out', result: ack.refusedCount > 0 ? 'ok_with_refusals' : 'ok' });
-      peer.lag.acknowledged(this.#o.now());
+      onAck(peer, result.ack.slot);
+      metrics.frames.inc({ direction: 'out', result: result.ack.refusedCount > 0 ? 'ok_with_refusals' : 'ok' });
+      this.#deps.progressOf(peer).lag.acknowledged(this.#deps.now());
       this.#unreachable.succeeded(peer.url);
       return true;
     } catch (err) {
@@ -94,16 +86,17 @@ export class Publisher {
 
   /** A frame holding one slot of one counter at its durable value (a `?wait=W` push). */
   slotFrame(name: string, slot: SlotId): ReplicateFrame | undefined {
-    const held = this.#o.table.get(name)?.getSlot(slot);
-    if (held === undefined || this.#o.table.liveSlot === undefined) return undefined;
-    return { from: this.#o.selfId, slot: this.#o.table.liveSlot, full: false, counters: { [name]: { [slot]: [held.p.toString(), held.n.toString()] } } };
+    const { table } = this.#deps;
+    const held = table.get(name)?.getSlot(slot);
+    if (held === undefined || table.liveSlot === undefined) return undefined;
+    return this.#frame({ [name]: { [slot]: [held.p.toString(), held.n.toString()] } }, false);
   }
 
   /** Frames holding our own live slot of the given counters, at its durable value, in pages. */
   *ownSlotFrames(names: Iterable<string>): Generator<ReplicateFrame> {
-    const live = this.#o.table.liveSlot;
+    const { table } = this.#deps;
+    const live = table.liveSlot;
     if (live === undefined) return;
-    const table = this.#o.table;
     function* ownSlots(): Generator<[string, Array<[SlotId, Readonly<Slot>]>]> {
       for (const name of names) {
         const own = table.get(name)?.getSlot(live as SlotId);
@@ -114,69 +107,57 @@ export class Publisher {
   }
 
   async #publishTo(peer: Peer): Promise<void> {
-    if (peer.isBusy || this.#o.table.liveSlot === undefined) return;
-    peer.isBusy = true;
+    const progress = this.#deps.progressOf(peer);
+    if (this.#deps.table.liveSlot === undefined || !progress.tryClaim()) return;
     try {
-      const isFullDue = this.#o.now() - peer.lastFullSyncAt >= this.#o.fullSyncIntervalMs;
-      if (peer.needsFullSync || isFullDue) await this.#fullSync(peer);
+      if (progress.isFullSyncDue(this.#deps.now(), this.#deps.fullSyncIntervalMs)) await this.#fullSync(peer);
       else await this.#delta(peer);
       // Nothing left to send and the peer answered last time: it holds everything we have.
-      if (peer.pending.size === 0 && this.#unreachable.failures(peer.url) === 0) peer.lag.caughtUp(this.#o.now());
+      if (progress.pendingCount === 0 && this.#unreachable.failures(peer.url) === 0) progress.lag.caughtUp(this.#deps.now());
     } finally {
-      peer.isBusy = false;
+      progress.release();
     }
   }
 
   async #delta(peer: Peer): Promise<void> {
-    if (peer.pending.size === 0) return;
-    // Swap first: counters changed while the push is in flight land in the new set.
-    const taken = this.#takePending(peer);
+    const progress = this.#deps.progressOf(peer);
+    if (progress.pendingCount === 0) return;
+    const taken = progress.takePending();
     for (const frame of this.ownSlotFrames(taken.names)) {
       if (await this.sendFrame(peer, frame)) continue;
       // Resend everything next round: frames already acknowledged merge again idempotently.
-      this.#restorePending(peer, taken);
+      progress.restorePending(taken);
       return;
     }
-    this.#observeVisibility(peer, taken.since);
+    this.#observeVisibility(peer, taken);
   }
 
   async #fullSync(peer: Peer): Promise<void> {
-    const taken = this.#takePending(peer);
-    // Cleared before sending: a restart noticed during the sync (observe()) sets it again.
-    peer.needsFullSync = false;
+    const progress = this.#deps.progressOf(peer);
+    const taken = progress.takePending();
+    progress.beginFullSync();
     for (const frame of this.#fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
-        this.#restorePending(peer, taken);
-        peer.needsFullSync = true;
+        progress.restorePending(taken);
+        progress.endFullSync(false, this.#deps.now());
         return;
       }
     }
-    this.#observeVisibility(peer, taken.since);
-    peer.lastFullSyncAt = this.#o.now();
-  }
-
-  #takePending(peer: Peer): { names: Set<string>; since: number | undefined } {
-    const taken = { names: peer.pending, since: peer.lag.take() };
-    peer.pending = new Set();
-    return taken;
-  }
-
-  #restorePending(peer: Peer, taken: { names: Set<string>; since: number | undefined }): void {
-    for (const name of taken.names) peer.pending.add(name);
-    peer.lag.restore(taken.since);
+    this.#observeVisibility(peer, taken);
+    progress.endFullSync(true, this.#deps.now());
   }
 
   /**
    * One observation per acknowledged batch, not per increment: the age of the batch's oldest
    * change, which bounds how long any increment in it took to become visible at the peer.
    */
-  #observeVisibility(peer: Peer, since: number | undefined): void {
+  #observeVisibility(peer: Peer, { since }: PendingBatch): void {
     if (since === undefined) return;
-    this.#o.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#o.now() - since) / 1000);
+    this.#deps.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#deps.now() - since) / 1000);
   }
 
   *#fullFrames(): Generator<ReplicateFrame> {
-    const table = this.#o.table;
+    const { table } = this.#deps;
     function* all(): Generator<[string, Iterable<[SlotId, Readonly<Slot>]>]> {
       for (const [name, replica] of table.entries()) yield [name, replica.slots()];
     }
@@ -189,7 +170,7 @@ export class Publisher {
     if (sent === 0) yield this.#frame({}, true);
   }
 
-  #frame(counters: CountersJSON, full: boolean): ReplicateFrame {
-    return { from: this.#o.selfId, slot: this.#o.table.liveSlot as SlotId, full, counters };
+  #frame(counters: CountersJSON, isFull: boolean): ReplicateFrame {
+    return { from: this.#deps.selfId, slot: this.#deps.table.liveSlot as SlotId, full: isFull, counters };
   }
 }

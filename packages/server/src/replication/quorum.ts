@@ -1,9 +1,9 @@
 /**
  * Fan-out to every peer at once, settling as soon as enough have answered: the W-th fastest
- * answer, never the slowest. Late answers are still applied (by `onAnswer`), they just don't hold
- * the caller up.
+ * answer, never the slowest. Calls still running when it settles go on: whatever they do with
+ * their answer (merge a pulled counter, note an ack) still happens, it just doesn't hold the
+ * caller up.
  */
-import type { Peer } from './membership.js';
 
 export interface FanOutResult {
   /** Peers that answered successfully before the caller was released; the caller judges it. */
@@ -16,16 +16,15 @@ export interface FanOutResult {
  * again (after RETRY_MS) until the deadline: a peer restarting or briefly unreachable still
  * counts if it comes back in time. `call` gets the time left, to use as its own timeout.
  */
-export function fanOut(
-  peers: readonly Peer[],
-  call: (peer: Peer, timeoutMs: number) => Promise<boolean>,
+export function fanOut<P>(
+  peers: readonly P[],
+  call: (peer: P, timeoutMs: number) => Promise<boolean>,
   isDone: (acks: number) => boolean,
   timeoutMs: number,
 ): Promise<FanOutResult> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
     let acks = 0;
-    let answered = 0;
     let isResolved = false;
     const finish = (): void => {
       if (isResolved) return;
@@ -38,7 +37,7 @@ export function fanOut(
       finish();
       return;
     }
-    const ask = (peer: Peer): void => {
+    const ask = (peer: P): void => {
       const left = deadline - Date.now();
       if (isResolved || left <= 0) return;
       call(peer, left)
@@ -50,8 +49,7 @@ export function fanOut(
             return;
           }
           acks++;
-          answered++;
-          if (isDone(acks) || answered === peers.length) finish();
+          if (isDone(acks) || acks === peers.length) finish();
         });
     };
     for (const peer of peers) ask(peer);

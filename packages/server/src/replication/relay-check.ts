@@ -7,36 +7,37 @@
  * broken link. Checks are bounded: one batch per owner at a time, at most MAX_CHECKED counters;
  * what is skipped needs no relay, since a reachable owner publishes its live slot to us itself.
  */
-import type { Got } from 'got';
-import { counterPullSchema, parsePair, parseSlotId, type CheckedSlot, type SlotRefusal } from '@tally/core';
-import type { CounterTable } from '../state/counter-table.js';
+import { parsePair, parseSlotId, type CheckedSlot, type SlotId, type SlotRefusal } from '@tally/core';
+import type { TableView } from '../state/counter-table.js';
 import type { FrameIntake } from './intake.js';
-import type { Membership, Peer } from './membership.js';
+import type { Peer } from './membership.js';
+import type { PeerClient } from './peer-client.js';
 
 const MAX_CHECKED = 100;
 
-export interface RelayCheckOptions {
-  table: CounterTable;
-  membership: Membership;
-  intake: FrameIntake;
-  http: Got;
+export interface RelayCheckDeps {
+  table: Pick<TableView, 'get'>;
+  /** The peer whose live slot is `slot` (ReplicationPort.ownerOf). */
+  ownerOf: (slot: SlotId) => Peer | undefined;
+  intake: Pick<FrameIntake, 'merge' | 'report'>;
+  client: Pick<PeerClient, 'pullCounter'>;
   timeoutMs: number;
 }
 
 export class RelayCheck {
-  readonly #o: RelayCheckOptions;
+  readonly #deps: RelayCheckDeps;
   readonly #busy = new Set<string>();
 
-  constructor(options: RelayCheckOptions) {
-    this.#o = options;
+  constructor(deps: RelayCheckDeps) {
+    this.#deps = deps;
   }
 
   /** Whether a slot from `from` is a relayed claim, ahead of ours, on a known peer's live slot. */
   isRelayedClaim({ name, slot, p, n }: CheckedSlot, from: string): boolean {
     const owner = parseSlotId(slot)?.serverId;
     if (owner === undefined || owner === from) return false;
-    if (this.#ownerOf(slot) === undefined) return false;
-    const ours = this.#o.table.get(name)?.getSlot(slot);
+    if (this.#deps.ownerOf(slot) === undefined) return false;
+    const ours = this.#deps.table.get(name)?.getSlot(slot);
     return p > (ours?.p ?? 0n) || n > (ours?.n ?? 0n);
   }
 
@@ -44,7 +45,7 @@ export class RelayCheck {
   async verify(held: CheckedSlot[]): Promise<void> {
     const byOwner = new Map<Peer, CheckedSlot[]>();
     for (const claim of held) {
-      const peer = this.#ownerOf(claim.slot);
+      const peer = this.#deps.ownerOf(claim.slot);
       if (peer === undefined || this.#busy.has(peer.url)) continue;
       const list = byOwner.get(peer) ?? [];
       if (list.length < MAX_CHECKED) list.push(claim);
@@ -63,8 +64,8 @@ export class RelayCheck {
   }
 
   async #verifyOne(peer: Peer, claim: CheckedSlot): Promise<void> {
-    const { intake, http, timeoutMs } = this.#o;
-    const asOwner = await this.#ownersCopy(peer, claim.name, http, timeoutMs);
+    const { intake } = this.#deps;
+    const asOwner = await this.#ownersCopy(peer, claim);
     if (asOwner === undefined) {
       await intake.merge({ [claim.name]: { [claim.slot]: [String(claim.p), String(claim.n)] } }, 'relay, owner unreachable');
       return;
@@ -77,19 +78,13 @@ export class RelayCheck {
     }
   }
 
-  /** The owner's copy of one counter, or undefined when it can't be had. */
-  async #ownersCopy(peer: Peer, name: string, http: Got, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+  /** The owner's copy of one counter, while the owner still writes that slot; else undefined. */
+  async #ownersCopy(peer: Peer, claim: CheckedSlot): Promise<Record<string, unknown> | undefined> {
     try {
-      const res = await http.get(`${peer.url}/internal/counter/${encodeURIComponent(name)}`, { timeout: { request: timeoutMs } });
-      if (res.statusCode !== 200) return undefined;
-      const pull = counterPullSchema.parse(JSON.parse(res.body));
-      return pull.slot === peer.lastSlot ? pull.counter : undefined;
+      const pull = await this.#deps.client.pullCounter(peer.url, claim.name, this.#deps.timeoutMs);
+      return pull?.slot === claim.slot ? pull.counter : undefined;
     } catch {
       return undefined;
     }
-  }
-
-  #ownerOf(slot: string): Peer | undefined {
-    return this.#o.membership.peers().find((peer) => peer.lastSlot === slot);
   }
 }

@@ -9,14 +9,14 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { TallyError, hasSecret, parseActors, parseJsonSafely, unauthorized, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
-import type { Membership } from '../replication/membership.js';
 
 const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
 
 export interface ConfigRouteDeps {
   id: string;
   url: string;
-  membership: Membership;
+  /** Who the peers are, and the actors `POST /config` sets (the replicator). */
+  membership: { peers(): ReadonlyArray<{ url: string }>; actors(): string[]; setActors(urls: readonly string[]): void };
   /** Persists the posted actors; absent in tests that keep them in memory. */
   saveActors?: (urls: readonly string[]) => Promise<void>;
 }

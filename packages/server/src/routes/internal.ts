@@ -5,9 +5,9 @@
 import type Router from '@koa/router';
 import { MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
-import type { CountingNode } from '../node.js';
+import type { PeerApi } from '../counter/counter-service.js';
 
-export function addInternalRoutes(router: Router, node: CountingNode, config: ServerConfig): void {
+export function addInternalRoutes(router: Router, peers: PeerApi, config: ServerConfig): void {
 
   router.post('/internal/replicate', async (ctx) => {
     // The frame caps are shared with every sender (core/frame-limits.ts), so only a broken or
@@ -25,20 +25,20 @@ export function addInternalRoutes(router: Router, node: CountingNode, config: Se
     if (counters > MAX_FRAME_COUNTERS) {
       throw new TallyError(413, 'frame_too_large', `a frame holds at most ${MAX_FRAME_COUNTERS} counters, got ${counters}`);
     }
-    ctx.body = await node.receiveFrame(parsed.data);
+    ctx.body = await peers.receiveFrame(parsed.data);
   });
 
   router.get('/internal/state', (ctx) => {
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
     const limit = integerParam(ctx.query.limit, 'limit', 1, MAX_FRAME_COUNTERS, MAX_FRAME_COUNTERS);
-    node.assertReady();
-    ctx.body = node.statePage(cursor, limit);
+    peers.assertReady();
+    ctx.body = peers.statePage(cursor, limit);
   });
 
   router.get('/internal/counter/:name', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
-    node.assertReady();
-    ctx.body = node.counterPull(name);
+    peers.assertReady();
+    ctx.body = peers.counterPull(name);
   });
 }
 

@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import { assertCounterName, parseSlotId, type ServerStats, type SlotEntry } from '@tally/core';
-import type { Peer } from '../replication/membership.js';
+import type { PeerProgressView } from '../replication/replicator.js';
 import type { CounterTable } from '../state/counter-table.js';
 import type { RollingStats } from '../ops/rolling-stats.js';
 import type { WatchHub } from '../ops/watch-hub.js';
@@ -17,7 +17,7 @@ export interface OpsRouteDeps {
   identity: { id: string; url: string };
   readiness: { readonly isReady: boolean; assertReady(): void };
   table: Pick<CounterTable, 'size' | 'names' | 'value' | 'get' | 'liveSlot'>;
-  peers: () => readonly Peer[];
+  peers: () => readonly PeerProgressView[];
   names: SortedNames;
   watchers: WatchHub;
   stats: RollingStats;

@@ -1,26 +1,32 @@
 /** Liveness, readiness and metrics, and the probes earlier systems' clients call (`/ping`, `/health`). */
 import type Router from '@koa/router';
-import type { CountingNode } from '../node.js';
+import type { SlotId } from '@tally/core';
+import type { NotReadyReason } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export function addProbeRoutes(router: Router, node: CountingNode, metrics: ServerMetrics, items: { readonly isReady: boolean; readonly notReadyReason: 'recovering' | 'store_failed' | undefined }): void {
-  // Ready once both data types have recovered: the balancer hands out only servers that are.
-  const isReady = (): boolean => node.isReady && items.isReady;
+export interface ProbeTarget {
+  id: string;
+  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined };
+}
+
+export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
   // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
   router.get('/ping', (ctx) => {
-    ctx.body = { status: 'OK', id: node.deps.id };
+    ctx.body = { status: 'OK', id: target.id };
   });
   // 000's and 002's health check: 200 whenever the process answers, ready or still recovering.
   router.get('/health', (ctx) => {
-    ctx.body = { status: 'OK', id: node.deps.id, ready: isReady() };
+    ctx.body = { status: 'OK', id: target.id, ready: target.readiness.notReadyReason === undefined };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';
   });
   router.get('/readyz', (ctx) => {
-    const reason = node.notReadyReason ?? items.notReadyReason;
-    ctx.status = reason === undefined ? 200 : 503;
-    ctx.body = { ready: reason === undefined, ...(reason !== undefined && { reason }), id: node.deps.id, slot: node.table.liveSlot ?? null };
+    const { notReadyReason, liveSlot } = target.readiness;
+    ctx.status = notReadyReason === undefined ? 200 : 503;
+    const body: Record<string, unknown> = { ready: notReadyReason === undefined };
+    if (notReadyReason !== undefined) body.reason = notReadyReason;
+    ctx.body = Object.assign(body, { id: target.id, slot: liveSlot ?? null });
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

@@ -7,11 +7,19 @@
  * a write waits for its fsync; the replica catches up when the store resolves. Publishing reads
  * the replica, so only durable values ever leave this server.
  */
-import { CounterReplica, MAX_SLOT_VALUE, TallyError, type Slot, type SlotId } from '@tally/core';
+import type { SlotRecord } from '../store/types.js';
+import { incrementSlot, MAX_SLOT_VALUE, pnCounter, TallyError, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
 
-const ZERO: Readonly<Slot> = Object.freeze({ p: 0n, n: 0n });
+/** The read side of the table, for those that publish or page through it but never write. */
+export interface TableView {
+  readonly liveSlot: SlotId | undefined;
+  readonly size: number;
+  get(name: string): Readonly<CounterReplica> | undefined;
+  entries(): IterableIterator<[string, CounterReplica]>;
+  namesFrom(from: number): Iterable<[number, string]>;
+}
 
-export class CounterTable {
+export class CounterTable implements TableView {
   readonly #replicas = new Map<string, CounterReplica>();
   // Names in insertion order: counters are never dropped, so an index into it is a stable page
   // cursor, and a page costs O(page) instead of a walk from the first counter.
@@ -54,11 +62,18 @@ export class CounterTable {
   getOrCreate(name: string): CounterReplica {
     let replica = this.#replicas.get(name);
     if (replica === undefined) {
-      replica = new CounterReplica();
+      replica = pnCounter.create();
       this.#replicas.set(name, replica);
       this.#order.push(name);
     }
     return replica;
+  }
+
+  /** Every slot of every counter, as store records (a snapshot's content). */
+  *records(): Generator<SlotRecord> {
+    for (const [name, replica] of this.#replicas) {
+      for (const [slot, { p, n }] of replica.slots()) yield { name, slot, p, n };
+    }
   }
 
   /** Whether `name` would be a new counter beyond `maxCounters`. */
@@ -86,7 +101,7 @@ export class CounterTable {
 
   /** What this incarnation has issued for `name`, durable or not. */
   issued(name: string): Readonly<Slot> {
-    return this.#issued.get(name) ?? ZERO;
+    return this.#issued.get(name) ?? ZERO_SLOT;
   }
 
   /**
@@ -96,7 +111,7 @@ export class CounterTable {
   issue(name: string, amount: bigint): { slot: Readonly<Slot>; value: bigint } {
     const live = this.#requireLive();
     const current = this.issued(name);
-    const next = amount > 0n ? { p: current.p + amount, n: current.n } : { p: current.p, n: current.n - amount };
+    const next = incrementSlot(current, amount);
     if (next.p > MAX_SLOT_VALUE || next.n > MAX_SLOT_VALUE) throw counterLimit(name, current, amount);
     if (this.isOverCap(name)) throw tooManyCounters(name, this.maxCounters);
     this.#issued.set(name, next);

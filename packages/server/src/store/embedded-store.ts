@@ -10,7 +10,6 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatSlotId } from '@tally/core';
 import {
   fsyncDir,
   readBootId,
@@ -24,63 +23,21 @@ import {
 import { loadDir } from './embedded-load.js';
 import { GroupCommit, asError } from './group-commit.js';
 import { frameLine } from './log-line.js';
-import { assertWritable } from './record-codec.js';
 import { encodeSnapshot } from './snapshot-format.js';
-import type { StoreLog } from './store-log.js';
-import type { FsyncPolicy, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
+import { StorePhase } from './store-phase.js';
+import type { EmbeddedStoreOptions, EmbeddedStoreStats, SegmentHandle } from './embedded-options.js';
+import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
 
-/** The part of a FileHandle the log writer uses; tests pass one that fails on demand. */
-export interface SegmentHandle {
-  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  datasync(): Promise<void>;
-  close(): Promise<void>;
-  /** `nlink` 0 means the file was deleted under us: then close() must not claim a clean store. */
-  stat?(): Promise<{ nlink: number }>;
-}
-
-export interface EmbeddedStoreOptions {
-  dir: string;
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-  /** Rotate the log and snapshot once this many log bytes were written since the last snapshot. */
-  snapshotBytes: number;
-  idempotencyTtlMs: number;
-  log?: StoreLog;
-  now?: () => number;
-  /** Test seam: the kernel boot id (default: read from /proc). */
-  readBootId?: () => Promise<string | undefined>;
-  /** Test seam: opens a log segment for appending (default: fs.promises.open(path, 'a')). */
-  openSegment?: (path: string) => Promise<SegmentHandle>;
-}
-
-export interface EmbeddedStoreStats {
-  appends: number;
-  /** Group commits: each is one write() (barring a short write) and, with `always`, one fdatasync. */
-  batches: number;
-  writes: number;
-  /** fdatasyncs of log segments. */
-  fsyncs: number;
-  rotations: number;
-  snapshots: number;
-}
-
-/** One append() call, framed, plus the highest live-slot seq it carries. */
-interface Entry {
-  line: Buffer;
-  seq: bigint | undefined;
-}
-
-type Phase = 'new' | 'loaded' | 'open' | 'closing' | 'closed';
+export type { EmbeddedStoreOptions, EmbeddedStoreStats, SegmentHandle } from './embedded-options.js';
 
 const openForAppend = (path: string): Promise<FileHandle> => open(path, 'a');
 
 export class EmbeddedStore implements Store {
   readonly #options: EmbeddedStoreOptions;
   readonly #now: () => number;
-  readonly #group: GroupCommit<Entry>;
+  readonly #group: GroupCommit<Buffer>;
   readonly #stats: EmbeddedStoreStats = { appends: 0, batches: 0, writes: 0, fsyncs: 0, rotations: 0, snapshots: 0 };
-  #phase: Phase = 'new';
-  #loaded: LoadedState | undefined;
+  readonly #phase = new StorePhase();
   #nextSegment = 1;
   #segment: { n: number; handle: SegmentHandle } | undefined;
   #bytesSinceSnapshot = 0;
@@ -88,8 +45,6 @@ export class EmbeddedStore implements Store {
   #isDirty = false;
   #source: SnapshotSource | undefined;
   #meta: StoreMeta | undefined;
-  #liveSlot = '';
-  #liveSeq = 0n;
   #snapshotting: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
@@ -98,29 +53,28 @@ export class EmbeddedStore implements Store {
   constructor(options: EmbeddedStoreOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#group = new GroupCommit<Entry>({
+    this.#group = new GroupCommit<Buffer>({
       commit: (entries) => this.#commit(entries),
       afterCommit: () => this.#maybeRotate(),
     });
   }
 
   async load(): Promise<LoadedState> {
-    if (this.#phase !== 'new') throw new Error(`load() is called once, first; this store is ${this.#phase}`);
+    this.#phase.beginLoad();
     const started = performance.now();
     const { dir, idempotencyTtlMs, log } = this.#options;
     const bootId = await (this.#options.readBootId ?? readBootId)();
     const out = await loadDir({ dir, idempotencyTtlMs, now: this.#now(), bootId, log });
     this.#nextSegment = out.nextSegment;
     this.#bytesSinceSnapshot = out.bytesSinceSnapshot;
-    this.#loaded = out.state;
-    this.#phase = 'loaded';
+    this.#phase.loaded(out.state);
     const { isComplete, repairs } = out.state;
     log?.info({ dir, isComplete, repairs: repairs.length, ms: Math.round(performance.now() - started) }, 'store: loaded');
     return out.state;
   }
 
   async open(meta: StoreMeta, source: SnapshotSource): Promise<void> {
-    if (this.#phase !== 'loaded') throw new Error(`open() is called once, after load(); this store is ${this.#phase}`);
+    this.#phase.beginOpen();
     const { dir, fsync } = this.#options;
     const bootId = (await (this.#options.readBootId ?? readBootId)()) ?? null;
     const first = this.#nextSegment;
@@ -130,34 +84,30 @@ export class EmbeddedStore implements Store {
     await writeMeta(dir, file);
     this.#source = source;
     this.#meta = { serverId: meta.serverId, incarnation: meta.incarnation };
-    this.#liveSlot = formatSlotId(meta.serverId, meta.incarnation);
-    const loadedMeta = this.#loaded?.meta;
-    const isSameSlot = loadedMeta !== undefined && formatSlotId(loadedMeta.serverId, loadedMeta.incarnation) === this.#liveSlot;
-    this.#liveSeq = isSameSlot ? (this.#loaded?.seq ?? 0n) : 0n;
-    this.#loaded = undefined;
     if (fsync === 'interval') {
       this.#timer = setInterval(() => this.#group.schedule(() => this.#syncIfDirty()), this.#options.fsyncIntervalMs);
       this.#timer.unref();
     }
-    this.#phase = 'open';
+    this.#phase.opened(meta);
   }
 
-  append(records: readonly SlotRecord[]): Promise<void> {
-    const refusal = this.#group.refusal();
-    if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.#phase !== 'open') return Promise.reject(new Error(`append() needs an open store; this store is ${this.#phase}`));
-    let seq: bigint | undefined;
+  append(records: readonly SlotRecord[], apply?: () => void): Promise<void> {
+    let onCommitted: () => void;
     try {
-      for (const record of records) {
-        assertWritable(record);
-        if (record.slot === this.#liveSlot && record.seq !== undefined && (seq === undefined || record.seq > seq)) seq = record.seq;
-      }
+      onCommitted = this.#phase.admit(records, this.#group.refusal(), apply);
     } catch (err) {
       return Promise.reject(asError(err));
     }
-    if (records.length === 0) return Promise.resolve();
+    if (records.length === 0) {
+      onCommitted();
+      return Promise.resolve();
+    }
     this.#stats.appends++;
-    return this.#group.submit({ line: frameLine(records), seq });
+    return this.#group.submit(frameLine(records), onCommitted);
+  }
+
+  appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint> {
+    return this.#phase.appendIssued(record, apply, (records, onCommitted) => this.append(records, onCommitted));
   }
 
   /**
@@ -189,11 +139,10 @@ export class EmbeddedStore implements Store {
   }
 
   async #close(): Promise<void> {
-    if (this.#phase !== 'open') {
-      this.#phase = 'closed';
+    if (!this.#phase.beginClose()) {
+      this.#phase.closed();
       return;
     }
-    this.#phase = 'closing';
     clearInterval(this.#timer);
     await this.#group.idle();
     await this.#snapshotting;
@@ -206,7 +155,7 @@ export class EmbeddedStore implements Store {
       isDeleted = segment !== undefined && (await segment.handle.stat?.())?.nlink === 0;
     } finally {
       await segment?.handle.close();
-      this.#phase = 'closed';
+      this.#phase.closed();
     }
     if (failure !== undefined) {
       this.#options.log?.warn({ err: failure, dir: this.#options.dir }, 'store: closed after a failed write; not marked clean');
@@ -227,15 +176,14 @@ export class EmbeddedStore implements Store {
     await writeMeta(this.#options.dir, { serverId, incarnation, cleanShutdown, fsync: this.#options.fsync, bootId: this.#bootId, segment });
   }
 
-  async #commit(entries: Entry[]): Promise<void> {
+  async #commit(lines: Buffer[]): Promise<void> {
     const segment = this.#segment;
     if (segment === undefined) throw new Error('no open log segment');
-    const data = entries.length === 1 && entries[0] !== undefined ? entries[0].line : Buffer.concat(entries.map((e) => e.line));
+    const data = lines.length === 1 && lines[0] !== undefined ? lines[0] : Buffer.concat(lines);
     await this.#writeAll(segment.handle, data);
     if (this.#options.fsync === 'always') await this.#sync(segment.handle);
     else if (this.#options.fsync === 'interval') this.#isDirty = true;
     this.#bytesSinceSnapshot += data.length;
-    for (const { seq } of entries) if (seq !== undefined && seq > this.#liveSeq) this.#liveSeq = seq;
   }
 
   async #writeAll(handle: SegmentHandle, data: Buffer): Promise<void> {
@@ -295,23 +243,28 @@ export class EmbeddedStore implements Store {
   /**
    * Writes snapshot-<n>, which stands in for every segment before n, then deletes those.
    *
-   * Every append written to segments < n was resolved before the rotation, and callers apply it
-   * to memory right after `await append()`. Waiting for setImmediate lets those continuations
-   * (microtasks) run, so the source then holds at least everything in segments < n. It may also
-   * hold some of segment n's records: harmless, since replay takes the per-slot max of absolute
-   * values, so a record found in both the snapshot and the log counts once.
+   * Every append written to segments < n was committed before the rotation, and the commit loop
+   * ran its `apply` callback (which puts it in memory) before it got here: so the source holds at
+   * least everything in segments < n, by construction rather than by when continuations run. It
+   * may also hold some of segment n's records: harmless, since replay takes the per-slot max of
+   * absolute values, so a record found in both the snapshot and the log counts once.
    *
    * Older files are deleted only after the new snapshot is durable, so a crash (or a snapshot
    * that later fails its checksum) always leaves an older snapshot plus the segments it needs.
    * A failed snapshot loses nothing: the log still holds it all, and the next rotation retries.
    */
   async #snapshot(n: number): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
     const { dir, log } = this.#options;
     try {
       const source = this.#source;
-      if (source === undefined) throw new Error('no snapshot source');
-      const text = encodeSnapshot(source, { slot: this.#liveSlot, seq: this.#liveSeq });
+      const meta = this.#meta;
+      const slot = this.#phase.liveSlot;
+      if (source === undefined || meta === undefined || slot === undefined) throw new Error('no snapshot source');
+      const text = encodeSnapshot(meta, source, { slot, seq: this.#phase.durableSeq });
+      // Encoded now, inside the commit loop, so it holds every applied batch. The write waits one
+      // turn of the event loop: appends queued behind the rotation commit first, into the new
+      // segment, and a burst of them does not rotate again while this snapshot is in flight.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       await writeFileAtomic(dir, snapshotFile(n), text);
       await removeOlderThan(dir, n);
       this.#stats.snapshots++;

@@ -1,6 +1,9 @@
 /**
  * Group commit: callers submit items; a single loop takes everything queued, commits it as one
- * batch, then settles the whole batch at once. While a batch is in flight, new items queue for
+ * batch, then settles the whole batch at once. Each item may carry an `onCommitted` callback: the
+ * loop runs it synchronously once the batch is durable, before it settles the item's promise and
+ * before `afterCommit` (rotation, snapshots) runs. That is how a store hands durable writes to
+ * memory without relying on when a caller's continuation happens to run. While a batch is in flight, new items queue for
  * the next one, so N concurrent callers cost about one write instead of N.
  *
  * A failed commit rejects its batch and everything still queued, and the committer stays failed:
@@ -11,6 +14,7 @@
 
 interface Waiter<T> {
   item: T;
+  onCommitted: (() => void) | undefined;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -36,12 +40,15 @@ export class GroupCommit<T> {
     this.#options = options;
   }
 
-  /** Resolves once the item's batch is committed; rejects if it failed or the committer had. */
-  submit(item: T): Promise<void> {
+  /**
+   * Resolves once the item's batch is committed; rejects if it failed or the committer had.
+   * `onCommitted` runs synchronously after the commit and before the promise settles.
+   */
+  submit(item: T, onCommitted?: () => void): Promise<void> {
     const refusal = this.refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, onCommitted, resolve, reject });
       this.#kick();
     });
   }
@@ -99,7 +106,7 @@ export class GroupCommit<T> {
       return;
     }
     this.#batches++;
-    for (const waiter of batch) waiter.resolve();
+    for (const waiter of batch) settle(waiter);
     await this.#options.afterCommit?.();
   }
 
@@ -119,6 +126,17 @@ export class GroupCommit<T> {
     if (cause === undefined) return undefined;
     return new Error(`store refuses appends after a failed write: ${cause.message}`, { cause });
   }
+}
+
+/** Hands a committed item to its owner, then releases its caller; a throwing callback rejects only its own item. */
+function settle<T>(waiter: Waiter<T>): void {
+  try {
+    waiter.onCommitted?.();
+  } catch (err) {
+    waiter.reject(asError(err));
+    return;
+  }
+  waiter.resolve();
 }
 
 export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

@@ -4,6 +4,7 @@
  * Decoders validate everything and throw on the first problem, so a line whose checksum is right
  * but whose content is not ours is treated like any other damage.
  */
+import { DECIMAL, SIGNED_DECIMAL } from '@tally/core';
 import type { RequestRecord, SlotRecord, StoredRequest } from './types.js';
 
 export interface RequestJSON {
@@ -28,8 +29,6 @@ export interface StoredRequestJSON extends RequestJSON {
   seq: string;
 }
 
-const NATURAL = /^(?:0|[1-9][0-9]*)$/;
-const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 
 export function encodeRequest(request: RequestRecord): RequestJSON {
   return { key: request.key, amount: String(request.amount), value: String(request.value), at: request.at };
@@ -92,13 +91,13 @@ function stringField(o: Record<string, unknown>, key: string): string {
 
 function naturalField(o: Record<string, unknown>, key: string): bigint {
   const v = stringField(o, key);
-  if (!NATURAL.test(v)) throw new Error(`field ${key} must be a non-negative decimal string, got '${v.slice(0, 40)}'`);
+  if (!DECIMAL.test(v)) throw new Error(`field ${key} must be a non-negative decimal string, got '${v.slice(0, 40)}'`);
   return BigInt(v);
 }
 
 function integerField(o: Record<string, unknown>, key: string): bigint {
   const v = stringField(o, key);
-  if (!INTEGER.test(v)) throw new Error(`field ${key} must be a decimal integer string, got '${v.slice(0, 40)}'`);
+  if (!SIGNED_DECIMAL.test(v)) throw new Error(`field ${key} must be a decimal integer string, got '${v.slice(0, 40)}'`);
   return BigInt(v);
 }
 

@@ -11,13 +11,14 @@
  * Redis has no snapshots of ours to manage: the hash is the compacted state.
  */
 import type { Redis } from 'ioredis';
-import { formatSlotId } from '@tally/core';
+import { DECIMAL, formatSlotId } from '@tally/core';
 import { GroupCommit, asError } from './group-commit.js';
 import { APPEND_SCRIPT, recordArgs } from './redis-append-script.js';
-import { assertWritable, decodeStoredRequest } from './record-codec.js';
+import { decodeStoredRequest } from './record-codec.js';
 import { StateMerger } from './state-merger.js';
+import { StorePhase } from './store-phase.js';
 import type { StoreLog } from './store-log.js';
-import type { LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
+import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
 
 export interface RedisStoreOptions {
   /** Owned by the caller, who also quits it: close() leaves the connection open. */
@@ -37,9 +38,6 @@ const COMMAND = 'tallyStoreAppend';
 /** Keeps one script run short: Redis serves nobody else while a script runs. */
 const MAX_CALLS_PER_BATCH = 256;
 const SCAN_COUNT = '1000';
-const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
-
-type Phase = 'new' | 'loaded' | 'open' | 'closing' | 'closed';
 
 export class RedisStore implements Store {
   readonly #redis: Redis & AppendCommand;
@@ -47,7 +45,7 @@ export class RedisStore implements Store {
   readonly #now: () => number;
   readonly #keys: { slots: string; seq: string; meta: string; requests: string; requestPrefix: string };
   readonly #group: GroupCommit<readonly SlotRecord[]>;
-  #phase: Phase = 'new';
+  readonly #phase = new StorePhase();
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions) {
@@ -74,7 +72,7 @@ export class RedisStore implements Store {
   }
 
   async load(): Promise<LoadedState> {
-    if (this.#phase !== 'new') throw new Error(`load() is called once, first; this store is ${this.#phase}`);
+    this.#phase.beginLoad();
     const now = this.#now();
     const merger = new StateMerger(this.#options.idempotencyTtlMs, now);
     const repairs: string[] = [];
@@ -86,7 +84,7 @@ export class RedisStore implements Store {
     const seqText = liveSlot === undefined ? null : await this.#redis.hget(this.#keys.seq, liveSlot);
     const seq = seqText !== null && DECIMAL.test(seqText) ? BigInt(seqText) : 0n;
     for (const repair of repairs) this.#options.log?.warn({ store: this.describe(), repair }, 'store: found damaged data');
-    this.#phase = 'loaded';
+    this.#phase.loaded({ meta, seq });
     // Redis keeps our data when this process is SIGKILLed, so the store is complete as long as
     // the Redis that took our writes is still the one running. If Redis restarted since (a new
     // run_id), what it reloaded depends on its own persistence settings, so nothing is proven.
@@ -94,26 +92,31 @@ export class RedisStore implements Store {
   }
 
   async open(meta: StoreMeta, _source: SnapshotSource): Promise<void> {
-    if (this.#phase !== 'loaded') throw new Error(`open() is called once, after load(); this store is ${this.#phase}`);
+    this.#phase.beginOpen();
     if (meta.serverId !== this.#options.serverId) {
       throw new Error(`open() for server '${meta.serverId}' on a store keyed for '${this.#options.serverId}'`);
     }
     const runId = (await this.#runId()) ?? '';
     await this.#redis.hset(this.#keys.meta, { serverId: meta.serverId, incarnation: String(meta.incarnation), open: '1', runId });
-    this.#phase = 'open';
+    this.#phase.opened(meta);
   }
 
-  append(records: readonly SlotRecord[]): Promise<void> {
-    const refusal = this.#group.refusal();
-    if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.#phase !== 'open') return Promise.reject(new Error(`append() needs an open store; this store is ${this.#phase}`));
+  append(records: readonly SlotRecord[], apply?: () => void): Promise<void> {
+    let onCommitted: () => void;
     try {
-      for (const record of records) assertWritable(record);
+      onCommitted = this.#phase.admit(records, this.#group.refusal(), apply);
     } catch (err) {
       return Promise.reject(asError(err));
     }
-    if (records.length === 0) return Promise.resolve();
-    return this.#group.submit(records);
+    if (records.length === 0) {
+      onCommitted();
+      return Promise.resolve();
+    }
+    return this.#group.submit(records, onCommitted);
+  }
+
+  appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint> {
+    return this.#phase.appendIssued(record, apply, (records, onCommitted) => this.append(records, onCommitted));
   }
 
   /** Drains pending appends and marks a clean close. Leaves the client connected. Idempotent. */
@@ -133,10 +136,9 @@ export class RedisStore implements Store {
   }
 
   async #close(): Promise<void> {
-    const wasOpen = this.#phase === 'open';
-    this.#phase = 'closing';
+    const wasOpen = this.#phase.beginClose();
     await this.#group.idle();
-    this.#phase = 'closed';
+    this.#phase.closed();
     if (!wasOpen) return;
     const failure = this.#group.failure;
     if (failure !== undefined) {

@@ -6,6 +6,7 @@
  * The checksum covers the exact bytes of `body` as written, found by position, so verifying it
  * does not depend on re-serialising parsed JSON the same way.
  */
+import { DECIMAL } from '@tally/core';
 import { crcHex } from './log-line.js';
 import {
   decodeSlotRecord,
@@ -33,9 +34,8 @@ export interface Snapshot {
   requests: StoredRequest[];
 }
 
-/** Serialises the source's current state; it must not change during this synchronous call. */
-export function encodeSnapshot(source: SnapshotSource, liveSeq: LiveSeq | undefined): string {
-  const meta = source.meta();
+/** Serialises `meta` and the source's current state; it must not change during this synchronous call. */
+export function encodeSnapshot(meta: StoreMeta, source: SnapshotSource, liveSeq: LiveSeq | undefined): string {
   const body = JSON.stringify({
     version: 1,
     meta: { serverId: meta.serverId, incarnation: meta.incarnation },
@@ -74,6 +74,6 @@ function decodeMeta(json: unknown): StoreMeta {
 function decodeLiveSeq(json: unknown): LiveSeq | undefined {
   if (json === null) return undefined;
   const o = (json ?? {}) as Record<string, unknown>;
-  if (typeof o.slot !== 'string' || typeof o.seq !== 'string' || !/^[0-9]+$/.test(o.seq)) throw new Error('bad liveSeq');
+  if (typeof o.slot !== 'string' || typeof o.seq !== 'string' || !DECIMAL.test(o.seq)) throw new Error('bad liveSeq');
   return { slot: o.slot, seq: BigInt(o.seq) };
 }

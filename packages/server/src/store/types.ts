@@ -63,12 +63,18 @@ export interface LoadedState {
   repairs: string[];
 }
 
-/** Provides the state to write into a snapshot: at least everything already durable. */
+/**
+ * What a snapshot writes: the server's memory, read synchronously. It holds at least every record
+ * whose append has committed, because the store itself applies each committed batch to memory
+ * (the `apply` callbacks of append and appendIssued) before it does anything else.
+ */
 export interface SnapshotSource {
-  meta(): StoreMeta;
   slots(): Iterable<SlotRecord>;
   requests(): Iterable<StoredRequest>;
 }
+
+/** An increment of the live slot, before the store numbers it: `seq` is the store's to issue. */
+export type IssuedRecord = Omit<SlotRecord, 'seq'>;
 
 export interface Store {
   /** Reads everything, repairing (and reporting) a torn or corrupt tail. Called once, first. */
@@ -82,8 +88,19 @@ export interface Store {
    * Appends records; resolves once they are durable under the fsync policy. Concurrent calls are
    * group-committed: they share one write and (with `always`) one fsync. All records of one call
    * are written atomically: after a crash either all of them are found, or none.
+   *
+   * `apply` runs synchronously once the records are durable, before the promise settles and
+   * before the store snapshots: memory is updated through it, so no snapshot can miss a
+   * committed record whose log segment it then deletes. (Records' own `seq` fields are written
+   * as given; the server numbers increments through appendIssued.)
    */
-  append(records: readonly SlotRecord[]): Promise<void>;
+  append(records: readonly SlotRecord[], apply?: () => void): Promise<void>;
+  /**
+   * Appends one increment of the live slot under the next sequence number, which the store alone
+   * issues (numbers follow submission order). `apply(seq)` runs as append's `apply` does; the
+   * promise resolves to the same seq.
+   */
+  appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint>;
   /** Flushes, fsyncs and marks the store cleanly closed. */
   close(): Promise<void>;
   /** A short description for logs, e.g. `embedded:/path (fsync always)`. */

@@ -87,7 +87,7 @@ describe('e2e: value cap and token size (1 server)', function () {
     const loaded = await store.load();
     const meta = loaded.meta as NonNullable<typeof loaded.meta>;
     const slots = [...loaded.slots];
-    await store.open(meta, { meta: () => meta, slots: () => slots, requests: () => [] });
+    await store.open(meta, { slots: () => slots, requests: () => [] });
     await store.append([{ name: 'huge', slot: `${meta.serverId}:${meta.incarnation}`, p: MAX_SLOT_VALUE - 1n, n: 0n, seq: loaded.seq + 1n }]);
     await store.close();
     await cluster.restart('s1');

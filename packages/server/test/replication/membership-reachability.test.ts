@@ -20,10 +20,10 @@ describe('Membership#heartbeat() with a dead balancer', () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
     const clock = { now: 1_000_000 };
-    const { node } = createApp(testConfig({ balancer, 'request-timeout-ms': '500' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => clock.now });
+    const { replicator } = createApp(testConfig({ balancer, 'request-timeout-ms': '500' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => clock.now });
     for (let i = 0; i < 40; i++) {
       clock.now += 1000;
-      await node.membership.heartbeat();
+      await replicator.heartbeat();
     }
     const fake = createServer((req, res) => {
       req.resume();
@@ -32,7 +32,7 @@ describe('Membership#heartbeat() with a dead balancer', () => {
     await listen(fake, port);
     try {
       clock.now += 1000;
-      await node.membership.heartbeat();
+      await replicator.heartbeat();
     } finally {
       await new Promise<void>((resolve) => fake.close(() => resolve()));
     }

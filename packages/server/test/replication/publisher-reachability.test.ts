@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
-import { recover } from '../../src/recovery.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { testConfig } from '../support/app-server.js';
 
@@ -41,14 +40,15 @@ describe('Publisher#publishRound() with a dead peer', () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
     const clock = { now: 1_000_000 };
-    const { node, metrics } = createApp(testConfig({ peers: peerUrl, 'request-timeout-ms': '500' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => clock.now });
-    await recover(node);
-    await node.increment('x', 1n, {});
+    const tally = createApp(testConfig({ peers: peerUrl, 'request-timeout-ms': '500' }), { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log, now: () => clock.now });
+    const { metrics } = tally;
+    await tally.recover();
+    await tally.service.increment('x', 1n, {});
     const warnings = () => lines.filter((l) => l.peer === peerUrl && String(l.msg).includes('unreachable'));
 
     for (let i = 0; i < 20; i++) {
       clock.now += 2000; // 40 s of rounds, one every 2 s
-      await node.publisher.publishRound();
+      await tally.replicator.publishRound();
     }
     expect(warnings().map((l) => [l.msg, l.failures])).to.deep.equal([['peer unreachable', 1], ['peer still unreachable', 16]]);
     expect(await gauge(metrics.registry, 'tally_peer_replication_lag_seconds')).to.equal(40);
@@ -57,14 +57,14 @@ describe('Publisher#publishRound() with a dead peer', () => {
     const peer = await ackingPeer(port);
     try {
       clock.now += 2000;
-      await node.publisher.publishRound();
+      await tally.replicator.publishRound();
       expect(lines.filter((l) => l.msg === 'peer reachable again').map((l) => [l.peer, l.failures, l.level])).to.deep.equal([[peerUrl, 20, 30]]);
       expect(await gauge(metrics.registry, 'tally_peer_replication_lag_seconds')).to.equal(0);
       expect(await gauge(metrics.registry, 'tally_peer_pending_counters')).to.equal(0);
       // The increment waited 42 s to reach the peer: one observation, in the 60 s bucket.
       expect(await metrics.registry.getSingleMetricAsString('tally_visibility_lag_seconds')).to.match(/tally_visibility_lag_seconds_count\{peer="b"\} 1/);
     } finally {
-      await node.close();
+      await tally.close();
       await new Promise<void>((resolve) => peer.close(() => resolve()));
     }
   });

@@ -20,9 +20,9 @@ describe('GET /counter/:name/slots', () => {
   it('lists every slot sorted by slot id, with p, n and value as decimal strings', async () => {
     await http.post(`${app.url}/counter/x`, { body: '7' });
     await http.post(`${app.url}/counter/x`, { body: '-2' });
-    await app.node.receiveFrame({ from: 'b', slot: 'b:5', full: true, counters: { x: { 'b:5': ['10', '1'], 'a:3': ['1', '0'] } } });
+    await app.service.receiveFrame({ from: 'b', slot: 'b:5', full: true, counters: { x: { 'b:5': ['10', '1'], 'a:3': ['1', '0'] } } });
     const slots = json<SlotEntry[]>((await http.get(`${app.url}/counter/x/slots`)).body);
-    const live = app.node.table.liveSlot as string;
+    const live = app.service.liveSlot as string;
     expect(slots.map((s) => s.slot)).to.deep.equal(['a:3', live, 'b:5'].sort());
     expect(slots.find((s) => s.slot === live)).to.deep.equal({ slot: live, server: 'a', incarnation: Number(live.split(':')[1]), p: '7', n: '2', value: '5' });
     expect(slots.find((s) => s.slot === 'b:5')).to.deep.equal({ slot: 'b:5', server: 'b', incarnation: 5, p: '10', n: '1', value: '9' });
@@ -98,7 +98,7 @@ describe('GET /internal/stats', () => {
     const res = await http.get(`${app.url}/internal/stats`, { headers: { authorization: `Bearer ${SECRET}` } });
     expect(res.statusCode).to.equal(200);
     const stats = json<ServerStats>(res.body);
-    const live = app.node.table.liveSlot as string;
+    const live = app.service.liveSlot as string;
     expect(stats).to.include({ id: 'a', url: 'http://127.0.0.1:1', slot: live, incarnation: Number(live.split(':')[1]), ready: true, counters: 1, incrementsTotal: '3' });
     expect(stats.incrementsPerSecond).to.be.greaterThan(0);
     expect(stats.latencyP99Ms).to.be.a('number').and.greaterThan(0);

@@ -5,7 +5,6 @@ import got from 'got';
 import { pino } from 'pino';
 import { resolveConfig } from '@tally/core';
 import { createApp } from '../../src/app.js';
-import { recover } from '../../src/recovery.js';
 import { MemoryStore } from '../support/memory-store.js';
 
 const http = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, timeout: { request: 5000 } });
@@ -20,9 +19,9 @@ describe('GET /readyz after a store failure', () => {
     const config = resolveConfig('tally-server', { env: {}, flags: { secret: 's', 'startup-pull-timeout-ms': '200' } });
     if (!config.ok) throw new Error(config.problems.join('; '));
     const log = pino({ level: 'info' }, { write: (s: string) => void logged.push(JSON.parse(s) as { level: number; msg: string }) });
-    const { app, node } = createApp(config.config, { id: 'a', url: 'http://127.0.0.1:1', store, log });
-    await recover(node);
-    server = createServer(app.callback());
+    const tally = createApp(config.config, { id: 'a', url: 'http://127.0.0.1:1', store, log });
+    await tally.recover();
+    server = createServer(tally.app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

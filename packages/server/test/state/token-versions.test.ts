@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CounterReplica, MAX_SLOT_VALUE, MAX_TOKEN_HEADER, decodeToken, encodeToken } from '@tally/core';
-import { tokenVersions } from '../../src/state/token-versions.js';
+import { reflects, tokenVersions } from '../../src/state/token-versions.js';
 
 describe('tokenVersions()', () => {
   it('names every slot of a small counter', () => {
@@ -22,5 +22,17 @@ describe('tokenVersions()', () => {
       expect(versions.has(`server-with-a-long-id-${s}:${1_700_000_000_000 + newest}`), `newest of server ${s}`).to.equal(true);
     }
     expect(decodeToken(header).versions.size).to.equal(versions.size);
+  });
+});
+
+describe('reflects()', () => {
+  it('is true only when every version the token names is held', () => {
+    const replica = new CounterReplica();
+    replica.mergeSlot('s1:1', 5n, 0n);
+    const token = (v: bigint) => ({ name: 'x', versions: new Map([['s1:1', v]]) });
+    expect(reflects(replica, token(5n))).to.equal(true);
+    expect(reflects(replica, token(6n))).to.equal(false);
+    expect(reflects(undefined, { name: 'x', versions: new Map() })).to.equal(true);
+    expect(reflects(undefined, token(1n))).to.equal(false);
   });
 });

@@ -91,3 +91,42 @@ describe('GroupCommit#schedule()', () => {
     expect(events).to.deep.equal(['between']);
   });
 });
+
+describe('GroupCommit#submit() onCommitted', () => {
+  it('runs each callback after the commit, before its promise settles and before afterCommit', async () => {
+    const gate = gatedCommit();
+    const order: string[] = [];
+    const group = new GroupCommit({ commit: gate.commit, afterCommit: async () => void order.push('afterCommit') });
+    const done = Promise.all([1, 2].map((i) => group.submit(i, () => order.push(`apply ${i}`)).then(() => order.push(`resolved ${i}`))));
+    await tick();
+    expect(order).to.deep.equal([]);
+    gate.release();
+    await done;
+    await group.idle();
+    expect(order).to.deep.equal(['apply 1', 'apply 2', 'afterCommit', 'resolved 1', 'resolved 2']);
+  });
+
+  it('runs no callback for a failed batch', async () => {
+    const gate = gatedCommit();
+    let applied = 0;
+    const group = new GroupCommit({ commit: gate.commit });
+    const done = group.submit(1, () => applied++).catch((err: Error) => err.message);
+    await tick();
+    gate.fail(new Error('disk full'));
+    gate.release();
+    expect(await done).to.equal('disk full');
+    expect(applied).to.equal(0);
+  });
+
+  it('rejects only the item whose callback throws', async () => {
+    const gate = gatedCommit();
+    const group = new GroupCommit({ commit: gate.commit });
+    const bad = group.submit(1, () => {
+      throw new Error('apply failed');
+    }).catch((err: Error) => err.message);
+    const good = group.submit(2, () => undefined).then(() => 'ok');
+    await tick();
+    gate.release();
+    expect(await Promise.all([bad, good])).to.deep.equal(['apply failed', 'ok']);
+  });
+});

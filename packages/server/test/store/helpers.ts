@@ -60,3 +60,18 @@ export function slotList(slots: Iterable<SlotRecord>): string[] {
 export function requestList(requests: Iterable<StoredRequest>): string[] {
   return Array.from(requests, (r) => `${r.key}|${r.name}|${r.slot}|${r.seq}|${r.amount}|${r.value}|${r.at}`).sort();
 }
+
+/** Registers mocha hooks giving each test of the enclosing describe a fresh temp dir. */
+export function freshDirPerTest(): () => string {
+  let dir: string | undefined;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    if (dir !== undefined) await removeDir(dir);
+  });
+  return () => {
+    if (dir === undefined) throw new Error('no temp dir outside a test');
+    return dir;
+  };
+}

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import {
   LIVE,
+  META,
   NOW,
   PEER,
   checkAtomicCall,
@@ -26,6 +27,24 @@ describe('RedisStore (ioredis-mock)', () => {
   });
   afterEach(() => {
     redis.disconnect();
+  });
+
+  describe('#appendIssued()', () => {
+    it('runs the callback before the append resolves, and numbers increments like the embedded store', async () => {
+      const store = makeStore(redis);
+      await store.load();
+      await store.open(META, { slots: () => [], requests: () => [] });
+      const order: string[] = [];
+      const seq = await store.appendIssued(slotRecord('x', LIVE, 3n), (s) => order.push(`apply ${s}`)).then((s) => {
+        order.push(`resolved ${s}`);
+        return s;
+      });
+      expect(seq).to.equal(1n);
+      expect(order).to.deep.equal(['apply 1', 'resolved 1']);
+      await store.close();
+      const reloaded = makeStore(redis);
+      expect((await reloaded.load()).seq).to.equal(1n);
+    });
   });
 
   describe('#load()', () => {

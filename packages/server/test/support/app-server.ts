@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { resolveConfig, type ServerConfig } from '@tally/core';
 import { createApp, type AppDeps, type TallyServerApp } from '../../src/app.js';
-import { recover } from '../../src/recovery.js';
 import { MemoryStore } from './memory-store.js';
 
 export const SECRET = 'route-secret';
@@ -26,7 +25,7 @@ export interface RunningServer extends TallyServerApp {
 
 export async function startServerApp(config = testConfig(), deps: Partial<AppDeps> & { log?: Logger } = {}): Promise<RunningServer> {
   const built = createApp(config, { id: 'a', url: 'http://127.0.0.1:1', store: new MemoryStore(), log: pino({ level: 'silent' }), ...deps });
-  await recover(built.node);
+  await built.recover();
   const server = createServer(built.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,7 +37,7 @@ export async function startServerApp(config = testConfig(), deps: Partial<AppDep
       built.watchers.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await built.node.close();
+      await built.close();
     },
   };
 }

@@ -2,7 +2,7 @@
  * A Store held in memory, for unit tests of the node and recovery. It keeps what a real store
  * would have on disk, so "restarting" is constructing a new node over the same MemoryStore.
  */
-import type { LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta, StoredRequest } from '../../src/store/types.js';
+import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta, StoredRequest } from '../../src/store/types.js';
 
 export class MemoryStore implements Store {
   meta: StoreMeta | undefined;
@@ -10,6 +10,7 @@ export class MemoryStore implements Store {
   isComplete = true;
   appends = 0;
   isFailing = false;
+  #seq = 0n;
 
   async load(): Promise<LoadedState> {
     const slots = new Map<string, SlotRecord>();
@@ -28,12 +29,24 @@ export class MemoryStore implements Store {
 
   async open(meta: StoreMeta, _source: SnapshotSource): Promise<void> {
     this.meta = meta;
+    const live = `${meta.serverId}:${meta.incarnation}`;
+    this.#seq = 0n;
+    for (const r of this.records) if (r.slot === live && r.seq !== undefined && r.seq > this.#seq) this.#seq = r.seq;
   }
 
-  async append(records: readonly SlotRecord[]): Promise<void> {
+  async append(records: readonly SlotRecord[], apply?: () => void): Promise<void> {
+    // A real store commits later, in its own loop: callers must not see the write applied yet.
+    await Promise.resolve();
     if (this.isFailing) throw new Error('disk on fire');
     this.appends++;
     this.records.push(...records);
+    apply?.();
+  }
+
+  async appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint> {
+    const seq = ++this.#seq;
+    await this.append([{ ...record, seq }], () => apply(seq));
+    return seq;
   }
 
   async close(): Promise<void> {}

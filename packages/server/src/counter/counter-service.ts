@@ -1,0 +1,303 @@
+/**
+ * The counting half of a server: the write path, reads at every level, session tokens, receipts,
+ * and the store. It owns the counter table and the idempotency table; replication reaches it
+ * through ReplicationPort, and routes through CounterApi and PeerApi.
+ *
+ * Write path: validate -> idempotency check -> issue on our live slot -> durable append (group
+ * commit), whose commit applies it to the replica -> answer. Nothing is acknowledged before the
+ * store committed it, and nothing is published before it is in the replica, so no acknowledged
+ * increment can be lost by a crash of this server, and peers never hold a value this server
+ * could forget.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import {
+  TallyError,
+  encodeToken,
+  resolveLevel,
+  type CounterPull,
+  type FrameEnvelope,
+  type ReplicateAck,
+  type RequestReceipt,
+  type ServerConfig,
+  type SlotId,
+  type Slot,
+  type StatePage,
+} from '@tally/core';
+import type { ServerMetrics } from '../metrics.js';
+import { FrameIntake, type IntakeResult, type MergeOptions } from '../replication/intake.js';
+import type { PeerClient } from '../replication/peer-client.js';
+import { RelayCheck } from '../replication/relay-check.js';
+import type { Peer } from '../replication/membership.js';
+import { fanOut } from '../replication/quorum.js';
+import type { ReplicationPort } from '../replication/replicator.js';
+import type { CounterTable } from '../state/counter-table.js';
+import { IdempotencyTable } from '../state/idempotency.js';
+import { reflects, tokenVersions } from '../state/token-versions.js';
+import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
+import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
+import { ReplicaIntake } from './replica-intake.js';
+import { ServiceHealth, notReady, type NotReadyReason } from './service-health.js';
+import { counterPull, statePage } from './state-pages.js';
+
+/** Records per store append when persisting a frame (see #persist). */
+const PERSIST_CHUNK = 500;
+
+export type { CounterApi, PeerApi } from './outcomes.js';
+
+export interface CounterServiceDeps {
+  id: string;
+  config: Pick<ServerConfig, 'waitTimeoutMs' | 'idempotencyTtlMs' | 'idempotencyMaxKeys' | 'requestTimeoutMs'>;
+  table: CounterTable;
+  store: Store;
+  replication: ReplicationPort;
+  client: Pick<PeerClient, 'pullCounter'>;
+  log: Logger;
+  metrics: ServerMetrics;
+  now: () => number;
+}
+
+export class CounterService implements CounterApi, PeerApi, SnapshotSource {
+  readonly #deps: CounterServiceDeps;
+  readonly #table: CounterTable;
+  readonly #idempotency: IdempotencyTable;
+  readonly #intake: FrameIntake;
+  readonly #frames: ReplicaIntake;
+  readonly #health: ServiceHealth;
+  #writesInFlight = 0;
+
+  constructor(deps: CounterServiceDeps) {
+    this.#deps = deps;
+    const { config, table, log, metrics, now, replication } = deps;
+    this.#table = table;
+    this.#health = new ServiceHealth(log);
+    this.#idempotency = new IdempotencyTable({
+      ttlMs: config.idempotencyTtlMs,
+      maxKeys: config.idempotencyMaxKeys,
+      now,
+      onEvictEarly: () => metrics.earlyEvictions.inc(),
+    });
+    this.#intake = new FrameIntake({ table, log, metrics, now });
+    const ownerOf = (slot: SlotId) => replication.ownerOf(slot);
+    const relayCheck = new RelayCheck({ table, ownerOf, intake: this.#intake, client: deps.client, timeoutMs: config.requestTimeoutMs });
+    this.#frames = new ReplicaIntake({
+      table,
+      intake: this.#intake,
+      relayCheck,
+      log,
+      metrics,
+      persist: (records) => this.#persist(records),
+      observe: (id, slot) => replication.observe({ id }, slot),
+    });
+  }
+
+  get isReady(): boolean {
+    return this.#health.isReady;
+  }
+
+  get notReadyReason(): NotReadyReason | undefined {
+    return this.#health.notReadyReason;
+  }
+
+  assertReady(): void {
+    this.#health.assertReady();
+  }
+
+  /** The slot this incarnation writes, once recovery chose it. */
+  get liveSlot(): SlotId | undefined {
+    return this.#table.liveSlot;
+  }
+
+  /** Applies an increment (amount != 0) and waits for `wait` servers to hold it. */
+  async increment(name: string, amount: bigint, options: WriteOptions): Promise<WriteOutcome> {
+    this.assertReady();
+    const { key, wait } = options;
+    const required = wait === undefined ? 1 : resolveLevel(wait, this.#deps.replication.clusterSize, 'wait');
+    const replay = key === undefined ? undefined : this.#replayOf(key, name, amount);
+    if (replay !== undefined) return this.#replicate(replay, required);
+    const applying = this.#apply(name, amount, key);
+    if (key !== undefined) this.#idempotency.track(key, applying);
+    return this.#replicate(await applying, required);
+  }
+
+  /** Reads a counter: locally, or after enough peers answered, or once a session token is met. */
+  async read(name: string, options: ReadOptions): Promise<ReadOutcome> {
+    this.assertReady();
+    const level = options.level ?? 'local';
+    const required = resolveLevel(level, this.#deps.replication.clusterSize, options.param ?? 'consistency');
+    this.#deps.metrics.countRead(level);
+    const token = options.token?.name === name ? options.token : undefined;
+    const isTokenMet = (): boolean => token === undefined || reflects(this.#table.get(name), token);
+    if (required <= 1 && isTokenMet()) {
+      return { name, value: this.#table.value(name), acks: 1, required, isComplete: true };
+    }
+    const started = performance.now();
+    const pull = (peer: Peer, timeoutMs: number): Promise<boolean> => this.#pullCounter(peer, name, timeoutMs);
+    const isDone = (acks: number): boolean => acks + 1 >= required && isTokenMet();
+    const result = await fanOut(this.#deps.replication.peers(), pull, isDone, this.#deps.config.waitTimeoutMs);
+    this.#deps.metrics.levelWait.observe({ op: 'read' }, (performance.now() - started) / 1000);
+    return { name, value: this.#table.value(name), acks: result.acks + 1, required, isComplete: isDone(result.acks) };
+  }
+
+  /**
+   * The session token of an answer about `name`: every slot's version as this server knows it,
+   * encoded. A write's answer uses it too: the write is applied to the replica before it is
+   * answered (a replay's slot only grew since), so the token covers the write.
+   */
+  tokenFor(name: string): string {
+    const replica = this.#table.get(name);
+    // Unknown names are not cached: reads of random names must not grow memory.
+    if (replica === undefined) return encodeToken({ name, versions: new Map() });
+    return this.#table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(name, replica) }));
+  }
+
+  names(): Iterable<string> {
+    return this.#table.names();
+  }
+
+  /** The receipt of an applied idempotent increment; waits for one still in flight. */
+  async receipt(key: string): Promise<RequestReceipt | undefined> {
+    await this.#idempotency.inFlight(key)?.catch(() => undefined);
+    const done = this.#idempotency.get(key);
+    return done === undefined ? undefined : receiptOf(done);
+  }
+
+  receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck> {
+    this.assertReady();
+    return this.#frames.receiveFrame(frame, this.#liveOrThrow());
+  }
+
+  /** Merges counters from `source` (a pull, a page) into memory, slot by slot; see FrameIntake. */
+  mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<IntakeResult> {
+    return this.#intake.merge(counters, source, options);
+  }
+
+  statePage(cursor: number, limit: number): StatePage {
+    return statePage(this.#table, this.#liveOrThrow(), cursor, limit);
+  }
+
+  counterPull(name: string): CounterPull {
+    return counterPull(this.#table, this.#liveOrThrow(), name);
+  }
+
+  /** SnapshotSource: every slot as held in memory. */
+  slots(): Iterable<SlotRecord> {
+    return this.#table.records();
+  }
+
+  /** What this server holds for one slot of one counter. */
+  slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined {
+    return this.#table.get(name)?.getSlot(slot);
+  }
+
+  /** SnapshotSource: every unexpired idempotent request. */
+  requests(): Iterable<StoredRequest> {
+    return this.#idempotency.all();
+  }
+
+  /** Loads the store into memory (recovery's first step); answers what it found. */
+  async load(): Promise<LoadedState> {
+    const loaded = await this.#deps.store.load();
+    for (const record of loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
+    for (const request of loaded.requests) this.#idempotency.remember(request);
+    return loaded;
+  }
+
+  /** Opens the store under the chosen slot and starts taking requests (recovery's last step). */
+  async open(liveSlot: SlotId, incarnation: number): Promise<void> {
+    await this.#deps.store.open({ serverId: this.#deps.id, incarnation }, this);
+    this.#table.setLiveSlot(liveSlot);
+    this.#health.markRecovered();
+  }
+
+  /** Stops taking requests and waits (up to `timeoutMs`) for writes in flight; false if already closing. */
+  async stopWrites(timeoutMs: number): Promise<boolean> {
+    if (!this.#health.beginClosing()) return false;
+    const deadline = Date.now() + timeoutMs;
+    while (this.#writesInFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return this.#health.isRecovered;
+  }
+
+  closeStore(): Promise<void> {
+    return this.#deps.store.close();
+  }
+
+  async #apply(name: string, amount: bigint, key: string | undefined): Promise<WriteOutcome> {
+    const live = this.#liveOrThrow();
+    const { slot, value } = this.#table.issue(name, amount);
+    const at = this.#deps.now();
+    const record: IssuedRecord = { name, slot: live, p: slot.p, n: slot.n };
+    if (key !== undefined) record.request = { key, amount, value, at };
+    // Memory learns the write inside the store's commit, before anything else sees the batch
+    // settled: a snapshot can't miss it, whatever awaits are added around this call.
+    const applyDurable = (seq: bigint): void => {
+      this.#table.merge(name, live, slot.p, slot.n);
+      this.#deps.replication.markChanged(name);
+      if (key !== undefined) this.#idempotency.remember({ key, amount, value, at, name, slot: live, seq });
+    };
+    this.#writesInFlight++;
+    try {
+      const seq = await this.#deps.store.appendIssued(record, applyDurable);
+      this.#deps.metrics.incrementsOk.inc();
+      return { name, value, slot: live, seq, acks: 1, required: 1, isComplete: true };
+    } catch (err) {
+      throw this.#health.outcomeUnknown(err as Error);
+    } finally {
+      this.#writesInFlight--;
+    }
+  }
+
+  /** The original answer to a repeated key; undefined for a key not seen (a 409 while in flight). */
+  #replayOf(key: string, name: string, amount: bigint): WriteOutcome | undefined {
+    const done = this.#idempotency.get(key);
+    if (done === undefined) {
+      if (this.#idempotency.inFlight(key) === undefined) return undefined;
+      throw new TallyError(409, 'in_flight', `an increment with Idempotency-Key '${key}' is still being applied; retry shortly`);
+    }
+    if (done.name !== name || done.amount !== amount) {
+      throw new TallyError(422, 'key_reused', `Idempotency-Key '${done.key}' was used for ${done.amount} on '${done.name}', not ${amount} on '${name}'`);
+    }
+    this.#deps.metrics.replays.inc();
+    return { name, value: done.value, slot: done.slot, seq: done.seq, acks: 1, required: 1, isComplete: true };
+  }
+
+  /** Pushes our live slot of the counter to peers until `required` servers hold it. */
+  async #replicate(outcome: WriteOutcome, required: number): Promise<WriteOutcome> {
+    if (required <= 1) return { ...outcome, required };
+    const started = performance.now();
+    const acks = await this.#deps.replication.pushSlot(outcome.name, outcome.slot, required, this.#deps.config.waitTimeoutMs);
+    this.#deps.metrics.levelWait.observe({ op: 'write' }, (performance.now() - started) / 1000);
+    return { ...outcome, acks, required, isComplete: acks >= required };
+  }
+
+  async #pullCounter(peer: Peer, name: string, timeoutMs: number): Promise<boolean> {
+    const pull = await this.#deps.client.pullCounter(peer.url, name, timeoutMs);
+    if (pull === undefined) return false;
+    await this.#intake.merge({ [name]: pull.counter }, peer.url);
+    this.#deps.replication.observe({ url: peer.url }, pull.slot);
+    return true;
+  }
+
+  /**
+   * Appends merged records in chunks, yielding between them: encoding a whole 1 MiB frame's
+   * records at once would hold the event loop.
+   */
+  async #persist(records: SlotRecord[]): Promise<void> {
+    try {
+      const appends: Array<Promise<void>> = [];
+      for (let i = 0; i < records.length; i += PERSIST_CHUNK) {
+        if (i > 0) await yieldToLoop();
+        appends.push(this.#deps.store.append(records.slice(i, i + PERSIST_CHUNK)));
+      }
+      await Promise.all(appends);
+    } catch (err) {
+      throw this.#health.storeFailed(err as Error);
+    }
+  }
+
+  #liveOrThrow(): SlotId {
+    const live = this.#table.liveSlot;
+    if (live === undefined) throw notReady();
+    return live;
+  }
+}

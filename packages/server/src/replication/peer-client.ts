@@ -1,0 +1,80 @@
+/**
+ * The one place this server speaks HTTP to other processes: peers (replication, counter and state
+ * pulls) and the balancer (registration, the server list). Every answer is validated with core's
+ * wire schemas before anyone uses it: a peer's bytes are input like any other.
+ *
+ * Methods answer `undefined` (or `{ isOk: false }`) for a refusal or an invalid answer, and throw
+ * for a network error or a timeout; callers decide whether and when to ask again.
+ */
+import type { Got } from 'got';
+import {
+  counterPullSchema,
+  replicateAckSchema,
+  serverListSchema,
+  statePageSchema,
+  type ReplicateAck,
+  type ReplicateFrame,
+  type ServerInfo,
+} from '@tally/core';
+
+/** A peer's counter or state page as validated: its slots are checked one by one on merge. */
+export type PulledCounter = ReturnType<typeof counterPullSchema.parse>;
+export type PulledPage = ReturnType<typeof statePageSchema.parse>;
+
+export type PushResult = { isOk: true; ack: ReplicateAck } | { isOk: false; status: number; body: string };
+
+/** Parses a 200 answer's JSON with `schema`; undefined when it is not valid. */
+function parseAnswer<T>(body: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+const timeout = (timeoutMs: number | undefined): { timeout?: { request: number } } =>
+  timeoutMs === undefined ? {} : { timeout: { request: Math.max(1, timeoutMs) } };
+
+export class PeerClient {
+  readonly #http: Got;
+
+  /** `http` carries the cluster secret, keep-alive and the default timeout (peer-http.ts). */
+  constructor(http: Got) {
+    this.#http = http;
+  }
+
+  /** Pushes a frame; an ack that does not validate counts as a refusal. */
+  async replicate(url: string, frame: ReplicateFrame, timeoutMs?: number): Promise<PushResult> {
+    const res = await this.#http.post(`${url}/internal/replicate`, { json: frame, ...timeout(timeoutMs) });
+    if (res.statusCode !== 200) return { isOk: false, status: res.statusCode, body: res.body };
+    const ack = parseAnswer(res.body, replicateAckSchema);
+    return ack === undefined ? { isOk: false, status: 502, body: res.body } : { isOk: true, ack };
+  }
+
+  /** One counter's state as the peer holds it. */
+  async pullCounter(url: string, name: string, timeoutMs: number): Promise<PulledCounter | undefined> {
+    const res = await this.#http.get(`${url}/internal/counter/${encodeURIComponent(name)}`, timeout(timeoutMs));
+    return res.statusCode === 200 ? parseAnswer(res.body, counterPullSchema) : undefined;
+  }
+
+  /** One page of the peer's whole state. */
+  async statePage(url: string, cursor: string, limit: number, timeoutMs: number): Promise<PulledPage | undefined> {
+    const res = await this.#http.get(`${url}/internal/state`, { searchParams: { cursor, limit }, ...timeout(timeoutMs) });
+    return res.statusCode === 200 ? parseAnswer(res.body, statePageSchema) : undefined;
+  }
+
+  /** Registers (or heartbeats) with the balancer; answers the HTTP status and body. */
+  async register(balancer: string, self: { id: string; url: string }): Promise<{ status: number; body: string }> {
+    const res = await this.#http.post(`${balancer}/servers`, { json: self });
+    return { status: res.statusCode, body: res.body };
+  }
+
+  /** The balancer's list of servers. */
+  async listServers(balancer: string): Promise<ServerInfo[] | undefined> {
+    const res = await this.#http.get(`${balancer}/servers`);
+    return res.statusCode === 200 ? parseAnswer(res.body, serverListSchema) : undefined;
+  }
+}

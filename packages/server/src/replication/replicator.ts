@@ -1,0 +1,182 @@
+/**
+ * Replication, owned in one place: who the peers are (membership), what each has acknowledged
+ * (per-peer progress, which nothing outside this module changes), and the pushes (publisher).
+ * The counter service sees it through ReplicationPort; recovery through its `refresh` and `peers`.
+ * A simulation can drive a cluster through the same port, with a fake PeerClient.
+ */
+import type { Logger } from 'pino';
+import type { SlotId } from '@tally/core';
+import type { ServerMetrics } from '../metrics.js';
+import type { TableView } from '../state/counter-table.js';
+import { Membership, type Peer } from './membership.js';
+import type { PeerClient } from './peer-client.js';
+import type { PeerLag } from './peer-lag.js';
+import { PeerProgress } from './peer-progress.js';
+import { Publisher } from './publisher.js';
+import { fanOut } from './quorum.js';
+
+/** What the counter service needs from replication. */
+export interface ReplicationPort {
+  /** Cluster size as `all` counts it: every member, this server included. */
+  readonly clusterSize: number;
+  peers(): readonly Peer[];
+  /** A counter's own slot changed (durably): every peer must get it. */
+  markChanged(name: string): void;
+  /** A peer answered (a pull, a frame) with its live slot; `from` is its URL or its id. */
+  observe(from: { url: string } | { id: string }, slot: SlotId): void;
+  /**
+   * Pushes one slot of one counter to every peer until `required` servers (this one included)
+   * hold it, or `timeoutMs` passes; answers how many do.
+   */
+  pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number>;
+  /** The peer whose live slot is `slot`, if any (it alone knows that slot's true count). */
+  ownerOf(slot: SlotId): Peer | undefined;
+}
+
+/** One peer's progress as readers see it: who, its ack times, and how many counters it lacks. */
+export interface PeerProgressView {
+  readonly peer: Peer;
+  readonly lag: Pick<PeerLag, 'lastAckAt' | 'lagSeconds'>;
+  readonly pendingCounters: number;
+}
+
+export interface ReplicatorDeps {
+  self: { id: string; url: string };
+  staticPeers: readonly string[];
+  balancer: string | undefined;
+  table: TableView;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers'>;
+  log: Logger;
+  metrics: ServerMetrics;
+  publishIntervalMs: number;
+  fullSyncIntervalMs: number;
+  now: () => number;
+}
+
+export class Replicator implements ReplicationPort {
+  readonly #membership: Membership;
+  readonly #publisher: Publisher;
+  readonly #progress = new Map<string, PeerProgress>();
+  readonly #publishIntervalMs: number;
+  readonly #now: () => number;
+  #timers: NodeJS.Timeout[] = [];
+  #isStarted = false;
+
+  constructor(deps: ReplicatorDeps) {
+    this.#publishIntervalMs = deps.publishIntervalMs;
+    this.#now = deps.now;
+    const { self, staticPeers, balancer, client, log } = deps;
+    this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
+    this.#publisher = new Publisher({
+      ...deps,
+      selfId: self.id,
+      peers: () => this.peers(),
+      progressOf: (peer) => this.#progressOf(peer),
+      onAck: (peer, slot) => this.observe({ url: peer.url }, slot),
+    });
+  }
+
+  get clusterSize(): number {
+    return this.#membership.clusterSize;
+  }
+
+  peers(): readonly Peer[] {
+    return this.#membership.peers();
+  }
+
+  markChanged(name: string): void {
+    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+  }
+
+  observe(from: { url: string } | { id: string }, slot: SlotId): void {
+    const peer = 'url' in from ? this.#membership.byUrl(from.url) : this.#membership.byId(from.id);
+    if (peer === undefined) return;
+    this.#membership.learnId(peer.url, slot);
+    this.#progressOf(peer).observe(slot);
+  }
+
+  /** Each peer's replication progress, read only, for /metrics and /internal/stats. */
+  peerProgress(): PeerProgressView[] {
+    return this.peers().map((peer) => {
+      const progress = this.#progressOf(peer);
+      return { peer, lag: progress.lag, pendingCounters: progress.pendingCount };
+    });
+  }
+
+  /** The peer whose live slot (as it last answered) is `slot`: the owner of that slot's count. */
+  ownerOf(slot: SlotId): Peer | undefined {
+    return this.peers().find((peer) => this.#progress.get(peer.url)?.lastSlot === slot);
+  }
+
+  async pushSlot(name: string, slot: SlotId, required: number, timeoutMs: number): Promise<number> {
+    const frame = this.#publisher.slotFrame(name, slot);
+    if (frame === undefined) return 1;
+    const send = (peer: Peer, left: number): Promise<boolean> => this.#publisher.sendFrame(peer, frame, left);
+    const result = await fanOut(this.peers(), send, (acks) => acks + 1 >= required, timeoutMs);
+    return result.acks + 1;
+  }
+
+  /** Registers (or heartbeats) with the balancer, then reads its list; start() repeats it. */
+  /** The actors `POST /config` set (persisted by the caller), as URLs. */
+  actors(): string[] {
+    return this.#membership.actors();
+  }
+
+  /** Replaces the actors: they become static peers (see Membership#setActors). */
+  setActors(urls: readonly string[]): void {
+    this.#membership.setActors(urls);
+  }
+
+  heartbeat(): Promise<void> {
+    return this.#membership.heartbeat();
+  }
+
+  /** Reads the balancer's server list (recovery calls it once before pulling peers). */
+  refresh(): Promise<void> {
+    return this.#membership.refresh();
+  }
+
+  /** Starts publishing, registers with the balancer, and heartbeats every `intervalMs`. */
+  async start(heartbeatIntervalMs: number): Promise<void> {
+    if (this.#isStarted) return;
+    this.#isStarted = true;
+    this.#timers.push(setInterval(() => void this.publishRound(), this.#publishIntervalMs));
+    await this.heartbeat();
+    if (!this.#isStarted) return; // stopped while registering
+    this.#timers.push(setInterval(() => void this.heartbeat(), heartbeatIntervalMs));
+    for (const timer of this.#timers) timer.unref();
+  }
+
+  /** Stops publishing and heartbeats; `flush` then sends what peers have not acknowledged. */
+  stop(): void {
+    this.#isStarted = false;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+  }
+
+  flush(timeoutMs: number): Promise<void> {
+    return this.#publisher.flush(timeoutMs);
+  }
+
+  /** One publish round now (tests and simulations drive time themselves). */
+  publishRound(): Promise<void> {
+    this.#forgetDeparted();
+    return this.#publisher.publishRound();
+  }
+
+  #progressOf(peer: Peer): PeerProgress {
+    let progress = this.#progress.get(peer.url);
+    if (progress === undefined) {
+      progress = new PeerProgress(this.#now());
+      this.#progress.set(peer.url, progress);
+    }
+    return progress;
+  }
+
+  /** A peer that left and comes back later is new again: it gets a full sync. */
+  #forgetDeparted(): void {
+    if (this.#progress.size <= this.peers().length) return;
+    const urls = new Set(this.peers().map((peer) => peer.url));
+    for (const url of this.#progress.keys()) if (!urls.has(url)) this.#progress.delete(url);
+  }
+}

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import type { ServerInfo } from '@tally/core';
+import { Membership } from '../../src/replication/membership.js';
+import { FakePeerClient } from '../support/fake-peers.js';
+import { silentLog } from '../support/start-server.js';
+
+const SELF = { id: 'a', url: 'http://127.0.0.1:1' };
+const server = (port: number): ServerInfo => ({ id: `p${port}`, url: `http://127.0.0.1:${port}`, status: 'ready' });
+
+function membership(staticPeers: string[] = []) {
+  const client = new FakePeerClient();
+  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', client, log: silentLog, now: () => 0 });
+  return { client, members };
+}
+
+describe('Membership#refresh()', () => {
+  it('adds every server the balancer lists except itself, with its id', async () => {
+    const { client, members } = membership();
+    client.servers = [server(1), server(2), { ...server(3), status: 'suspect' }];
+    await members.refresh();
+    expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:2', 'p2'], ['http://127.0.0.1:3', 'p3']]);
+    expect(members.clusterSize).to.equal(3);
+  });
+
+  it('drops a peer only after it is missing from 3 lists in a row, and never a static one', async () => {
+    const { client, members } = membership(['http://127.0.0.1:9']);
+    client.servers = [server(2)];
+    await members.refresh();
+    client.servers = [];
+    await members.refresh();
+    await members.refresh();
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:9', 'http://127.0.0.1:2']);
+    await members.refresh();
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:9']);
+  });
+
+  it('keeps the last known list when the balancer does not answer', async () => {
+    const { client, members } = membership();
+    client.servers = [server(2)];
+    await members.refresh();
+    client.servers = undefined;
+    await members.refresh();
+    expect(members.peers()).to.have.length(1);
+  });
+});
+
+describe('Membership#learnId()', () => {
+  it('takes a static peer id from the slot it answered with, and finds it by id', () => {
+    const { members } = membership(['http://127.0.0.1:4']);
+    members.learnId('http://127.0.0.1:4', 'p4:1795379392194');
+    expect(members.byId('p4')?.url).to.equal('http://127.0.0.1:4');
+    expect(members.byUrl('http://127.0.0.1:5')).to.equal(undefined);
+  });
+});

@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { PeerProgress } from '../../src/replication/peer-progress.js';
+
+describe('PeerProgress', () => {
+  it('needs a full sync first, then only when due or after the peer restarted', () => {
+    const progress = new PeerProgress(0);
+    expect(progress.isFullSyncDue(0, 10_000)).to.equal(true);
+    progress.beginFullSync();
+    progress.endFullSync(true, 1000);
+    expect(progress.isFullSyncDue(5000, 10_000)).to.equal(false);
+    expect(progress.isFullSyncDue(11_000, 10_000)).to.equal(true);
+    progress.observe('b:1');
+    progress.observe('b:1');
+    expect(progress.isFullSyncDue(5000, 10_000)).to.equal(false);
+    progress.observe('b:2');
+    expect(progress.isFullSyncDue(5000, 10_000)).to.equal(true);
+  });
+
+  it('keeps a failed full sync due', () => {
+    const progress = new PeerProgress(0);
+    progress.beginFullSync();
+    progress.endFullSync(false, 1000);
+    expect(progress.isFullSyncDue(1000, 10_000)).to.equal(true);
+  });
+
+  it('hands out pending names once, and takes them back after a failed push', () => {
+    const progress = new PeerProgress(0);
+    progress.markChanged('x', () => 0);
+    progress.markChanged('y', () => 0);
+    const taken = progress.takePending();
+    progress.markChanged('z', () => 0);
+    expect([...taken.names]).to.deep.equal(['x', 'y']);
+    progress.restorePending(taken);
+    expect([...progress.takePending().names].sort()).to.deep.equal(['x', 'y', 'z']);
+    expect(progress.pendingCount).to.equal(0);
+  });
+
+  it('lets one push claim the peer at a time', () => {
+    const progress = new PeerProgress(0);
+    expect(progress.tryClaim()).to.equal(true);
+    expect(progress.tryClaim()).to.equal(false);
+    expect(progress.isBusy).to.equal(true);
+    progress.release();
+    expect(progress.tryClaim()).to.equal(true);
+  });
+});

@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { Replicator } from '../../src/replication/replicator.js';
+import { CounterTable } from '../../src/state/counter-table.js';
+import { FakePeerClient, ackFrom, testMetrics } from '../support/fake-peers.js';
+import { silentLog } from '../support/start-server.js';
+
+const B = 'http://127.0.0.1:2';
+const C = 'http://127.0.0.1:3';
+
+function setup(now = () => 0) {
+  const table = new CounterTable();
+  table.setLiveSlot('a:1');
+  const client = new FakePeerClient();
+  const replicator = new Replicator({
+    self: { id: 'a', url: 'http://127.0.0.1:1' },
+    staticPeers: [B, C],
+    balancer: undefined,
+    table,
+    client,
+    log: silentLog,
+    metrics: testMetrics(),
+    publishIntervalMs: 1000,
+    fullSyncIntervalMs: 10_000,
+    now,
+  });
+  return { table, client, replicator };
+}
+
+describe('Replicator#publishRound()', () => {
+  it('sends a new peer the full state first, then only the counters it has not acknowledged', async () => {
+    const { table, client, replicator } = setup();
+    table.merge('x', 'a:1', 1n, 0n);
+    table.merge('y', 'c:9', 4n, 0n);
+    await replicator.publishRound();
+    expect(client.pushes.map((p) => p.frame.full)).to.deep.equal([true, true]);
+    expect(client.pushes[0]?.frame.counters).to.deep.equal({ x: { 'a:1': ['1', '0'] }, y: { 'c:9': ['4', '0'] } });
+    client.pushes.length = 0;
+    table.merge('x', 'a:1', 2n, 0n);
+    replicator.markChanged('x');
+    await replicator.publishRound();
+    expect(client.pushes.map((p) => [p.url, p.frame.full, p.frame.counters])).to.deep.equal([
+      [B, false, { x: { 'a:1': ['2', '0'] } }],
+      [C, false, { x: { 'a:1': ['2', '0'] } }],
+    ]);
+    client.pushes.length = 0;
+    await replicator.publishRound();
+    expect(client.pushes).to.deep.equal([]);
+  });
+
+  it('resends to a peer whose push failed, and not to the others', async () => {
+    const { table, client, replicator } = setup();
+    await replicator.publishRound(); // full syncs done
+    table.merge('x', 'a:1', 1n, 0n);
+    replicator.markChanged('x');
+    client.answer = (url) => (url === B ? { isOk: false, status: 503, body: '' } : ackFrom('p3:1', 1));
+    await replicator.publishRound();
+    client.pushes.length = 0;
+    client.answer = () => (ackFrom('p2:1', 1));
+    await replicator.publishRound();
+    expect(client.namesTo(B)).to.deep.equal([['x']]);
+    expect(client.namesTo(C)).to.deep.equal([]);
+  });
+
+  it('sends a full sync again to a peer that answers with a new live slot (it restarted)', async () => {
+    const { client, replicator } = setup();
+    await replicator.publishRound();
+    replicator.observe({ url: B }, 'p2:99');
+    client.pushes.length = 0;
+    await replicator.publishRound();
+    expect(client.pushes.map((p) => [p.url, p.frame.full])).to.deep.equal([[B, true]]);
+  });
+});
+
+describe('Replicator#pushSlot()', () => {
+  it('answers how many servers hold the slot, itself included', async () => {
+    const { table, client, replicator } = setup();
+    table.merge('x', 'a:1', 3n, 0n);
+    client.answer = (url) => (url === B ? ackFrom('p2:1', 1) : { isOk: false, status: 500, body: '' });
+    expect(await replicator.pushSlot('x', 'a:1', 2, 1000)).to.equal(2);
+    expect(await replicator.pushSlot('x', 'a:1', 3, 150)).to.equal(2);
+  });
+
+  it('answers 1 for a slot it does not hold', async () => {
+    const { replicator } = setup();
+    expect(await replicator.pushSlot('nothing', 'a:1', 2, 100)).to.equal(1);
+  });
+});
+
+describe('Replicator#observe()', () => {
+  it('learns a peer id from its slot and finds the peer by id afterwards', () => {
+    const { replicator } = setup();
+    replicator.observe({ url: C }, 'p3:5');
+    expect(replicator.peers().find((p) => p.url === C)?.id).to.equal('p3');
+    replicator.observe({ id: 'p3' }, 'p3:6'); // no throw, same peer
+    expect(replicator.clusterSize).to.equal(3);
+  });
+});

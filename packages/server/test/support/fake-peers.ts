@@ -1,0 +1,46 @@
+/** A PeerClient double: answers from a script per URL, and records every call. */
+import type { CounterPull, ReplicateFrame, ServerInfo, StatePage } from '@tally/core';
+import { createServerMetrics, type ServerMetrics } from '../../src/metrics.js';
+import type { PeerClient, PushResult } from '../../src/replication/peer-client.js';
+
+export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult | Promise<PushResult>;
+
+export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers'> {
+  readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
+  servers: ServerInfo[] | undefined = [];
+  answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
+
+  async replicate(url: string, frame: ReplicateFrame): Promise<PushResult> {
+    this.pushes.push({ url, frame });
+    return this.answer(url, frame);
+  }
+
+  async pullCounter(): Promise<CounterPull | undefined> {
+    return undefined;
+  }
+
+  async statePage(): Promise<StatePage | undefined> {
+    return undefined;
+  }
+
+  async register(): Promise<{ status: number; body: string }> {
+    return { status: 200, body: '{}' };
+  }
+
+  async listServers(): Promise<ServerInfo[] | undefined> {
+    return this.servers;
+  }
+
+  /** Names pushed to `url`, per push. */
+  namesTo(url: string): string[][] {
+    return this.pushes.filter((p) => p.url === url).map((p) => Object.keys(p.frame.counters));
+  }
+}
+
+/** An acknowledgement from a peer whose live slot is `slot`, refusing nothing. */
+export const ackFrom = (slot: string, merged = 0): PushResult => ({ isOk: true, ack: { slot, merged, refused: [], refusedCount: 0 } });
+
+/** `http://127.0.0.1:2` -> `p2`: fake peers' ids follow their ports. */
+export const idOf = (url: string): string => `p${new URL(url).port}`;
+
+export const testMetrics = (): ServerMetrics => createServerMetrics({ counters: () => 0, countersLimit: () => 0, peers: () => 0, isReady: () => true, peerProgress: () => [], latencyP99Ms: () => null, onIncrement: () => undefined });
