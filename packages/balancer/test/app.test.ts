@@ -46,6 +46,17 @@ describe('createApp() operational routes', () => {
     expect(json<ErrorBody>(wrong).error.code).to.equal('method_not_allowed');
     expect(wrong.headers.allow).to.include('GET').and.include('POST');
   });
+
+  it('answers a method no route knows (TRACE, PROPFIND) 405 with a message, never a 5xx', async () => {
+    for (const method of ['TRACE', 'PROPFIND'] as const) {
+      for (const path of ['/ping', '/nope']) {
+        const res = await http(`${app.url}${path}`, { method, throwHttpErrors: false });
+        expect(res.statusCode, `${method} ${path}`).to.equal(405);
+        expect(json<ErrorBody>(res).error.code).to.equal('method_not_allowed');
+        expect(json<ErrorBody>(res).error.message).to.include(`method ${method} is not supported`);
+      }
+    }
+  });
 });
 
 describe('createApp() error handling', () => {
