@@ -11,6 +11,7 @@
  *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
  *   4 cluster  quorum / all latencies on 3 servers with static peers
  *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
+ *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
@@ -23,13 +24,14 @@ import { fileURLToPath } from 'node:url';
 import { benchCluster } from './bench/cluster-bench.mjs';
 import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
+import { benchItems } from './bench/items-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
 import { benchRestart } from './bench/restart-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items'];
 
 /**
  * @param {string} name
@@ -78,6 +80,7 @@ async function main() {
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
     frames: () => benchFrames({ configPath, log }),
+    items: () => benchItems({ seconds: settings.seconds, configPath, log }),
   };
   for (const section of settings.sections) {
     log(`[${section}]`);

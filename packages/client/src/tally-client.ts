@@ -22,6 +22,7 @@ import { HttpCaller, type HttpAnswer, type HttpOutcome, type HttpRequest } from 
 import { counterPageOf, slotListOf, type CounterEntry, type CounterPage, type SlotEntry } from './listing.js';
 import { cancelled, ServerPicker } from './server-picker.js';
 import { Failover, type Attempt, type Budget } from './failover.js';
+import { ItemClient } from './item-client.js';
 import { SessionTokens } from './session-tokens.js';
 import { watchCounter, type WatchOptions } from './watch.js';
 import type { CallOptions, IncrementOptions, IncrementResult, ReadOptions, ReadResult, TallyClientOptions } from './client-types.js';
@@ -47,6 +48,8 @@ export class TallyClient {
   readonly #tokens = new SessionTokens();
   readonly #failover: Failover;
   readonly #levelTimeoutMs: number;
+  /** Item sets per tenant (seeds 000 and 002): `items.add(tenant, ids)`, `items.count(tenant)`. */
+  readonly items: ItemClient;
   readonly #timeoutMs: number;
   readonly #secret: string | undefined;
 
@@ -65,6 +68,7 @@ export class TallyClient {
       levelTimeoutMs: this.#levelTimeoutMs,
     });
     this.#secret = options.secret;
+    this.items = new ItemClient({ http: this.#http, failover: this.#failover, timeoutMs: this.#timeoutMs, levelTimeoutMs: this.#levelTimeoutMs });
   }
 
   /** The server in use, or undefined before the first request. */

@@ -6,9 +6,11 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
+import { answerConnect, configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp, type TallyServerApp } from './app.js';
 import { MemberBook } from './members/member-book.js';
+import { ItemLog } from './items/item-log.js';
+import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
@@ -48,6 +50,9 @@ function packageVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
+/** The server's own folder: the embedded store's, and where `POST /config` actors and the member set live with either store. */
+const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+
 function openStore(config: ServerConfig, id: string, log: Logger): { store: Store; redis?: Redis } {
   if (config.store !== 'embedded') {
     const redis = new Redis(config.store, { maxRetriesPerRequest: 2, connectTimeout: config.requestTimeoutMs, commandTimeout: config.requestTimeoutMs });
@@ -65,9 +70,6 @@ function openStore(config: ServerConfig, id: string, log: Logger): { store: Stor
   });
   return { store };
 }
-
-/** The data dir: the embedded store's, and where every store keeps the member set. */
-const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
 
 /**
  * Holds the data dir for the whole life of the process, before any other file in it is touched.
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
   const server = createServer();
   // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
   server.on('clientError', handleClientError);
+  server.on('connect', answerConnect);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;
@@ -130,7 +133,9 @@ async function main(): Promise<void> {
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
   const book = await MemberBook.open({ dir: dataDirOf(config, id), self: { id, url }, now: Date.now, log });
   let onDecommissioned = (): void => undefined;
-  const tally = createApp(config, { id, url, store, log, book, onDecommissioned: () => onDecommissioned() });
+  const actors = await openActorsFile(dataDirOf(config, id));
+  const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
+  const tally = createApp(config, { id, url, store, log, actors, itemLog, book, onDecommissioned: () => onDecommissioned() });
   server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);

@@ -9,6 +9,9 @@
  * id we have not learned yet (a static cluster's members are the peers given). A discovered
  * server that is not a member yet (a joiner) gets replication but is not counted; a
  * decommissioned one gets neither. Also registers with the balancer and heartbeats.
+ *
+ * Discovery also includes the actors a `POST /config` set (003's and 004's cluster bootstrap):
+ * like static peers, they are peers and count for levels until known by id.
  */
 import type { Logger } from 'pino';
 import { UnreachableLog, parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
@@ -45,6 +48,8 @@ export class Membership {
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
   readonly #unreachable: UnreachableLog;
+  /** Peers set at run time by `POST /config`, this server excluded. */
+  #actors = new Set<string>();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -58,7 +63,7 @@ export class Membership {
   levelPeers(): Peer[] {
     const { book, staticPeers } = this.#options;
     const isCounted = (peer: Peer): boolean => {
-      const isStatic = staticPeers.includes(peer.url);
+      const isStatic = staticPeers.includes(peer.url) || this.#actors.has(peer.url);
       if (peer.id === undefined) return isStatic;
       return book.isActive(peer.id) || (isStatic && !book.set.has(peer.id));
     };
@@ -110,10 +115,33 @@ export class Membership {
     return this.levelPeers().length + 1;
   }
 
+  /** The actors `POST /config` set, as URLs. */
+  actors(): string[] {
+    return [...this.#actors];
+  }
+
+  /**
+   * Replaces the actors. 003's clients send every node the same list, this node included: an
+   * actor at our own URL is skipped here, and one known by another name is dropped once it
+   * answers with our id (see `learnId`). An actor no longer listed leaves unless another source
+   * (`--peers`, the balancer) still names it.
+   */
+  setActors(urls: readonly string[]): void {
+    const next = new Set(urls.filter((url) => url !== this.#options.self.url));
+    for (const url of this.#actors) {
+      if (!next.has(url) && !this.#options.staticPeers.includes(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
+    }
+    this.#actors = next;
+    for (const url of next) this.#add(url, undefined);
+  }
+
   /** Records the id a peer announced: its live slot is `id:incarnation`. */
   learnId(url: string, slot: SlotId): void {
     const member = this.#peers.get(url);
-    if (member !== undefined) member.id ??= parseSlotId(slot)?.serverId;
+    const id = parseSlotId(slot)?.serverId;
+    // An actor list named us by another address: we are not our own peer.
+    if (id === this.#options.self.id) this.#peers.delete(url);
+    else if (member !== undefined) member.id ??= id;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -155,7 +183,7 @@ export class Membership {
     // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
     // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#isMemberUrl(url)) continue;
+      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#actors.has(url) || this.#isMemberUrl(url)) continue;
       const misses = (this.#misses.get(url) ?? 0) + 1;
       if (misses < MISSES_BEFORE_LEAVING) {
         this.#misses.set(url, misses);

@@ -139,6 +139,16 @@ export class Replicator implements ReplicationPort {
     return result.acks + 1;
   }
 
+  /** The actors `POST /config` set (persisted by the caller), as URLs. */
+  actors(): string[] {
+    return this.#membership.actors();
+  }
+
+  /** Replaces the actors: they become static peers (see Membership#setActors). */
+  setActors(urls: readonly string[]): void {
+    this.#membership.setActors(urls);
+  }
+
   /** Registers (or heartbeats) with the balancer, reads its list, swaps member sets; start() repeats it. */
   heartbeat(): Promise<void> {
     return this.#beat();
