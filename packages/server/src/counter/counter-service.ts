@@ -37,7 +37,7 @@ import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
 import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
-import { ServiceHealth, notReady, type NotReadyReason } from './service-health.js';
+import { ServiceHealth, notReady, type NotReadyReason, type RecoveryProgress } from './service-health.js';
 import { counterPull, statePage } from './state-pages.js';
 
 /** Records per store append when persisting a frame (see #persist). */
@@ -97,6 +97,16 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   get notReadyReason(): NotReadyReason | undefined {
     return this.#health.notReadyReason;
+  }
+
+  /** Counters held and peer pages merged so far; `/readyz` shows it while recovering. */
+  get recoveryProgress(): RecoveryProgress {
+    return { counters: this.#table.size, pagesPulled: this.#health.pagesPulled };
+  }
+
+  /** Recovery merged one more page of a peer's state. */
+  notePagePulled(): void {
+    this.#health.notePagePulled();
   }
 
   assertReady(): void {

@@ -14,9 +14,16 @@ const storeFailed = (): TallyError =>
 /** Why a server is not ready, for `/readyz`; undefined when it is. */
 export type NotReadyReason = 'recovering' | 'closing' | 'store_failed';
 
+/** How far recovery got, for `/readyz` while it runs. */
+export interface RecoveryProgress {
+  counters: number;
+  pagesPulled: number;
+}
+
 export class ServiceHealth {
   readonly #log: Logger;
   #isRecovered = false;
+  #pagesPulled = 0;
   #isClosing = false;
   #failure: Error | undefined;
 
@@ -37,6 +44,15 @@ export class ServiceHealth {
   /** True once recovery finished, closing or failed included: there is state worth flushing. */
   get isRecovered(): boolean {
     return this.#isRecovered;
+  }
+
+  /** Recovery merged one more page of a peer's state. */
+  notePagePulled(): void {
+    this.#pagesPulled++;
+  }
+
+  get pagesPulled(): number {
+    return this.#pagesPulled;
   }
 
   markRecovered(): void {

@@ -1,12 +1,12 @@
 /** Liveness, readiness and metrics. */
 import type Router from '@koa/router';
 import type { SlotId } from '@tally/core';
-import type { NotReadyReason } from '../counter/service-health.js';
+import type { NotReadyReason, RecoveryProgress } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export interface ProbeTarget {
   id: string;
-  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined };
+  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined; readonly recoveryProgress: RecoveryProgress };
 }
 
 export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
@@ -21,6 +21,8 @@ export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: Ser
     ctx.status = notReadyReason === undefined ? 200 : 503;
     const body: Record<string, unknown> = { ready: notReadyReason === undefined };
     if (notReadyReason !== undefined) body.reason = notReadyReason;
+    // While recovering, how much of the peers' state it holds so far (a join can take seconds).
+    if (notReadyReason === 'recovering') body.progress = target.readiness.recoveryProgress;
     ctx.body = Object.assign(body, { id: target.id, slot: liveSlot ?? null });
   });
   router.get('/metrics', async (ctx) => {
