@@ -4,6 +4,10 @@
  * one, for S slots. There is no second copy of the slots (a Map of slot objects cost more than
  * the tree): `getSlot` and `slots()` build `{p, n}` on demand. The verbs of the data type
  * (pn-counter.ts) are written on top of it; this class keeps the invariant.
+ *
+ * It IS its summation tree (extends rather than holds one): a million counters then cost a million
+ * objects fewer. The tree's raw writers are closed off below, so every write goes through the
+ * CRDT rules here (per-slot max, non-negative components, slots never removed).
  */
 import { big } from './exact-num.js';
 import { slotsToJSON } from './counter-json.js';
@@ -13,8 +17,22 @@ import { internSlot } from './slot-intern.js';
 import { SumTree } from './sum-tree.js';
 import type { CounterJSON } from './wire.js';
 
-export class CounterReplica {
-  readonly #tree = new SumTree();
+export class CounterReplica extends SumTree {
+  override set(): never {
+    throw new Error('CounterReplica: use mergeSlot or add, which keep the CRDT rules');
+  }
+
+  override setSlot(): never {
+    throw new Error('CounterReplica: use mergeSlot or add, which keep the CRDT rules');
+  }
+
+  override remove(): never {
+    throw new Error('CounterReplica: a slot is never removed (the CRDT only grows)');
+  }
+
+  override fill(): never {
+    throw new Error('CounterReplica: use fillSorted, which checks the components');
+  }
 
   /**
    * Merges one slot: takes the per-component maximum with what is known. Returns whether
@@ -24,17 +42,17 @@ export class CounterReplica {
     if (p < 0n || n < 0n) {
       throw new Error(`slot '${slot}': p and n must be non-negative, got [${p}, ${n}]`);
     }
-    const known = this.#tree.find(slot);
+    const known = this.find(slot);
     if (known === null) {
       if (p === 0n && n === 0n) return false;
-      this.#tree.setSlot(internSlot(slot), p, n);
+      super.setSlot(internSlot(slot), p, n);
       return true;
     }
     // Mixed number/BigInt comparisons are exact in JS.
     const isPGrown = p > known.p;
     const isNGrown = n > known.n;
     if (!isPGrown && !isNGrown) return false;
-    this.#tree.setSlot(slot, isPGrown ? p : big(known.p), isNGrown ? n : big(known.n));
+    super.setSlot(slot, isPGrown ? p : big(known.p), isNGrown ? n : big(known.n));
     return true;
   }
 
@@ -43,34 +61,34 @@ export class CounterReplica {
     const known = this.getSlot(slot);
     if (amount === 0n) return known ?? ZERO_SLOT;
     const next = incrementSlot(known ?? ZERO_SLOT, amount);
-    this.#tree.setSlot(known === undefined ? internSlot(slot) : slot, next.p, next.n);
+    super.setSlot(known === undefined ? internSlot(slot) : slot, next.p, next.n);
     return next;
   }
 
   /** The slot's `{p, n}` (a new object), or undefined when this replica has never seen it. */
   getSlot(slot: SlotId): Readonly<Slot> | undefined {
-    const node = this.#tree.find(slot);
+    const node = this.find(slot);
     return node === null ? undefined : { p: big(node.p), n: big(node.n) };
   }
 
   /** The counter's value, the sum of all slots' p - n. */
   value(): bigint {
-    return this.#tree.total();
+    return this.total();
   }
 
   /** A monotone per-slot version, p + n (both only grow); 0n for an unknown slot. */
   version(slot: SlotId): bigint {
-    const node = this.#tree.find(slot);
+    const node = this.find(slot);
     return node === null ? 0n : big(node.p) + big(node.n);
   }
 
   /** All slots, in slot id order. The replica must not change while iterating. */
   *slots(): IterableIterator<[SlotId, Readonly<Slot>]> {
-    for (const node of this.#tree.nodes()) yield [node.key, { p: big(node.p), n: big(node.n) }];
+    for (const node of this.nodes()) yield [node.key, { p: big(node.p), n: big(node.n) }];
   }
 
   get slotCount(): number {
-    return this.#tree.size;
+    return this.size;
   }
 
   /** The wire form: slot id to `[p, n]` as decimal strings. */
@@ -83,10 +101,10 @@ export class CounterReplica {
    * bottom-up in O(S): what a load from a snapshot uses. Throws if the replica holds slots.
    */
   fillSorted(sorted: ReadonlyArray<readonly [SlotId, bigint, bigint]>): void {
-    if (this.#tree.size !== 0) throw new Error('fillSorted: the replica already holds slots');
+    if (this.size !== 0) throw new Error('fillSorted: the replica already holds slots');
     for (const [slot, p, n] of sorted) {
       if (p < 0n || n < 0n) throw new Error(`slot '${slot}': p and n must be non-negative, got [${p}, ${n}]`);
     }
-    this.#tree.fill(sorted.map(([slot, p, n]) => [internSlot(slot), p, n] as const));
+    super.fill(sorted.map(([slot, p, n]) => [internSlot(slot), p, n] as const));
   }
 }

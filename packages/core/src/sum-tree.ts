@@ -27,8 +27,8 @@ export class SumTreeNode {
   n: ExactNum;
   /** p - n + children's sums; exact only while `isDirty` is false. */
   sum: ExactNum;
-  height: number;
-  isDirty: boolean;
+  /** height * 2 + (dirty ? 1 : 0): one field instead of two, 8 bytes less per slot. */
+  #heightAndDirt: number;
   left: SumTreeNode | null;
   right: SumTreeNode | null;
 
@@ -37,10 +37,25 @@ export class SumTreeNode {
     this.p = p;
     this.n = n;
     this.sum = minus(p, n);
-    this.height = 1;
-    this.isDirty = false;
+    this.#heightAndDirt = 2;
     this.left = null;
     this.right = null;
+  }
+
+  get height(): number {
+    return this.#heightAndDirt >>> 1;
+  }
+
+  set height(height: number) {
+    this.#heightAndDirt = (height << 1) | (this.#heightAndDirt & 1);
+  }
+
+  get isDirty(): boolean {
+    return (this.#heightAndDirt & 1) === 1;
+  }
+
+  set isDirty(isDirty: boolean) {
+    this.#heightAndDirt = (this.#heightAndDirt & ~1) | (isDirty ? 1 : 0);
   }
 
   /** p - n. */
