@@ -14,7 +14,7 @@ import { slotsToJSON } from './counter-json.js';
 import { incrementSlot, ZERO_SLOT, type Slot } from './slot.js';
 import type { SlotId } from './slot-id.js';
 import { internSlot } from './slot-intern.js';
-import { SumTree } from './sum-tree.js';
+import { SumTree, type SortedSlot } from './sum-tree.js';
 import type { CounterJSON } from './wire.js';
 
 export class CounterReplica extends SumTree {
@@ -100,10 +100,12 @@ export class CounterReplica extends SumTree {
    * Fills an EMPTY replica from slots in strictly ascending slot id order, building the tree
    * bottom-up in O(S): what a load from a snapshot uses. Throws if the replica holds slots.
    */
-  fillSorted(sorted: ReadonlyArray<readonly [SlotId, bigint, bigint]>): void {
+  fillSorted(sorted: ReadonlyArray<SortedSlot>): void {
     if (this.size !== 0) throw new Error('fillSorted: the replica already holds slots');
     for (const [slot, p, n] of sorted) {
-      if (p < 0n || n < 0n) throw new Error(`slot '${slot}': p and n must be non-negative, got [${p}, ${n}]`);
+      if (p < 0 || n < 0 || (typeof p === 'number' && !Number.isSafeInteger(p)) || (typeof n === 'number' && !Number.isSafeInteger(n))) {
+        throw new Error(`slot '${slot}': p and n must be non-negative integers, got [${p}, ${n}]`);
+      }
     }
     super.fill(sorted.map(([slot, p, n]) => [internSlot(slot), p, n] as const));
   }

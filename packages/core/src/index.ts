@@ -12,7 +12,7 @@ export type { DataType } from './data-type.js';
 export { pnCounter, type CounterOp } from './pn-counter.js';
 export { incrementSlot, maxSlot, slotVersion, ZERO_SLOT, type Slot } from './slot.js';
 export * from './listen-safety.js';
-export { SumTree } from './sum-tree.js';
+export { SumTree, type SortedSlot } from './sum-tree.js';
 export { big, exact, minus, plus, type ExactNum } from './exact-num.js';
 export { internSlot } from './slot-intern.js';
 export { checkSumTree } from './sum-tree-check.js';

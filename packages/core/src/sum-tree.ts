@@ -160,10 +160,10 @@ export class SumTree {
    * Replaces the content with `sorted` (strictly ascending keys, checked), built bottom-up: the
    * middle entry becomes the root, in O(n) with no rotation. What a load from a snapshot uses.
    */
-  fill(sorted: ReadonlyArray<readonly [string, bigint, bigint]>): void {
+  fill(sorted: ReadonlyArray<SortedSlot>): void {
     for (let i = 1; i < sorted.length; i++) {
-      const [key] = sorted[i] as readonly [string, bigint, bigint];
-      const [before] = sorted[i - 1] as readonly [string, bigint, bigint];
+      const [key] = sorted[i] as SortedSlot;
+      const [before] = sorted[i - 1] as SortedSlot;
       if (!(before < key)) throw new Error(`SumTree.fill: keys must ascend, '${key}' follows '${before}'`);
     }
     this.#root = buildBalanced(sorted, 0, sorted.length);
@@ -171,11 +171,16 @@ export class SumTree {
   }
 }
 
-function buildBalanced(sorted: ReadonlyArray<readonly [string, bigint, bigint]>, from: number, to: number): SumTreeNode | null {
+/** One entry for `fill`: key, p, n; a number component must be a safe integer. */
+export type SortedSlot = readonly [string, bigint | number, bigint | number];
+
+const asExact = (value: bigint | number): ExactNum => (typeof value === 'bigint' ? exact(value) : value);
+
+function buildBalanced(sorted: ReadonlyArray<SortedSlot>, from: number, to: number): SumTreeNode | null {
   if (from >= to) return null;
   const middle = (from + to) >>> 1;
-  const [key, p, n] = sorted[middle] as readonly [string, bigint, bigint];
-  const node = new SumTreeNode(key, exact(p), exact(n));
+  const [key, p, n] = sorted[middle] as SortedSlot;
+  const node = new SumTreeNode(key, asExact(p), asExact(n));
   node.left = buildBalanced(sorted, from, middle);
   node.right = buildBalanced(sorted, middle + 1, to);
   recount(node);

@@ -208,7 +208,9 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   /** Loads the store into memory (recovery's first step); answers what it found. */
   async load(): Promise<LoadedState> {
     const loaded = await this.#deps.store.load();
-    for (const record of loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
+    // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged.
+    for (const [name, replica] of loaded.built?.counters ?? []) this.#table.adopt(name, replica);
+    for (const record of loaded.built?.rest ?? loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
     for (const request of loaded.requests) this.#idempotency.remember(request);
     return loaded;
   }
