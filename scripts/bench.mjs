@@ -11,8 +11,9 @@
  *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
  *   4 cluster  quorum / all latencies on 3 servers with static peers
  *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
- *   6 memory   RSS and heap per counter of a CounterTable holding 1M counters of 3 slots
- *   7 scale    restart-to-ready and join-to-ready (holding everything) at 1M counters of 3 slots
+ *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
+ *   7 memory   RSS and heap per counter of a CounterTable holding 1M counters of 3 slots
+ *   8 scale    restart-to-ready and join-to-ready (holding everything) at 1M counters of 3 slots
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCluster } from './bench/cluster-bench.mjs';
 import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
+import { benchItems } from './bench/items-bench.mjs';
 import { benchMemory } from './bench/memory-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
@@ -33,7 +35,7 @@ import { benchScale } from './bench/scale-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'memory', 'scale'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale'];
 
 /**
  * @param {string} name
@@ -84,6 +86,7 @@ async function main() {
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
     frames: () => benchFrames({ configPath, log }),
+    items: () => benchItems({ seconds: settings.seconds, configPath, log }),
     memory: () => benchMemory({ counters: settings.memoryCounters, log }),
     scale: () => benchScale({ configPath, counters: settings.scaleCounters, log }),
   };

@@ -1,5 +1,5 @@
 /**
- * Section 6: RSS and heap per counter of the BUILT server's CounterTable, filled in a child process
+ * Section 7: RSS and heap per counter of the BUILT server's CounterTable, filled in a child process
  * (memory-fill.mjs, --expose-gc) with BENCH_MEMORY_COUNTERS counters of 3 slots each (default
  * 1,000,000), as replication fills it. The aim is issue 12's: <= 500 bytes of RSS per counter.
  * The "before" figure (main's Map-of-slots representation, measured the same way on this machine)
@@ -28,10 +28,10 @@ export async function benchMemory(o) {
   o.log(`  ${o.counters} counters: ${rss.toFixed(0)} B RSS, ${heap.toFixed(0)} B heap per counter`);
   return [
     {
-      section: '6 memory', what: `RSS per counter, ${o.counters.toLocaleString('en')} counters x 3 slots`, result: `${rss.toFixed(0)} B`,
+      section: '7 memory', what: `RSS per counter, ${o.counters.toLocaleString('en')} counters x 3 slots`, result: `${rss.toFixed(0)} B`,
       baseline: `${BASELINE_RSS_PER_COUNTER} B (main)`, ratio: `${(BASELINE_RSS_PER_COUNTER / rss).toFixed(2)}x smaller`,
       aim: { text: `<= ${AIM} B`, isMet: rss <= AIM },
     },
-    { section: '6 memory', what: 'heap per counter', result: `${heap.toFixed(0)} B` },
+    { section: '7 memory', what: 'heap per counter', result: `${heap.toFixed(0)} B` },
   ];
 }

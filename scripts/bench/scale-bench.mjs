@@ -1,5 +1,5 @@
 /**
- * Section 7: fast start at scale (issue 12 item 4). A data dir of BENCH_SCALE_COUNTERS counters
+ * Section 8: fast start at scale (issue 12 item 4). A data dir of BENCH_SCALE_COUNTERS counters
  * (default 1,000,000) with 3 slots each is written directly with the store's own encoder (a
  * snapshot plus an empty log segment, as a store that rotated and closed cleanly leaves it), then:
  *   - restart-to-ready: spawn → /readyz 200 of a server on that data dir, once with the compact
@@ -29,7 +29,7 @@ export async function benchScale(o) {
     const restart = (await waitReady(old, 300_000) - old.spawnedAt) / 1000;
     await expectCount(old.url, o.counters);
     o.log(`  restart-to-ready from a version 1 snapshot ${seconds(restart)}`);
-    rows.push({ section: '7 scale', what: `restart-to-ready, ${label} counters x 3 slots, old snapshot (version 1, the upgrade path)`, result: seconds(restart) });
+    rows.push({ section: '8 scale', what: `restart-to-ready, ${label} counters x 3 slots, old snapshot (version 1, the upgrade path)`, result: seconds(restart) });
   } finally {
     await stop(old);
   }
@@ -41,12 +41,12 @@ export async function benchScale(o) {
     const restart = (await waitReady(first, 120_000) - first.spawnedAt) / 1000;
     await expectCount(first.url, o.counters);
     o.log(`  restart-to-ready ${seconds(restart)}`);
-    rows.push({ section: '7 scale', what: `restart-to-ready, ${label} counters x 3 slots, compact snapshot`, result: seconds(restart), baseline: rows[0]?.result === undefined ? undefined : `version 1: ${rows[0].result}`, aim: { text: '< 4 s', isMet: restart < 4 } });
+    rows.push({ section: '8 scale', what: `restart-to-ready, ${label} counters x 3 slots, compact snapshot`, result: seconds(restart), baseline: rows[0]?.result === undefined ? undefined : `version 1: ${rows[0].result}`, aim: { text: '< 4 s', isMet: restart < 4 } });
     joiner = await spawnTallyServer({ id: 'j1', dataDir: makeTempDir('tally-bench-join-'), configPath: o.configPath, fsync: 'always', extraArgs: ['--peers', first.url, '--max-counters', String(o.counters * 2)] });
     const join = (await waitReady(joiner, 300_000) - joiner.spawnedAt) / 1000;
     const held = await expectCount(joiner.url, o.counters);
     o.log(`  join-to-ready ${seconds(join)}, holding ${held} counters`);
-    rows.push({ section: '7 scale', what: `join-to-ready holding everything (empty data dir, 1 peer), ${label} counters`, result: `${seconds(join)} (${held.toLocaleString('en-US')} held at ready)`, aim: { text: '< 20 s', isMet: join < 20 } });
+    rows.push({ section: '8 scale', what: `join-to-ready holding everything (empty data dir, 1 peer), ${label} counters`, result: `${seconds(join)} (${held.toLocaleString('en-US')} held at ready)`, aim: { text: '< 20 s', isMet: join < 20 } });
   } finally {
     await stop(joiner);
     await stop(first);

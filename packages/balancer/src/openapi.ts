@@ -44,6 +44,8 @@ function redirectedPaths(): OpenApiDocument['paths'] {
     '/counter/{name}/watch': { get: redirect("Watch a counter's value") },
     '/counters': { get: redirect('Counter names (plain or paged)') },
     '/requests/{key}': { get: redirect('The receipt of an idempotent increment') },
+    '/items': { post: redirect("Add item ids to tenants' sets") },
+    '/items/{tenant}/count': { get: redirect("A tenant's distinct item count") },
   };
 }
 
@@ -74,7 +76,8 @@ function ownPaths(): OpenApiDocument['paths'] {
         security: CLIENT_SECURITY,
       },
     },
-    '/ping': { get: { summary: 'Liveness', responses: { 200: textAnswer('pong') } } },
+    '/ping': { get: { summary: "Liveness, as 003's clients read it", responses: { 200: jsonAnswer('Alive.', { type: 'object', properties: { status: { const: 'OK' }, id: { const: 'balancer' } } }) } } },
+    '/health': { get: { summary: "Health check (000's and 002's)", responses: { 200: jsonAnswer('Alive, with the number of servers it can hand out.', { type: 'object', properties: { status: { const: 'OK' }, id: { const: 'balancer' }, servers: { type: 'integer' } } }) } } },
     '/healthz': { get: { summary: 'Liveness', responses: { 200: textAnswer('ok') } } },
     '/readyz': { get: { summary: 'Readiness, with the number of servers it can hand out', responses: { 200: jsonAnswer('Listening.', { type: 'object', properties: { ready: { type: 'boolean' }, servers: { type: 'integer' } } }) } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: textAnswer('Prometheus text format') } } },

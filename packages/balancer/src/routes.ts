@@ -79,8 +79,12 @@ function logRegistration(log: Logger, t: Transition, url: string, previousUrl: s
 }
 
 function addOperationalRoutes(router: Router, deps: RouteDeps): void {
+  // 003's clients read JSON `{"status": "OK"}`; 000 and 002 check `/health`.
   router.get('/ping', (ctx) => {
-    ctx.body = 'pong';
+    ctx.body = { status: 'OK', id: 'balancer' };
+  });
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'OK', id: 'balancer', servers: deps.registry.candidates().length };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';

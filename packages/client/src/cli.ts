@@ -76,6 +76,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const run: TallyCommand = { kind: 'get', name, ...(options.consistency === undefined ? {} : { consistency: options.consistency }) };
       state.exitCode = await oneShot(command, () => run, io);
     });
+  addItems(program, io, state);
   program
     .command('servers')
     .description("the balancer's servers: health, load and replication lag")
@@ -101,6 +102,27 @@ function addIncrement(program: Command, verb: 'inc' | 'dec', description: string
         return { kind: 'inc', name, amount: verb === 'dec' ? -amount : amount, ...options };
       };
       state.exitCode = await oneShot(command, make, io);
+    });
+}
+
+function addItems(program: Command, io: CliIo, state: { exitCode: number }): void {
+  const items = program.command('items').description("item sets per tenant (distinct ids, as in 000's and 002's API)");
+  items
+    .command('add')
+    .description("add ids to a tenant's set; an id already there counts once")
+    .argument('<tenant>', 'tenant (the counter-name rule)')
+    .argument('<ids...>', 'item ids, 1 to 200 characters each')
+    .option('--wait <w>', 'answer once W servers hold them: a number, quorum or all')
+    .action(async (tenant: string, ids: string[], options: { wait?: string }, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'items-add', tenant, ids, ...options }), io);
+    });
+  items
+    .command('count')
+    .description("count a tenant's distinct ids")
+    .argument('<tenant>', 'tenant')
+    .option('--consistency <level>', 'local (default), quorum, all or a number of servers')
+    .action(async (tenant: string, options: { consistency?: string }, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'items-count', tenant, ...options }), io);
     });
 }
 

@@ -4,12 +4,13 @@
  */
 import { parseAmountText, quote } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
-import { formatIncrement, formatRead, formatUse } from './format.js';
+import { formatIncrement, formatItemsAdd, formatItemsCount, formatRead, formatUse } from './format.js';
 import { formatList, formatServers, formatSlots, formatWatchValue } from './format-ops.js';
+import type { ItemClient } from './item-client.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'>;
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> & { readonly items: Pick<ItemClient, 'add' | 'count'> };
 
 export interface CommandContext {
   client: CommandClient;
@@ -32,7 +33,9 @@ export type Command =
   | { kind: 'watch'; name: string }
   /** `dec` is an `inc` with a negative amount. */
   | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
-  | { kind: 'get'; name: string; consistency?: string };
+  | { kind: 'get'; name: string; consistency?: string }
+  | { kind: 'items-add'; tenant: string; ids: string[]; wait?: string }
+  | { kind: 'items-count'; tenant: string; consistency?: string };
 
 export interface EvalResult {
   output: string;
@@ -52,6 +55,8 @@ export const HELP = [
   '  inc NAME [N] [--wait W]   add N (default 1) to counter NAME; W is a number, quorum or all',
   '  dec NAME [N] [--wait W]   subtract N (default 1) from counter NAME',
   '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
+  '  items add TENANT ID...    add item ids to a tenant\'s set (an id counts once)',
+  '  items count TENANT [LVL]  count a tenant\'s distinct ids',
   '  list [PREFIX]             every counter (starting with PREFIX) and its value',
   '  slots NAME                NAME\'s breakdown by slot: server, incarnation, p, n, value',
   '  watch NAME                print NAME\'s value on every change, until Ctrl-C',
@@ -70,6 +75,7 @@ const USAGE: Record<string, string> = {
   list: 'list [PREFIX]',
   slots: 'slots NAME',
   watch: 'watch NAME',
+  items: 'items add TENANT ID... [--wait W] | items count TENANT [LEVEL]',
 };
 
 const usageError = (command: string): TallyClientError =>
@@ -108,6 +114,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       const options = command.consistency === undefined ? {} : { consistency: command.consistency };
       return { output: formatRead(await ctx.client.get(command.name, { ...options, signal: ctx.signal }), ctx.json) };
     }
+    case 'items-add':
+      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, { ...(command.wait !== undefined && { wait: command.wait }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
+    case 'items-count':
+      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, { ...(command.consistency !== undefined && { consistency: command.consistency }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
     default:
       return runOpsCommand(command, ctx);
   }
@@ -157,6 +167,8 @@ export function parseLine(line: string): Command | undefined {
       return parseIncrement(verb.toLowerCase() as 'inc' | 'dec', positionals, flags);
     case 'get':
       return parseGet(positionals, flags);
+    case 'items':
+      return parseItems(positionals, flags);
     default:
       throw new TallyClientError('usage', `unknown command ${quote(verb)}; type help for the list`);
   }
@@ -186,7 +198,7 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_ERROR;
 }
 
-const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'] };
+const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'], items: ['wait', 'consistency'] };
 
 function splitFlags(verb: string, words: string[]): { positionals: string[]; flags: Map<string, string> } {
   const positionals: string[] = [];
@@ -242,4 +254,17 @@ function parseGet(positionals: string[], flags: Map<string, string>): Command {
   if (name === undefined || extra !== undefined || (level !== undefined && flags.has('consistency'))) throw usageError('get');
   const consistency = level ?? flags.get('consistency');
   return consistency === undefined ? { kind: 'get', name } : { kind: 'get', name, consistency };
+}
+
+function parseItems(positionals: string[], flags: Map<string, string>): Command {
+  const [sub, tenant, ...rest] = positionals;
+  const wait = flags.get('wait');
+  if (sub === 'add' && tenant !== undefined && rest.length > 0 && !flags.has('consistency')) {
+    return { kind: 'items-add', tenant, ids: rest, ...(wait === undefined ? {} : { wait }) };
+  }
+  const consistency = rest[0] ?? flags.get('consistency');
+  if (sub === 'count' && tenant !== undefined && rest.length <= 1 && wait === undefined && !(rest.length === 1 && flags.has('consistency'))) {
+    return { kind: 'items-count', tenant, ...(consistency === undefined ? {} : { consistency }) };
+  }
+  throw usageError('items');
 }

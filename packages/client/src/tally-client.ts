@@ -21,6 +21,7 @@ import { HttpCaller, type HttpAnswer, type HttpOutcome, type HttpRequest } from 
 import { counterPageOf, slotListOf, type CounterEntry, type CounterPage, type SlotEntry } from './listing.js';
 import { cancelled, ServerPicker } from './server-picker.js';
 import { Failover, type Attempt, type Budget } from './failover.js';
+import { ItemClient } from './item-client.js';
 import { SessionTokens } from './session-tokens.js';
 import { watchCounter, type WatchOptions } from './watch.js';
 import type { CallOptions, IncrementOptions, IncrementResult, ReadOptions, ReadResult, TallyClientOptions } from './client-types.js';
@@ -46,6 +47,8 @@ export class TallyClient {
   readonly #tokens = new SessionTokens();
   readonly #failover: Failover;
   readonly #levelTimeoutMs: number;
+  /** Item sets per tenant (seeds 000 and 002): `items.add(tenant, ids)`, `items.count(tenant)`. */
+  readonly items: ItemClient;
   readonly #timeoutMs: number;
 
   constructor(options: TallyClientOptions = {}) {
@@ -62,6 +65,7 @@ export class TallyClient {
       deadlineMs: checkCount(options.deadlineMs ?? Math.max(4500, this.#timeoutMs), 'deadlineMs', 1),
       levelTimeoutMs: this.#levelTimeoutMs,
     });
+    this.items = new ItemClient({ http: this.#http, failover: this.#failover, timeoutMs: this.#timeoutMs, levelTimeoutMs: this.#levelTimeoutMs });
   }
 
   /** The server in use, or undefined before the first request. */

@@ -25,6 +25,16 @@ describe('parseLine()', () => {
     expect(parseLine('get x --consistency 2')).to.deep.equal({ kind: 'get', name: 'x', consistency: '2' });
   });
 
+  it('parses items add and items count, with their levels', () => {
+    expect(parseLine('items add tenant1 item1 item2')).to.deep.equal({ kind: 'items-add', tenant: 'tenant1', ids: ['item1', 'item2'] });
+    expect(parseLine('items add t a --wait quorum')).to.deep.equal({ kind: 'items-add', tenant: 't', ids: ['a'], wait: 'quorum' });
+    expect(parseLine('items count t')).to.deep.equal({ kind: 'items-count', tenant: 't' });
+    expect(parseLine('items count t all')).to.deep.equal({ kind: 'items-count', tenant: 't', consistency: 'all' });
+    for (const bad of ['items', 'items add t', 'items count', 'items count t a b', 'items remove t a']) {
+      expect(() => parseLine(bad), bad).to.throw('usage: items add TENANT ID');
+    }
+  });
+
   it('parses list with an optional prefix, slots and watch with a name, and use balancer', () => {
     expect(parseLine('list')).to.deep.equal({ kind: 'list', prefix: '' });
     expect(parseLine('list page.')).to.deep.equal({ kind: 'list', prefix: 'page.' });
@@ -138,6 +148,7 @@ describe('evaluate() exit codes', () => {
     slots: () => Promise.reject(err),
     watch: () => Promise.reject(err),
     current: () => server,
+    items: { add: () => Promise.reject(err), count: () => Promise.reject(err) },
   });
 
   it('is 3 when the outcome of an increment is unknown', async () => {

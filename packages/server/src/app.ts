@@ -2,7 +2,8 @@
  * Builds a counting server without listening: `createApp(config, deps)`. It wires the pieces
  * (counter service, replicator, peer client, recovery) and exposes the life cycle: `start()`
  * recovers and then starts replication; `close()` stops it in order. main.ts wires the real
- * store, logger and clock; tests pass their own.
+ * store, logger and clock; tests pass their own. The item set (issue 9) and `/config` are wired
+ * in items-wiring.ts.
  */
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -17,6 +18,9 @@ import { PeerClient } from './replication/peer-client.js';
 import { createPeerHttp } from './replication/peer-http.js';
 import { Replicator } from './replication/replicator.js';
 import { addInternalRoutes } from './routes/internal.js';
+import { addConfigRoutes } from './routes/config.js';
+import { addItemRoutes, itemMethodGuard } from './routes/items.js';
+import { createItems, type ItemsDeps, type ItemsWiring } from './items/items-wiring.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
 import { addOpsRoutes } from './routes/ops.js';
@@ -28,7 +32,7 @@ import { SortedNames } from './state/sorted-names.js';
 import { CounterTable } from './state/counter-table.js';
 import type { Store } from './store/types.js';
 
-export interface AppDeps {
+interface CounterDeps {
   /** This server's id and the URL peers and clients reach it at. */
   id: string;
   url: string;
@@ -41,12 +45,16 @@ export interface AppDeps {
   maxWatchers?: number;
 }
 
+export type AppDeps = CounterDeps & ItemsDeps;
+
 export interface TallyServerApp {
   app: Koa;
   /** The one router; the OpenAPI consistency test walks its routes. */
   router: Router;
   service: CounterService;
   replicator: Replicator;
+  /** The item set: its service (write, read, intake) and publisher. */
+  items: ItemsWiring['service'];
   metrics: ServerMetrics;
   /** Watch streams; main.ts closes them on shutdown so that the server can close. */
   watchers: WatchHub;
@@ -81,9 +89,10 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
   const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
-  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator };
+  const items = createItems(config, deps, replicator);
+  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items };
   const router = buildRouter(wiring);
-  return { app: buildKoa(wiring, router), router, service, replicator, metrics, watchers, ...lifecycle(wiring) };
+  return { app: buildKoa(wiring, router), router, service, replicator, items: items.service, metrics, watchers, ...lifecycle(wiring) };
 }
 
 /** Everything createApp built, for the helpers below. */
@@ -100,21 +109,32 @@ interface Wiring {
   metrics: ServerMetrics;
   service: CounterService;
   replicator: Replicator;
+  items: ItemsWiring;
 }
 
 /** The server's life cycle: recovery, then replication; and an orderly close. */
 function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplication' | 'start' | 'close'> {
-  const { id, config, log, now, client, service, replicator } = w;
-  const recoverNow = (): Promise<RecoveryReport> => recover({ id, config, log, now, client, service, replication: replicator });
+  const { id, config, log, now, client, service, replicator, items } = w;
+  // Counters first (they refresh the peer list from the balancer), then items from those peers.
+  const recoverNow = async (): Promise<RecoveryReport> => {
+    const report = await recover({ id, config, log, now, client, service, replication: replicator });
+    log.info(await items.service.recover(), 'items recovered');
+    return report;
+  };
+  const startReplication = async (): Promise<void> => {
+    items.start();
+    await replicator.start(config.heartbeatIntervalMs);
+  };
   return {
     recover: recoverNow,
-    startReplication: () => replicator.start(config.heartbeatIntervalMs),
+    startReplication,
     async start() {
       const report = await recoverNow();
-      await replicator.start(config.heartbeatIntervalMs);
+      await startReplication();
       return report;
     },
     async close() {
+      await items.close();
       replicator.stop();
       if (await service.stopWrites(5000)) await replicator.flush(3000);
       await service.closeStore();
@@ -133,13 +153,24 @@ function replicationSettings(config: ServerConfig) {
  * Each group of routes gets the narrow view it needs, never the wiring itself.
  */
 function buildRouter(w: Wiring): Router {
-  const { id, url, config, table, service, replicator, watchers, stats, now, metrics } = w;
+  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items } = w;
   const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, service, config);
   const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
   addOpsRoutes(router, { identity: { id, url }, readiness: service, table, peers, names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, service, config);
-  addProbeRoutes(router, { id, readiness: service }, metrics);
+  addItemRoutes(router, items.service, config);
+  addConfigRoutes(router, config, { id, url, membership: replicator, ...items.actorsSaver });
+  // Ready once both data types have recovered: the balancer hands out only servers that are.
+  const readiness = {
+    get notReadyReason() {
+      return service.notReadyReason ?? items.service.notReadyReason;
+    },
+    get liveSlot() {
+      return service.liveSlot;
+    },
+  };
+  addProbeRoutes(router, { id, readiness }, metrics);
   addOpenApiRoute(router);
   return router;
 }
@@ -153,12 +184,13 @@ function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
   });
   app.use(errorMiddleware(log, requestObserver(config, log, stats)));
   app.use(accessGuard(config));
+  app.use(itemMethodGuard());
   app.use(router.routes());
   return app;
 }
 
 /** Probes and documents: not what a client's latency is about. */
-const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+const PROBES = new Set(['/ping', '/health', '/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** A watch stream lasts as long as its client: not a latency. */
 const WATCH_PATH = /^\/counter\/[^/]+\/watch$/;
 

@@ -16,6 +16,7 @@ import {
   type OpenApiDocument,
   type OpenApiOperation,
 } from '@tally/core';
+import { compatOperations } from './openapi-compat.js';
 
 const badName = errorAnswer('The counter name breaks the rule (the message names it), a parameter or the body is malformed (forbidden_key for __proto__, constructor, prototype).');
 const needsToken = errorAnswer('A clientToken is configured and the request lacks it.');
@@ -131,7 +132,7 @@ function opsOperations(): Record<string, Partial<Record<'get', OpenApiOperation>
 
 function probeOperations(): Record<string, Partial<Record<'get', OpenApiOperation>>> {
   return {
-    '/ping': { get: { summary: 'Liveness', responses: { 200: textAnswer('pong') } } },
+    '/ping': { get: { summary: "Liveness, as 003's clients read it", responses: { 200: jsonAnswer('Alive.', { type: 'object', properties: { status: { const: 'OK' }, id: { type: 'string' } }, required: ['status', 'id'] }) } } },
     '/healthz': { get: { summary: 'Liveness', responses: { 200: textAnswer('ok') } } },
     '/readyz': {
       get: {
@@ -155,7 +156,7 @@ export function serverOpenApi(): OpenApiDocument {
       version: '1',
       description: 'Counts, replicates and answers reads. Counts are decimal strings. Errors are JSON {"error": {"code", "message"}}. /internal/* (peers only) is not part of this document.',
     },
-    paths: { ...counterOperations(), ...opsOperations(), ...probeOperations() },
+    paths: { ...counterOperations(), ...opsOperations(), ...probeOperations(), ...compatOperations() },
     components: sharedComponents(),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Who this server's peers are: static `--peers` URLs plus every server the balancer lists, of any
+ * Who this server's peers are: static `--peers` URLs, the actors a `POST /config` set (003's and
+ * 004's cluster bootstrap), plus every server the balancer lists, of any
  * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
  * the balancer removed leaves. Also registers with the balancer and heartbeats.
  */
@@ -36,6 +37,8 @@ export class Membership {
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
   readonly #unreachable: UnreachableLog;
+  /** Peers set at run time by `POST /config`, this server excluded. */
+  #actors = new Set<string>();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -64,10 +67,33 @@ export class Membership {
     return this.#peers.size + 1;
   }
 
+  /** The actors `POST /config` set, as URLs. */
+  actors(): string[] {
+    return [...this.#actors];
+  }
+
+  /**
+   * Replaces the actors. 003's clients send every node the same list, this node included: an
+   * actor at our own URL is skipped here, and one known by another name is dropped once it
+   * answers with our id (see `learnId`). An actor no longer listed leaves unless another source
+   * (`--peers`, the balancer) still names it.
+   */
+  setActors(urls: readonly string[]): void {
+    const next = new Set(urls.filter((url) => url !== this.#options.self.url));
+    for (const url of this.#actors) {
+      if (!next.has(url) && !this.#options.staticPeers.includes(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
+    }
+    this.#actors = next;
+    for (const url of next) this.#add(url, undefined);
+  }
+
   /** Records the id a peer announced: its live slot is `id:incarnation`. */
   learnId(url: string, slot: SlotId): void {
     const member = this.#peers.get(url);
-    if (member !== undefined) member.id ??= parseSlotId(slot)?.serverId;
+    const id = parseSlotId(slot)?.serverId;
+    // An actor list named us by another address: we are not our own peer.
+    if (id === this.#options.self.id) this.#peers.delete(url);
+    else if (member !== undefined) member.id ??= id;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -106,7 +132,7 @@ export class Membership {
     // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
     // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (seen.has(url) || this.#options.staticPeers.includes(url)) continue;
+      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#actors.has(url)) continue;
       const misses = (this.#misses.get(url) ?? 0) + 1;
       if (misses < MISSES_BEFORE_LEAVING) {
         this.#misses.set(url, misses);

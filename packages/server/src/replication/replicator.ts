@@ -117,6 +117,16 @@ export class Replicator implements ReplicationPort {
   }
 
   /** Registers (or heartbeats) with the balancer, then reads its list; start() repeats it. */
+  /** The actors `POST /config` set (persisted by the caller), as URLs. */
+  actors(): string[] {
+    return this.#membership.actors();
+  }
+
+  /** Replaces the actors: they become static peers (see Membership#setActors). */
+  setActors(urls: readonly string[]): void {
+    this.#membership.setActors(urls);
+  }
+
   heartbeat(): Promise<void> {
     return this.#membership.heartbeat();
   }

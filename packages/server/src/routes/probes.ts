@@ -1,4 +1,4 @@
-/** Liveness, readiness and metrics. */
+/** Liveness, readiness and metrics, and the probes earlier systems' clients call (`/ping`, `/health`). */
 import type Router from '@koa/router';
 import type { SlotId } from '@tally/core';
 import type { NotReadyReason, RecoveryProgress } from '../counter/service-health.js';
@@ -10,8 +10,13 @@ export interface ProbeTarget {
 }
 
 export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
+  // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
   router.get('/ping', (ctx) => {
-    ctx.body = 'pong';
+    ctx.body = { status: 'OK', id: target.id };
+  });
+  // 000's and 002's health check: 200 whenever the process answers, ready or still recovering.
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'OK', id: target.id, ready: target.readiness.notReadyReason === undefined };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';

@@ -52,3 +52,31 @@ describe('Membership#learnId()', () => {
     expect(members.byUrl('http://127.0.0.1:5')).to.equal(undefined);
   });
 });
+
+describe('Membership#setActors()', () => {
+  it('adds the actors as peers, skipping its own URL, and keeps them across balancer lists', async () => {
+    const { client, members } = membership();
+    members.setActors([SELF.url, 'http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    expect(members.actors()).to.deep.equal(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    client.servers = [];
+    for (let i = 0; i < 4; i++) await members.refresh();
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+  });
+
+  it('drops an actor no longer listed unless another source names it', async () => {
+    const { members } = membership(['http://127.0.0.1:5']);
+    members.setActors(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    members.setActors([]);
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:5']);
+  });
+});
+
+describe('Membership#learnId()', () => {
+  it('drops a peer that answers with its own id: an actor list named it by another address', () => {
+    const { members } = membership();
+    members.setActors(['http://localhost:1', 'http://127.0.0.1:5']);
+    members.learnId('http://localhost:1', `${SELF.id}:1700000000000`);
+    members.learnId('http://127.0.0.1:5', 'p5:1700000000000');
+    expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:5', 'p5']]);
+  });
+});
