@@ -169,6 +169,9 @@ function buildRouter(w: Wiring): Router {
     get liveSlot() {
       return service.liveSlot;
     },
+    get recoveryProgress() {
+      return service.recoveryProgress;
+    },
   };
   addProbeRoutes(router, { id, readiness }, metrics);
   addOpenApiRoute(router);
