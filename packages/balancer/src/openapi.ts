@@ -65,6 +65,25 @@ function ownPaths(): OpenApiDocument['paths'] {
         security: SECRET_SECURITY,
       },
     },
+    '/servers/{id}': {
+      delete: {
+        summary: 'Decommission a member for good (cluster secret)',
+        description: 'The server stops taking writes, pushes its final counts to every member, is marked decommissioned and exits 0. With force=true (for a server that can\'t be reached), every listed server marks it decommissioned: increments only it held are lost.',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'force', in: 'query', required: false, description: 'true for a server that can\'t be reached', schema: { type: 'string', enum: ['true', 'false'] } },
+        ],
+        responses: {
+          200: jsonAnswer('Decommissioned.', { type: 'object', properties: { id: { type: 'string' }, decommissioned: { type: 'boolean' }, forced: { type: 'boolean' }, servers: { type: 'array', items: { type: 'string' } } } }),
+          400: errorAnswer('A bad id or force value.'),
+          401: errorAnswer('No cluster secret.'),
+          404: errorAnswer('No server or member has this id.'),
+          502: errorAnswer('The server refused the decommission.'),
+          503: errorAnswer('The server can\'t be reached (use force=true), or it could not push its final counts to every member.'),
+        },
+        security: SECRET_SECURITY,
+      },
+    },
     '/assign': {
       get: {
         summary: 'The server assigned to a client (rendezvous hashing over ready servers)',

@@ -10,7 +10,8 @@ import type { ItemClient } from './item-client.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> & { readonly items: Pick<ItemClient, 'add' | 'count'> };
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> & { readonly items: Pick<ItemClient, 'add' | 'count'> } &
+  Partial<Pick<TallyClient, 'members' | 'removeServer'>>;
 
 export interface CommandContext {
   client: CommandClient;
@@ -25,6 +26,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'servers' }
+  /** `servers remove ID [--force]`: a decommission through the balancer. */
+  | { kind: 'remove'; id: string; force: boolean }
   | { kind: 'use'; id: string }
   /** `use balancer`: unpin. */
   | { kind: 'use-balancer' }
@@ -60,7 +63,8 @@ export const HELP = [
   '  list [PREFIX]             every counter (starting with PREFIX) and its value',
   '  slots NAME                NAME\'s breakdown by slot: server, incarnation, p, n, value',
   '  watch NAME                print NAME\'s value on every change, until Ctrl-C',
-  '  servers                   the balancer\'s servers: health, load and replication lag; * marks the one in use',
+  '  servers                   the balancer\'s servers: health, load and replication lag, next to the members; * marks the one in use',
+  '  servers remove ID [--force]  take server ID out of the cluster for good (needs the cluster secret)',
   '  use ID                    send every request to server ID from now on',
   '  use balancer              let the balancer pick the server again',
   '  help                      show this text',
@@ -75,6 +79,7 @@ const USAGE: Record<string, string> = {
   list: 'list [PREFIX]',
   slots: 'slots NAME',
   watch: 'watch NAME',
+  servers: 'servers [remove ID [--force]]',
   items: 'items add TENANT ID... [--wait W] | items count TENANT [LEVEL]',
 };
 
@@ -99,8 +104,14 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return { output: HELP };
     case 'quit':
       return { output: '', exit: true };
-    case 'servers':
-      return { output: formatServers(await ctx.client.servers({ signal: ctx.signal }), ctx.client.current(), ctx.json) };
+    case 'servers': {
+      const list = await ctx.client.servers({ signal: ctx.signal });
+      // The members as the server in use (or the first ready one) sees them; without an answer,
+      // the balancer's view stands alone.
+      const from = ctx.client.current() ?? list.find((s) => s.status === 'ready');
+      const members = from === undefined ? undefined : await ctx.client.members?.(from, { signal: ctx.signal }).catch(() => undefined);
+      return { output: formatServers(list, ctx.client.current(), ctx.json, members) };
+    }
     case 'use':
       return { output: formatUse(await ctx.client.use(command.id, { signal: ctx.signal }), ctx.json) };
     case 'use-balancer':
@@ -130,6 +141,11 @@ async function runOpsCommand(command: Command, ctx: CommandContext): Promise<{ o
       return { output: formatList(await ctx.client.list(command.prefix, { signal: ctx.signal }), ctx.json) };
     case 'slots':
       return { output: formatSlots(await ctx.client.slots(command.name, { signal: ctx.signal }), ctx.json) };
+    case 'remove': {
+      if (ctx.client.removeServer === undefined) throw new TallyClientError('unsupported', 'this client cannot remove servers');
+      const answer = await ctx.client.removeServer(command.id, { force: command.force });
+      return { output: ctx.json ? JSON.stringify(answer) : `removed ${command.id}${command.force ? ' (forced)' : ''}: it is decommissioned for good` };
+    }
     case 'watch': {
       const signal = ctx.signal ?? new AbortController().signal;
       await ctx.client.watch(command.name, { signal, onValue: (name, value) => ctx.print?.(formatWatchValue(name, value, ctx.json)) });
@@ -154,7 +170,7 @@ export function parseLine(line: string): Command | undefined {
     case 'exit':
       return { kind: 'quit' };
     case 'servers':
-      return { kind: 'servers' };
+      return parseServers(positionals, flags);
     case 'use':
       return parseUse(positionals);
     case 'list':
@@ -198,7 +214,9 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_ERROR;
 }
 
-const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'], items: ['wait', 'consistency'] };
+const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'], items: ['wait', 'consistency'], servers: ['force'] };
+/** Flags that take no value. */
+const SWITCHES = new Set(['force']);
 
 function splitFlags(verb: string, words: string[]): { positionals: string[]; flags: Map<string, string> } {
   const positionals: string[] = [];
@@ -210,11 +228,18 @@ function splitFlags(verb: string, words: string[]): { positionals: string[]; fla
       continue;
     }
     const [flag = '', inline] = word.slice(2).split('=', 2);
-    const value = inline ?? words[++i];
+    const value = inline ?? (SWITCHES.has(flag) ? 'true' : words[++i]);
     if (!(FLAGS[verb.toLowerCase()] ?? []).includes(flag) || value === undefined) throw usageError(verb.toLowerCase());
     flags.set(flag, value);
   }
   return { positionals, flags };
+}
+
+function parseServers(positionals: string[], flags: Map<string, string>): Command {
+  const [sub, id, extra] = positionals;
+  if (sub === undefined && flags.size === 0) return { kind: 'servers' };
+  if (sub !== 'remove' || id === undefined || extra !== undefined) throw usageError('servers');
+  return { kind: 'remove', id, force: flags.get('force') === 'true' };
 }
 
 function parseUse(positionals: string[]): Command {

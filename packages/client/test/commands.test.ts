@@ -164,3 +164,52 @@ describe('evaluate() exit codes', () => {
     expect(result).to.deep.equal({ output: 'error: quorum not reached; best value x = 3', exitCode: 4 });
   });
 });
+
+describe('evaluate() servers and members', () => {
+  const list = [{ id: 's1', url: 'http://a:1', status: 'ready' as const }, { id: 's2', url: 'http://a:2', status: 'suspect' as const }];
+  const members = [
+    { id: 's1', url: 'http://a:1', state: 'active' as const, epoch: 1, lastContact: '2026-12-01T09:00:00.000Z' },
+    { id: 's2', url: 'http://a:2', state: 'active' as const, epoch: 1, lastContact: null },
+    { id: 's3', url: 'http://a:3', state: 'decommissioned' as const, epoch: 1, lastContact: null },
+  ];
+  const removed: Array<{ id: string; force: boolean }> = [];
+  const client: CommandClient = {
+    increment: () => Promise.reject(new Error('unused')),
+    get: () => Promise.reject(new Error('unused')),
+    servers: () => Promise.resolve(list),
+    use: () => Promise.reject(new Error('unused')),
+    useBalancer: () => undefined,
+    list: () => Promise.reject(new Error('unused')),
+    slots: () => Promise.reject(new Error('unused')),
+    watch: () => Promise.reject(new Error('unused')),
+    items: { add: () => Promise.reject(new Error('unused')), count: () => Promise.reject(new Error('unused')) },
+    current: () => undefined,
+    members: () => Promise.resolve(members),
+    removeServer: (id, options) => {
+      removed.push({ id, force: options?.force === true });
+      return Promise.resolve({ id, decommissioned: true, forced: options?.force === true });
+    },
+  };
+
+  it('shows the balancer\'s view and the members side by side, one row per id in either', async () => {
+    const table = (await evaluate('servers', { client, json: false })).output.split('\n');
+    expect(table).to.deep.equal([
+      '  s1  ready    http://a:1  member active          last contact 2026-12-01T09:00:00.000Z',
+      '  s2  suspect  http://a:2  member active          last contact -',
+      '  s3  -        http://a:3  member decommissioned  last contact -',
+    ]);
+    const rows = JSON.parse((await evaluate('servers', { client, json: true })).output) as Array<{ id: string; status: string | null; member: { state: string } | null }>;
+    expect(rows.map((r) => [r.id, r.status, r.member?.state])).to.deep.equal([['s1', 'ready', 'active'], ['s2', 'suspect', 'active'], ['s3', null, 'decommissioned']]);
+  });
+
+  it('removes a server through the client, forced only with --force', async () => {
+    expect((await evaluate('servers remove s2', { client, json: false })).output).to.equal('removed s2: it is decommissioned for good');
+    expect((await evaluate('servers remove s3 --force', { client, json: false })).output).to.equal('removed s3 (forced): it is decommissioned for good');
+    expect(removed).to.deep.equal([{ id: 's2', force: false }, { id: 's3', force: true }]);
+  });
+
+  it('rejects a malformed servers line with its usage', async () => {
+    expect((await evaluate('servers remove', { client, json: false })).output).to.equal('error: usage: servers [remove ID [--force]]');
+    expect((await evaluate('servers drop s1', { client, json: false })).output).to.equal('error: usage: servers [remove ID [--force]]');
+  });
+});

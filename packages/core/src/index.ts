@@ -32,3 +32,4 @@ export * from './actors.js';
 export * from './item-set.js';
 export * from './items-body.js';
 export * from './item-wire.js';
+export * from './members.js';

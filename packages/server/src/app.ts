@@ -31,6 +31,11 @@ import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
 import { CounterTable } from './state/counter-table.js';
 import type { Store } from './store/types.js';
+import type { MemberReason } from './counter/service-health.js';
+import { Decommissioner } from './members/decommission.js';
+import { Joiner } from './members/join.js';
+import { MemberBook } from './members/member-book.js';
+import { addMemberRoutes } from './routes/members.js';
 
 interface CounterDeps {
   /** This server's id and the URL peers and clients reach it at. */
@@ -43,6 +48,10 @@ interface CounterDeps {
   client?: PeerClient;
   /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
   maxWatchers?: number;
+  /** The persisted member set; unit tests may leave it out for one kept in memory. */
+  book?: MemberBook;
+  /** Called once a decommission of this server completed and was answered (main exits 0). */
+  onDecommissioned?: () => void;
 }
 
 export type AppDeps = CounterDeps & ItemsDeps;
@@ -53,6 +62,8 @@ export interface TallyServerApp {
   router: Router;
   service: CounterService;
   replicator: Replicator;
+  /** The member set (members.json in the data dir). */
+  book: MemberBook;
   /** The item set: its service (write, read, intake) and publisher. */
   items: ItemsWiring['service'];
   metrics: ServerMetrics;
@@ -85,14 +96,18 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
-  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now });
-  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
+  const book = deps.book ?? MemberBook.volatile({ self: { id, url }, now, log });
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, book, log, metrics, now });
+  const members = membersOf(config, { book, client, log, replication: replicator, writes: () => service });
+  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now, memberReason: members.reason });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
   const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
   const items = createItems(config, deps, replicator);
-  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items };
+  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items, book, members };
   const router = buildRouter(wiring);
-  return { app: buildKoa(wiring, router), router, service, replicator, items: items.service, metrics, watchers, ...lifecycle(wiring) };
+  const memberRoutes = { book, readiness: service, decommissioner: members.decommissioner, decommissionTimeoutMs: config.waitTimeoutMs * 2, onDecommissioned: deps.onDecommissioned ?? (() => undefined) };
+  addMemberRoutes(router, memberRoutes);
+  return { app: buildKoa(wiring, router), router, service, replicator, book, items: items.service, metrics, watchers, ...lifecycle(wiring) };
 }
 
 /** Everything createApp built, for the helpers below. */
@@ -110,14 +125,17 @@ interface Wiring {
   service: CounterService;
   replicator: Replicator;
   items: ItemsWiring;
+  book: MemberBook;
+  members: MemberParts;
 }
 
 /** The server's life cycle: recovery, then replication; and an orderly close. */
 function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplication' | 'start' | 'close'> {
-  const { id, config, log, now, client, service, replicator, items } = w;
+  const { id, config, log, now, client, service, replicator, items, book, members } = w;
+  const epoch = (): number | undefined => book.self?.epoch;
   // Counters first (they refresh the peer list from the balancer), then items from those peers.
   const recoverNow = async (): Promise<RecoveryReport> => {
-    const report = await recover({ id, config, log, now, client, service, replication: replicator });
+    const report = await recover({ id, config, log, now, client, service, replication: replicator, joiner: members.joiner, epoch });
     log.info(await items.service.recover(), 'items recovered');
     return report;
   };
@@ -143,8 +161,8 @@ function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplicatio
 }
 
 function replicationSettings(config: ServerConfig) {
-  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs } = config;
-  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs };
+  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs } = config;
+  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs };
 }
 
 /**
@@ -153,7 +171,7 @@ function replicationSettings(config: ServerConfig) {
  * Each group of routes gets the narrow view it needs, never the wiring itself.
  */
 function buildRouter(w: Wiring): Router {
-  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items } = w;
+  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items, members } = w;
   const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, service, config);
   const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
@@ -173,7 +191,7 @@ function buildRouter(w: Wiring): Router {
       return service.recoveryProgress;
     },
   };
-  addProbeRoutes(router, { id, readiness }, metrics);
+  addProbeRoutes(router, { id, readiness, join: () => members.joiner.status() }, metrics);
   addOpenApiRoute(router);
   return router;
 }
@@ -190,6 +208,42 @@ function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
   app.use(itemMethodGuard());
   app.use(router.routes());
   return app;
+}
+
+interface MemberParts {
+  joiner: Joiner;
+  decommissioner: Decommissioner;
+  /** Why membership keeps the service from taking requests, if it does. */
+  reason: () => MemberReason | undefined;
+}
+
+/** The join protocol and decommissions, on the member book and the replicator. */
+function membersOf(
+  config: ServerConfig,
+  deps: { book: MemberBook; client: PeerClient; log: Logger; replication: Replicator; writes: () => CounterService | undefined },
+): MemberParts {
+  const { book, client, log, replication } = deps;
+  const joiner = new Joiner({
+    book,
+    client,
+    log,
+    discover: async () => {
+      await replication.refresh();
+      return replication.discovered();
+    },
+    isStaticPeer: (peerUrl) => config.peers.includes(peerUrl),
+    timeoutMs: config.requestTimeoutMs,
+    retryMs: Math.min(500, config.heartbeatIntervalMs),
+    isRunning: () => deps.writes()?.notReadyReason !== 'closing',
+  });
+  const writes = { drainWrites: async (timeoutMs: number): Promise<void> => deps.writes()?.drainWrites(timeoutMs) };
+  const decommissioner = new Decommissioner({ book, writes, replication, client, log, requestTimeoutMs: config.requestTimeoutMs });
+  const reason = (): MemberReason | undefined => {
+    if (book.isDecommissioned) return 'decommissioned';
+    if (decommissioner.isDecommissioning) return 'decommissioning';
+    return joiner.isJoining ? 'joining' : undefined;
+  };
+  return { joiner, decommissioner, reason };
 }
 
 /** Probes and documents: not what a client's latency is about. */

@@ -145,8 +145,31 @@ function probeOperations(): Record<string, Partial<Record<'get', OpenApiOperatio
     },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: textAnswer('Prometheus text format') } } },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: jsonAnswer('OpenAPI 3.1', { type: 'object' }) } } },
+    '/members': {
+      get: {
+        summary: 'The member set as this server sees it: who consistency levels count',
+        description: 'Sorted by id. state active or decommissioned; lastContact is when this server (or one it swapped sets with) last heard from the member, null for never.',
+        responses: { 200: jsonAnswer('The members.', MEMBER_LIST), 401: errorAnswer('A clientToken is configured and the request lacks it.') },
+        security: CLIENT_SECURITY,
+      },
+    },
   };
 }
+
+const MEMBER_LIST = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'url', 'state', 'epoch', 'lastContact'],
+    properties: {
+      id: { type: 'string' },
+      url: { type: 'string' },
+      state: { type: 'string', enum: ['active', 'decommissioned'] },
+      epoch: { type: 'integer' },
+      lastContact: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+};
 
 export function serverOpenApi(): OpenApiDocument {
   return {

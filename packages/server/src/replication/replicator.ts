@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
+import type { MemberBook } from '../members/member-book.js';
+import { MemberGossip } from '../members/gossip.js';
 import { Membership, type Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
 import type { PeerLag } from './peer-lag.js';
@@ -17,9 +19,11 @@ import { fanOut } from './quorum.js';
 
 /** What the counter service needs from replication. */
 export interface ReplicationPort {
-  /** Cluster size as `all` counts it: every member, this server included. */
+  /** Cluster size as `all` counts it: every active member, this server included. */
   readonly clusterSize: number;
   peers(): readonly Peer[];
+  /** The peers levels count (active members): fan-outs for `all`, `quorum` and N go to them. */
+  levelPeers(): readonly Peer[];
   /** A counter's own slot changed (durably): every peer must get it. */
   markChanged(name: string): void;
   /** A peer answered (a pull, a frame) with its live slot; `from` is its URL or its id. */
@@ -40,12 +44,17 @@ export interface PeerProgressView {
   readonly pendingCounters: number;
 }
 
+const PUSH_RETRY_MS = 100;
+
 export interface ReplicatorDeps {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
   table: TableView;
-  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers'>;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers'>;
+  /** The durable member set: who levels count, and who is always a peer. */
+  book: MemberBook;
+  requestTimeoutMs: number;
   log: Logger;
   metrics: ServerMetrics;
   publishIntervalMs: number;
@@ -56,6 +65,8 @@ export interface ReplicatorDeps {
 export class Replicator implements ReplicationPort {
   readonly #membership: Membership;
   readonly #publisher: Publisher;
+  readonly #gossip: MemberGossip;
+  readonly #book: MemberBook;
   readonly #progress = new Map<string, PeerProgress>();
   readonly #publishIntervalMs: number;
   readonly #now: () => number;
@@ -65,8 +76,10 @@ export class Replicator implements ReplicationPort {
   constructor(deps: ReplicatorDeps) {
     this.#publishIntervalMs = deps.publishIntervalMs;
     this.#now = deps.now;
-    const { self, staticPeers, balancer, client, log } = deps;
-    this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
+    const { self, staticPeers, balancer, client, log, book } = deps;
+    this.#book = book;
+    this.#membership = new Membership({ self, staticPeers, balancer, book, client, log, now: deps.now });
+    this.#gossip = new MemberGossip({ book, peers: () => this.peers(), client, log, timeoutMs: deps.requestTimeoutMs });
     this.#publisher = new Publisher({
       ...deps,
       selfId: self.id,
@@ -84,11 +97,21 @@ export class Replicator implements ReplicationPort {
     return this.#membership.peers();
   }
 
+  levelPeers(): readonly Peer[] {
+    return this.#membership.levelPeers();
+  }
+
+  /** Discovered URLs (static and the balancer's): where a joiner looks for members. */
+  discovered(): string[] {
+    return this.#membership.discovered();
+  }
+
   markChanged(name: string): void {
     for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
   }
 
   observe(from: { url: string } | { id: string }, slot: SlotId): void {
+    if ('id' in from) this.#book.touch(from.id);
     const peer = 'url' in from ? this.#membership.byUrl(from.url) : this.#membership.byId(from.id);
     if (peer === undefined) return;
     this.#membership.learnId(peer.url, slot);
@@ -112,11 +135,10 @@ export class Replicator implements ReplicationPort {
     const frame = this.#publisher.slotFrame(name, slot);
     if (frame === undefined) return 1;
     const send = (peer: Peer, left: number): Promise<boolean> => this.#publisher.sendFrame(peer, frame, left);
-    const result = await fanOut(this.peers(), send, (acks) => acks + 1 >= required, timeoutMs);
+    const result = await fanOut(this.levelPeers(), send, (acks) => acks + 1 >= required, timeoutMs);
     return result.acks + 1;
   }
 
-  /** Registers (or heartbeats) with the balancer, then reads its list; start() repeats it. */
   /** The actors `POST /config` set (persisted by the caller), as URLs. */
   actors(): string[] {
     return this.#membership.actors();
@@ -127,8 +149,22 @@ export class Replicator implements ReplicationPort {
     this.#membership.setActors(urls);
   }
 
+  /** Registers (or heartbeats) with the balancer, reads its list, swaps member sets; start() repeats it. */
   heartbeat(): Promise<void> {
-    return this.#membership.heartbeat();
+    return this.#beat();
+  }
+
+  /** Sends our whole state to one peer, retrying until `deadline`; true once all of it landed. */
+  async pushEverything(peer: Peer, deadline: number): Promise<boolean> {
+    for (const frame of this.#publisher.fullFrames()) {
+      let isSent = false;
+      while (!isSent && Date.now() < deadline) {
+        isSent = await this.#publisher.sendFrame(peer, frame, deadline - Date.now());
+        if (!isSent) await new Promise((resolve) => setTimeout(resolve, PUSH_RETRY_MS));
+      }
+      if (!isSent) return false;
+    }
+    return true;
   }
 
   /** Reads the balancer's server list (recovery calls it once before pulling peers). */
@@ -141,9 +177,9 @@ export class Replicator implements ReplicationPort {
     if (this.#isStarted) return;
     this.#isStarted = true;
     this.#timers.push(setInterval(() => void this.publishRound(), this.#publishIntervalMs));
-    await this.heartbeat();
+    await this.#beat();
     if (!this.#isStarted) return; // stopped while registering
-    this.#timers.push(setInterval(() => void this.heartbeat(), heartbeatIntervalMs));
+    this.#timers.push(setInterval(() => void this.#beat(), heartbeatIntervalMs));
     for (const timer of this.#timers) timer.unref();
   }
 
@@ -162,6 +198,12 @@ export class Replicator implements ReplicationPort {
   publishRound(): Promise<void> {
     this.#forgetDeparted();
     return this.#publisher.publishRound();
+  }
+
+  // Registration and the peer list, then a member-set swap with every peer.
+  async #beat(): Promise<void> {
+    await this.#membership.heartbeat();
+    await this.#gossip.round();
   }
 
   #progressOf(peer: Peer): PeerProgress {

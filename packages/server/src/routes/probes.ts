@@ -3,10 +3,13 @@ import type Router from '@koa/router';
 import type { SlotId } from '@tally/core';
 import type { NotReadyReason, RecoveryProgress } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { JoinStatus } from '../members/join.js';
 
 export interface ProbeTarget {
   id: string;
   readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined; readonly recoveryProgress: RecoveryProgress };
+  /** The join's progress: shown while joining (which members have not answered, and why). */
+  join?: () => JoinStatus;
 }
 
 export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
@@ -28,7 +31,9 @@ export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: Ser
     if (notReadyReason !== undefined) body.reason = notReadyReason;
     // While recovering, how much of the peers' state it holds so far (a join can take seconds).
     if (notReadyReason === 'recovering') body.progress = target.readiness.recoveryProgress;
-    ctx.body = Object.assign(body, { id: target.id, slot: liveSlot ?? null });
+    Object.assign(body, { id: target.id, slot: liveSlot ?? null });
+    if (notReadyReason === 'joining' && target.join !== undefined) body.join = target.join();
+    ctx.body = body;
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

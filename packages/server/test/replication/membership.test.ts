@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { ServerInfo } from '@tally/core';
+import { membersFromJSON, type ServerInfo } from '@tally/core';
+import { MemberBook } from '../../src/members/member-book.js';
 import { Membership } from '../../src/replication/membership.js';
 import { FakePeerClient } from '../support/fake-peers.js';
 import { silentLog } from '../support/start-server.js';
@@ -9,17 +10,33 @@ const server = (port: number): ServerInfo => ({ id: `p${port}`, url: `http://127
 
 function membership(staticPeers: string[] = []) {
   const client = new FakePeerClient();
-  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', client, log: silentLog, now: () => 0 });
-  return { client, members };
+  const book = MemberBook.volatile({ self: SELF, now: () => 1, log: silentLog });
+  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', book, client, log: silentLog, now: () => 0 });
+  return { client, members, book };
 }
 
 describe('Membership#refresh()', () => {
-  it('adds every server the balancer lists except itself, with its id', async () => {
-    const { client, members } = membership();
+  it('adds every server the balancer lists except itself, with its id; levels count only members', async () => {
+    const { client, members, book } = membership();
     client.servers = [server(1), server(2), { ...server(3), status: 'suspect' }];
     await members.refresh();
     expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:2', 'p2'], ['http://127.0.0.1:3', 'p3']]);
+    expect(members.clusterSize).to.equal(1);
+    const member = (id: string, port: number) => ({ id, epoch: 1, url: `http://127.0.0.1:${port}`, urlAt: 1, state: 'active' as const, lastContactAt: 0 });
+    await book.merge(membersFromJSON([member('p2', 2), member('p3', 3)]));
     expect(members.clusterSize).to.equal(3);
+  });
+
+  it('keeps a member the balancer stopped listing, and drops a decommissioned one', async () => {
+    const { client, members, book } = membership();
+    const member = (id: string, port: number, state: 'active' | 'decommissioned' = 'active') => ({ id, epoch: 1, url: `http://127.0.0.1:${port}`, urlAt: 1, state, lastContactAt: 0 });
+    await book.merge(membersFromJSON([member('p2', 2), member('p3', 3)]));
+    client.servers = [];
+    for (let i = 0; i < 4; i++) await members.refresh();
+    expect(members.levelPeers().map((p) => p.id)).to.deep.equal(['p2', 'p3']);
+    await book.merge(membersFromJSON([member('p3', 3, 'decommissioned')]));
+    expect(members.peers().map((p) => p.id)).to.deep.equal(['p2']);
+    expect(members.clusterSize).to.equal(2);
   });
 
   it('drops a peer only after it is missing from 3 lists in a row, and never a static one', async () => {
