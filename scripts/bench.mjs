@@ -12,10 +12,12 @@
  *   4 cluster  quorum / all latencies on 3 servers with static peers
  *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
  *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
+ *   7 memory   RSS and heap per counter of a CounterTable holding 1M counters of 3 slots
+ *   8 scale    restart-to-ready and join-to-ready (holding everything) at 1M counters of 3 slots
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
- * BENCH_SEED (default 20261122), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
+ * BENCH_SEED (default 20261122), BENCH_MEMORY_COUNTERS and BENCH_SCALE_COUNTERS (default 1000000 each), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
  * --fsync none server and print its top self-time functions).
  * Needs the built packages: `npm run bench` builds first.
  */
@@ -25,13 +27,15 @@ import { benchCluster } from './bench/cluster-bench.mjs';
 import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
 import { benchItems } from './bench/items-bench.mjs';
+import { benchMemory } from './bench/memory-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
 import { benchRestart } from './bench/restart-bench.mjs';
+import { benchScale } from './bench/scale-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale'];
 
 /**
  * @param {string} name
@@ -54,6 +58,8 @@ function loadSettings() {
     clusterSeconds: numberFromEnv('BENCH_CLUSTER_SECONDS', 3),
     treeMs: numberFromEnv('BENCH_TREE_MS', 1000),
     seed: numberFromEnv('BENCH_SEED', 20261122),
+    memoryCounters: numberFromEnv('BENCH_MEMORY_COUNTERS', 1_000_000),
+    scaleCounters: numberFromEnv('BENCH_SCALE_COUNTERS', 1_000_000),
     isProfiled: process.env.BENCH_PROFILE === '1',
     sections: only.length > 0 ? only : SECTIONS,
   });
@@ -81,6 +87,8 @@ async function main() {
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
     frames: () => benchFrames({ configPath, log }),
     items: () => benchItems({ seconds: settings.seconds, configPath, log }),
+    memory: () => benchMemory({ counters: settings.memoryCounters, log }),
+    scale: () => benchScale({ configPath, counters: settings.scaleCounters, log }),
   };
   for (const section of settings.sections) {
     log(`[${section}]`);

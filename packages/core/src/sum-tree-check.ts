@@ -1,8 +1,10 @@
 /**
  * The SumTree invariant checker, for tests: it recomputes everything from scratch and compares it
  * with what the tree cached, so a bug in a rotation or in the dirty flags shows up at the node
- * where it happened rather than as a wrong total much later.
+ * where it happened rather than as a wrong total much later. It also checks that each number is
+ * in canonical form (exact-num.ts): a number when safe, a BigInt only beyond 2^53.
  */
+import { big, exact } from './exact-num.js';
 import type { SumTree, SumTreeNode } from './sum-tree.js';
 
 interface Fresh {
@@ -44,8 +46,13 @@ function checkNode(
   const left = checkNode(node.left, node, low, node.key, mustBeClean);
   const right = checkNode(node.right, node, node.key, high, mustBeClean);
   const height = 1 + Math.max(left.height, right.height);
-  const sum = node.value + left.sum + right.sum;
+  const sum = big(node.p) - big(node.n) + left.sum + right.sum;
 
+  for (const [field, value] of [['p', node.p], ['n', node.n], ['sum', node.sum]] as const) {
+    if (typeof value === 'number' ? !Number.isSafeInteger(value) : exact(value) !== value) {
+      if (field !== 'sum' || !node.isDirty) throw new Error(`${at} holds ${field} = ${value} in a non-canonical form`);
+    }
+  }
   if (node.height !== height) throw new Error(`${at} stores height ${node.height}, is ${height}`);
   if (Math.abs(left.height - right.height) > 1) {
     throw new Error(`${at} is unbalanced: left height ${left.height}, right height ${right.height}`);
@@ -54,7 +61,7 @@ function checkNode(
   if (node.isDirty && parent !== null && !parent.isDirty) {
     throw new Error(`${at} is dirty but its parent '${parent.key}' is clean`);
   }
-  if (!node.isDirty && node.sum !== sum) {
+  if (!node.isDirty && big(node.sum) !== sum) {
     throw new Error(`${at} is clean and caches sum ${node.sum}, but its subtree sums to ${sum}`);
   }
   return { height, sum, count: 1 + left.count + right.count };

@@ -13,29 +13,54 @@
  *   are all dirty, so a clean node has only clean descendants, and `total()` can stop descending
  *   at the first clean node (`dirtyPath` marks whole paths; `recount` inherits dirt from children).
  */
+import { big, exact, minus, plus, type ExactNum } from './exact-num.js';
 
 /**
- * One tree node. Exported only for `checkSumTree` and tests, which read (and in tests poison) the
- * cached fields; it is not part of the public API.
+ * One tree node: one slot. It holds the slot's `p` and `n` itself (a counter keeps no other copy
+ * of its slots), as exact numbers (exact-num.ts): numbers while small, BigInt beyond 2^53. The
+ * node's value is p - n. Exported only for `checkSumTree`, CounterReplica and tests, which read
+ * (and in tests poison) the cached fields; it is not part of the public API.
  */
 export class SumTreeNode {
   key: string;
-  value: bigint;
-  /** value + children's sums; exact only while `isDirty` is false. */
-  sum: bigint;
-  height: number;
-  isDirty: boolean;
+  p: ExactNum;
+  n: ExactNum;
+  /** p - n + children's sums; exact only while `isDirty` is false. */
+  sum: ExactNum;
+  /** height * 2 + (dirty ? 1 : 0): one field instead of two, 8 bytes less per slot. */
+  #heightAndDirt: number;
   left: SumTreeNode | null;
   right: SumTreeNode | null;
 
-  constructor(key: string, value: bigint) {
+  constructor(key: string, p: ExactNum, n: ExactNum) {
     this.key = key;
-    this.value = value;
-    this.sum = value;
-    this.height = 1;
-    this.isDirty = false;
+    this.p = p;
+    this.n = n;
+    this.sum = minus(p, n);
+    this.#heightAndDirt = 2;
     this.left = null;
     this.right = null;
+  }
+
+  get height(): number {
+    return this.#heightAndDirt >>> 1;
+  }
+
+  set height(height: number) {
+    this.#heightAndDirt = (height << 1) | (this.#heightAndDirt & 1);
+  }
+
+  get isDirty(): boolean {
+    return (this.#heightAndDirt & 1) === 1;
+  }
+
+  set isDirty(isDirty: boolean) {
+    this.#heightAndDirt = (this.#heightAndDirt & ~1) | (isDirty ? 1 : 0);
+  }
+
+  /** p - n. */
+  get value(): ExactNum {
+    return minus(this.p, this.n);
   }
 }
 
@@ -53,22 +78,39 @@ export class SumTree {
     return this.#size;
   }
 
-  /** Sets a key's value. On an existing key this allocates nothing and recomputes no sum. */
+  /** Sets a key's value: p = value (a negative value is stored as n = -value). */
   set(key: string, value: bigint): void {
+    this.setSlot(key, value < 0n ? 0n : value, value < 0n ? -value : 0n);
+  }
+
+  /**
+   * Sets a key's p and n. On an existing key this allocates nothing (below 2^53) and recomputes
+   * no sum: it only marks the root path dirty.
+   */
+  setSlot(key: string, p: bigint, n: bigint): void {
     const node = findNode(this.#root, key);
+    const xp = exact(p);
+    const xn = exact(n);
     if (node === null) {
-      this.#root = insertAt(this.#root, key, value);
+      this.#root = insertAt(this.#root, key, xp, xn);
       this.#size++;
       return;
     }
-    if (node.value === value) return;
-    node.value = value;
+    if (node.p === xp && node.n === xn) return;
+    node.p = xp;
+    node.n = xn;
     dirtyPath(this.#root, key);
   }
 
-  /** The key's value, or undefined when absent. */
+  /** The key's value (p - n), or undefined when absent. */
   get(key: string): bigint | undefined {
-    return findNode(this.#root, key)?.value;
+    const node = findNode(this.#root, key);
+    return node === null ? undefined : big(node.value);
+  }
+
+  /** The key's node, read-only for callers (CounterReplica reads p and n from it). */
+  find(key: string): Readonly<SumTreeNode> | null {
+    return findNode(this.#root, key);
   }
 
   /** Removes a key; false when it was absent. */
@@ -84,16 +126,21 @@ export class SumTree {
     const root = this.#root;
     if (root === null) return 0n;
     if (root.isDirty) settle(root);
-    return root.sum;
+    return big(root.sum);
   }
 
   /** Keys in ascending order. The tree must not change while iterating. */
   *keys(): IterableIterator<string> {
-    for (const [key] of this.entries()) yield key;
+    for (const node of this.nodes()) yield node.key;
   }
 
   /** `[key, value]` pairs in ascending key order. The tree must not change while iterating. */
   *entries(): IterableIterator<[string, bigint]> {
+    for (const node of this.nodes()) yield [node.key, big(node.value)];
+  }
+
+  /** The nodes in ascending key order, read-only. The tree must not change while iterating. */
+  *nodes(): IterableIterator<Readonly<SumTreeNode>> {
     // An explicit stack rather than recursion: generators can't delegate cheaply.
     const stack: SumTreeNode[] = [];
     let node = this.#root;
@@ -104,10 +151,40 @@ export class SumTree {
       }
       const next = stack.pop();
       if (next === undefined) return;
-      yield [next.key, next.value];
+      yield next;
       node = next.right;
     }
   }
+
+  /**
+   * Replaces the content with `sorted` (strictly ascending keys, checked), built bottom-up: the
+   * middle entry becomes the root, in O(n) with no rotation. What a load from a snapshot uses.
+   */
+  fill(sorted: ReadonlyArray<SortedSlot>): void {
+    for (let i = 1; i < sorted.length; i++) {
+      const [key] = sorted[i] as SortedSlot;
+      const [before] = sorted[i - 1] as SortedSlot;
+      if (!(before < key)) throw new Error(`SumTree.fill: keys must ascend, '${key}' follows '${before}'`);
+    }
+    this.#root = buildBalanced(sorted, 0, sorted.length);
+    this.#size = sorted.length;
+  }
+}
+
+/** One entry for `fill`: key, p, n; a number component must be a safe integer. */
+export type SortedSlot = readonly [string, bigint | number, bigint | number];
+
+const asExact = (value: bigint | number): ExactNum => (typeof value === 'bigint' ? exact(value) : value);
+
+function buildBalanced(sorted: ReadonlyArray<SortedSlot>, from: number, to: number): SumTreeNode | null {
+  if (from >= to) return null;
+  const middle = (from + to) >>> 1;
+  const [key, p, n] = sorted[middle] as SortedSlot;
+  const node = new SumTreeNode(key, asExact(p), asExact(n));
+  node.left = buildBalanced(sorted, from, middle);
+  node.right = buildBalanced(sorted, middle + 1, to);
+  recount(node);
+  return node;
 }
 
 function findNode(root: SumTreeNode | null, key: string): SumTreeNode | null {
@@ -150,8 +227,8 @@ function recount(node: SumTreeNode): void {
     return;
   }
   let sum = node.value;
-  if (left !== null) sum += left.sum;
-  if (right !== null) sum += right.sum;
+  if (left !== null) sum = plus(sum, left.sum);
+  if (right !== null) sum = plus(sum, right.sum);
   node.sum = sum;
   node.isDirty = false;
 }
@@ -227,11 +304,11 @@ function balance(node: SumTreeNode): SumTreeNode {
 }
 
 /** Inserts an absent key; every node on the way back up is rebalanced and recounted. */
-function insertAt(node: SumTreeNode | null, key: string, value: bigint): SumTreeNode {
-  if (node === null) return new SumTreeNode(key, value);
-  if (key < node.key) node.left = insertAt(node.left, key, value);
-  else if (key > node.key) node.right = insertAt(node.right, key, value);
-  else node.value = value; // unreachable from `set`, which updates existing keys in place
+function insertAt(node: SumTreeNode | null, key: string, p: ExactNum, n: ExactNum): SumTreeNode {
+  if (node === null) return new SumTreeNode(key, p, n);
+  if (key < node.key) node.left = insertAt(node.left, key, p, n);
+  else if (key > node.key) node.right = insertAt(node.right, key, p, n);
+  // An equal key is unreachable from `setSlot`, which updates existing keys in place.
   return balance(node);
 }
 
@@ -248,7 +325,8 @@ function removeAt(node: SumTreeNode, key: string): SumTreeNode | null {
     let successor = node.right;
     while (successor.left !== null) successor = successor.left;
     node.key = successor.key;
-    node.value = successor.value;
+    node.p = successor.p;
+    node.n = successor.n;
     node.right = removeMin(node.right);
   }
   return balance(node);

@@ -187,6 +187,9 @@ function buildRouter(w: Wiring): Router {
     get liveSlot() {
       return service.liveSlot;
     },
+    get recoveryProgress() {
+      return service.recoveryProgress;
+    },
   };
   addProbeRoutes(router, { id, readiness, join: () => members.joiner.status() }, metrics);
   addOpenApiRoute(router);

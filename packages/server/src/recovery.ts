@@ -33,7 +33,16 @@ export interface RecoveringService {
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
   slots(): Iterable<SlotRecord>;
   open(liveSlot: SlotId, incarnation: number): Promise<void>;
+  /** Recovery merged one more page of a peer's state (progress for `/readyz`). */
+  notePagePulled(): void;
 }
+
+/**
+ * How long a server that starts with an empty store keeps pulling while pages keep coming: it must
+ * not report ready before it holds the state it will answer for, and at 1M counters that takes
+ * longer than `startupPullTimeoutMs`. A peer that stops answering still ends its pull at once.
+ */
+export const JOIN_PULL_LIMIT_MS = 120_000;
 
 export interface RecoveryDeps {
   id: string;
@@ -63,7 +72,11 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
   const epochBefore = deps.epoch();
   await deps.joiner.run();
   const hasRejoined = epochBefore !== undefined && (deps.epoch() ?? 0) > epochBefore;
-  const pulled = await pullPeers(deps, candidate);
+  const isJoining = !hasAnySlot(loaded);
+  const pulled = await pullPeers(deps, candidate, isJoining);
+  if (isJoining && pulled.peers === 0 && replication.peers().length > 0) {
+    log.warn({ peers: replication.peers().length }, 'joining with an empty store, but no peer handed over its whole state');
+  }
 
   const reason = hasRejoined ? 'this id was decommissioned and rejoined as a new member' : whyNotContinue(loaded, previous, pulled.isCandidateBehind);
   const isContinued = reason === undefined && previous !== undefined;
@@ -84,9 +97,9 @@ function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCa
  * Pulls every peer's whole state, page by page, until the deadline. Notes whether any peer knows
  * more for `candidate` than we loaded, which proves our store incomplete.
  */
-async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Promise<{ peers: number; isCandidateBehind: boolean }> {
+async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined, isJoining: boolean): Promise<{ peers: number; isCandidateBehind: boolean }> {
   const { config, client, service } = deps;
-  const deadline = Date.now() + config.startupPullTimeoutMs;
+  const deadline = Date.now() + (isJoining ? Math.max(config.startupPullTimeoutMs, JOIN_PULL_LIMIT_MS) : config.startupPullTimeoutMs);
   let isCandidateBehind = false;
   const pullOne = async (url: string): Promise<boolean> => {
     let cursor: string | null = '0';
@@ -99,12 +112,18 @@ async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined): Pro
         if (slot.slot === candidate && isAhead(service, slot)) isCandidateBehind = true;
       };
       await service.mergeCounters(page.counters, url, { inspect });
+      service.notePagePulled();
       cursor = page.next;
     }
     return cursor === null;
   };
   const results = await Promise.all(deps.replication.peers().map((peer) => pullOne(peer.url).catch(() => false)));
   return { peers: results.filter(Boolean).length, isCandidateBehind };
+}
+
+function hasAnySlot(loaded: LoadedState): boolean {
+  for (const _ of loaded.slots) return true;
+  return false;
 }
 
 /** Whether a peer's copy of our old slot holds more than we loaded (seen before it merges). */

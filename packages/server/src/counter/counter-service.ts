@@ -37,7 +37,7 @@ import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
 import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
-import { ServiceHealth, notReady, type MemberReason, type NotReadyReason } from './service-health.js';
+import { ServiceHealth, notReady, type MemberReason, type NotReadyReason, type RecoveryProgress } from './service-health.js';
 import { counterPull, statePage } from './state-pages.js';
 
 /** Records per store append when persisting a frame (see #persist). */
@@ -99,6 +99,16 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   get notReadyReason(): NotReadyReason | undefined {
     return this.#health.notReadyReason;
+  }
+
+  /** Counters held and peer pages merged so far; `/readyz` shows it while recovering. */
+  get recoveryProgress(): RecoveryProgress {
+    return { counters: this.#table.size, pagesPulled: this.#health.pagesPulled };
+  }
+
+  /** Recovery merged one more page of a peer's state. */
+  notePagePulled(): void {
+    this.#health.notePagePulled();
   }
 
   assertReady(): void {
@@ -200,7 +210,9 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   /** Loads the store into memory (recovery's first step); answers what it found. */
   async load(): Promise<LoadedState> {
     const loaded = await this.#deps.store.load();
-    for (const record of loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
+    // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged.
+    for (const [name, replica] of loaded.built?.counters ?? []) this.#table.adopt(name, replica);
+    for (const record of loaded.built?.rest ?? loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
     for (const request of loaded.requests) this.#idempotency.remember(request);
     return loaded;
   }

@@ -20,10 +20,17 @@ export type NotReadyReason = 'recovering' | 'closing' | 'store_failed' | MemberR
 const notMember = (reason: Exclude<MemberReason, 'joining'>): TallyError =>
   new TallyError(503, 'not_member', `this server does not take requests: ${reason === 'decommissioned' ? 'it was decommissioned and is no longer a member' : 'it is being decommissioned'}`);
 
+/** How far recovery got, for `/readyz` while it runs. */
+export interface RecoveryProgress {
+  counters: number;
+  pagesPulled: number;
+}
+
 export class ServiceHealth {
   readonly #log: Logger;
   readonly #memberReason: () => MemberReason | undefined;
   #isRecovered = false;
+  #pagesPulled = 0;
   #isClosing = false;
   #failure: Error | undefined;
 
@@ -48,6 +55,15 @@ export class ServiceHealth {
   /** True once recovery finished, closing or failed included: there is state worth flushing. */
   get isRecovered(): boolean {
     return this.#isRecovered;
+  }
+
+  /** Recovery merged one more page of a peer's state. */
+  notePagePulled(): void {
+    this.#pagesPulled++;
+  }
+
+  get pagesPulled(): number {
+    return this.#pagesPulled;
   }
 
   markRecovered(): void {

@@ -1,13 +1,13 @@
 /** Liveness, readiness and metrics, and the probes earlier systems' clients call (`/ping`, `/health`). */
 import type Router from '@koa/router';
 import type { SlotId } from '@tally/core';
-import type { NotReadyReason } from '../counter/service-health.js';
+import type { NotReadyReason, RecoveryProgress } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { JoinStatus } from '../members/join.js';
 
 export interface ProbeTarget {
   id: string;
-  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined };
+  readiness: { readonly notReadyReason: NotReadyReason | undefined; readonly liveSlot: SlotId | undefined; readonly recoveryProgress: RecoveryProgress };
   /** The join's progress: shown while joining (which members have not answered, and why). */
   join?: () => JoinStatus;
 }
@@ -29,6 +29,8 @@ export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: Ser
     ctx.status = notReadyReason === undefined ? 200 : 503;
     const body: Record<string, unknown> = { ready: notReadyReason === undefined };
     if (notReadyReason !== undefined) body.reason = notReadyReason;
+    // While recovering, how much of the peers' state it holds so far (a join can take seconds).
+    if (notReadyReason === 'recovering') body.progress = target.readiness.recoveryProgress;
     Object.assign(body, { id: target.id, slot: liveSlot ?? null });
     if (notReadyReason === 'joining' && target.join !== undefined) body.join = target.join();
     ctx.body = body;

@@ -9,7 +9,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatSlotId } from '@tally/core';
+import { formatSlotId, type CounterReplica } from '@tally/core';
 import {
   fsyncDir,
   listDir,
@@ -22,10 +22,11 @@ import {
   type MetaFile,
 } from './data-dir.js';
 import { scanLines } from './log-line.js';
+import { isCompactSnapshot, readCompactSnapshot, type CompactSnapshot } from './compact-snapshot-read.js';
 import { decodeSnapshot, type Snapshot } from './snapshot-format.js';
 import { StateMerger } from './state-merger.js';
 import type { StoreLog } from './store-log.js';
-import type { LoadedState } from './types.js';
+import type { LoadedState, SlotRecord } from './types.js';
 
 export interface LoadInput {
   dir: string;
@@ -81,9 +82,11 @@ export async function loadDir(input: LoadInput): Promise<LoadOutput> {
   for (const repair of damage.repairs) input.log?.warn({ dir, repair }, 'store: found damaged data');
 
   const isComplete = meta !== undefined && damage.repairs.length === 0 && isProvenComplete(meta, input.bootId);
+  const counters = base !== undefined && 'counters' in base.snapshot ? base.snapshot.counters : undefined;
   const state: LoadedState = {
     meta: meta === undefined ? undefined : { serverId: meta.serverId, incarnation: meta.incarnation },
-    slots: merger.slots(),
+    slots: counters === undefined ? merger.slots() : chainSlots(counters, merger),
+    ...(counters === undefined ? {} : { built: { counters, rest: merger.slots() } }),
     requests: merger.requests(),
     seq: meta === undefined ? 0n : merger.seqOf(formatSlotId(meta.serverId, meta.incarnation)),
     isComplete,
@@ -114,11 +117,11 @@ async function readNewestSnapshot(
   dir: string,
   newestFirst: number[],
   damage: Damage,
-): Promise<{ n: number; snapshot: Snapshot } | undefined> {
+): Promise<{ n: number; snapshot: Snapshot | CompactSnapshot } | undefined> {
   for (const n of newestFirst) {
     const file = snapshotFile(n);
     try {
-      return { n, snapshot: decodeSnapshot(await readFile(join(dir, file))) };
+      return { n, snapshot: await readSnapshot(join(dir, file)) };
     } catch (err) {
       damage.repairs.push(`${file}: ignored, ${(err as Error).message}; falling back to an older snapshot`);
       // Kept aside, not deleted: it is evidence, and no longer matches the snapshot file pattern.
@@ -128,8 +131,40 @@ async function readNewestSnapshot(
   return undefined;
 }
 
-function mergeSnapshot(merger: StateMerger, snapshot: Snapshot): void {
-  for (const record of snapshot.slots) merger.addSlot(record);
+/** A compact snapshot (version 2) streamed, or an old one (version 1, before issue 12) whole. */
+async function readSnapshot(path: string): Promise<Snapshot | CompactSnapshot> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(32);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (isCompactSnapshot(head.subarray(0, bytesRead))) return await readCompactSnapshot(path);
+  } finally {
+    await handle.close();
+  }
+  return decodeSnapshot(await readFile(path));
+}
+
+/**
+ * Every slot of the built counters and the merger, merged per (name, slot) by max as
+ * LoadedState.slots promises; re-iterable.
+ */
+function chainSlots(counters: ReadonlyMap<string, CounterReplica>, merger: StateMerger): Iterable<SlotRecord> {
+  const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+  return {
+    *[Symbol.iterator]() {
+      for (const [name, replica] of counters) {
+        for (const [slot, { p, n }] of replica.slots()) {
+          const logged = merger.get(name, slot);
+          yield logged === undefined ? { name, slot, p, n } : { ...logged, p: max(p, logged.p), n: max(n, logged.n) };
+        }
+      }
+      for (const record of merger.slots()) if (counters.get(record.name)?.find(record.slot) == null) yield record;
+    },
+  };
+}
+
+function mergeSnapshot(merger: StateMerger, snapshot: Snapshot | CompactSnapshot): void {
+  if ('slots' in snapshot) for (const record of snapshot.slots) merger.addSlot(record);
   for (const request of snapshot.requests) merger.addRequest(request);
   if (snapshot.liveSeq !== undefined) merger.noteSeq(snapshot.liveSeq.slot, snapshot.liveSeq.seq);
 }

@@ -23,7 +23,7 @@ import {
 import { loadDir } from './embedded-load.js';
 import { GroupCommit, asError } from './group-commit.js';
 import { frameLine } from './log-line.js';
-import { encodeSnapshot } from './snapshot-format.js';
+import { encodeCompactSnapshot } from './compact-snapshot.js';
 import { StorePhase } from './store-phase.js';
 import type { EmbeddedStoreOptions, EmbeddedStoreStats, SegmentHandle } from './embedded-options.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoreMeta } from './types.js';
@@ -260,7 +260,7 @@ export class EmbeddedStore implements Store {
       const meta = this.#meta;
       const slot = this.#phase.liveSlot;
       if (source === undefined || meta === undefined || slot === undefined) throw new Error('no snapshot source');
-      const text = encodeSnapshot(meta, source, { slot, seq: this.#phase.durableSeq });
+      const text = encodeCompactSnapshot(meta, source, { slot, seq: this.#phase.durableSeq });
       // Encoded now, inside the commit loop, so it holds every applied batch. The write waits one
       // turn of the event loop: appends queued behind the rotation commit first, into the new
       // segment, and a burst of them does not rotate again while this snapshot is in flight.

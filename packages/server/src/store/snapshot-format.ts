@@ -65,13 +65,13 @@ export function decodeSnapshot(data: Buffer): Snapshot {
   };
 }
 
-function decodeMeta(json: unknown): StoreMeta {
+export function decodeMeta(json: unknown): StoreMeta {
   const o = (json ?? {}) as Record<string, unknown>;
   if (typeof o.serverId !== 'string' || typeof o.incarnation !== 'number') throw new Error('bad meta');
   return { serverId: o.serverId, incarnation: o.incarnation };
 }
 
-function decodeLiveSeq(json: unknown): LiveSeq | undefined {
+export function decodeLiveSeq(json: unknown): LiveSeq | undefined {
   if (json === null) return undefined;
   const o = (json ?? {}) as Record<string, unknown>;
   if (typeof o.slot !== 'string' || typeof o.seq !== 'string' || !DECIMAL.test(o.seq)) throw new Error('bad liveSeq');

@@ -56,6 +56,11 @@ export class StateMerger {
     this.#seqs.set(slot, max(this.#seqs.get(slot) ?? 0n, seq));
   }
 
+  /** The merged record of (name, slot), if any. */
+  get(name: string, slot: string): Readonly<SlotRecord> | undefined {
+    return this.#slots.get(name)?.get(slot);
+  }
+
   /** The highest seq seen for `slot`, 0n if none. */
   seqOf(slot: string): bigint {
     return this.#seqs.get(slot) ?? 0n;

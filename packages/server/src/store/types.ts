@@ -3,6 +3,7 @@
  * ABSOLUTE slot values (never deltas), so replaying a log is a per-slot max: replay order does
  * not matter, duplicates are harmless, and a cut tail can only make values smaller, never wrong.
  */
+import type { CounterReplica } from '@tally/core';
 import type { SlotId } from '@tally/core';
 
 /** What an idempotent increment answered; stored inside the slot record that applied it. */
@@ -48,6 +49,12 @@ export interface LoadedState {
   meta: StoreMeta | undefined;
   /** Every slot record found, merged per (name, slot) by max. */
   slots: Iterable<SlotRecord>;
+  /**
+   * The fast path of a compact snapshot: its counters, built whole by the loader, and the records
+   * (from the log) still to merge on top. Together they hold exactly what `slots` yields; a
+   * loader that sets this lets the service adopt the counters instead of re-merging every slot.
+   */
+  built?: { counters: ReadonlyMap<string, CounterReplica>; rest: Iterable<SlotRecord> };
   /** Every unexpired request found. */
   requests: Iterable<StoredRequest>;
   /** Highest `seq` recorded for the live slot in `meta`, 0n if none. */

@@ -45,12 +45,12 @@ describe('CounterTable#merge()', () => {
 });
 
 describe('CounterTable#records()', () => {
-  it('yields every slot of every counter as a store record', () => {
+  it("yields every slot of every counter as a store record, each counter's slots in slot id order", () => {
     const t = table();
     t.merge('y', 'c:2', 0n, 7n);
     expect([...t.records()]).to.deep.equal([
-      { name: 'x', slot: 'b:1', p: 10n, n: 0n },
       { name: 'x', slot: 'a:1', p: 3n, n: 0n },
+      { name: 'x', slot: 'b:1', p: 10n, n: 0n },
       { name: 'y', slot: 'c:2', p: 0n, n: 7n },
     ]);
     expect([...t.names()]).to.deep.equal(['x', 'y']);

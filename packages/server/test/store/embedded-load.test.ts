@@ -117,8 +117,8 @@ describe('loadDir() (EmbeddedStore#load() recovery)', () => {
     expect(before.sort()).to.deep.equal(['log-2.ndjson', 'meta.json', 'snapshot-2.json']);
     // A newer snapshot that rotted after being written: the older one and its segments still exist.
     const text = await readFile(join(dir, 'snapshot-2.json'), 'utf8');
-    expect(text).to.include('"p":"1"');
-    await writeFile(join(dir, 'snapshot-3.json'), text.replace('"p":"1"', '"p":"7"'));
+    expect(text).to.include('\nc 0:1:0\n');
+    await writeFile(join(dir, 'snapshot-3.json'), text.replace('\nc 0:1:0\n', '\nc 0:7:0\n'));
 
     const { state } = await reload(dir);
     expect(state.repairs).to.deep.equal([

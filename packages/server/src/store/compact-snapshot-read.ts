@@ -1,0 +1,152 @@
+/**
+ * Reads a compact snapshot (compact-snapshot.ts) as a stream: 1 MiB chunks, one counter line at a
+ * time, each counter's tree built bottom-up from its sorted slots. Nothing is handed to the caller
+ * before the end line's count and checksum match, so a damaged snapshot costs nothing but a fall
+ * back to an older one.
+ */
+import { createReadStream } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { CounterReplica, type SortedSlot } from '@tally/core';
+import { COMPACT_MAGIC } from './compact-snapshot.js';
+import { decodeStoredRequest } from './record-codec.js';
+import { decodeLiveSeq, decodeMeta, type LiveSeq } from './snapshot-format.js';
+import type { StoreMeta, StoredRequest } from './types.js';
+
+export interface CompactSnapshot {
+  meta: StoreMeta;
+  liveSeq: LiveSeq | undefined;
+  requests: StoredRequest[];
+  /** Every counter, built; the caller adopts them. */
+  counters: Map<string, CounterReplica>;
+}
+
+const NEWLINE = 10;
+const SPACE = 32;
+const COLON = 58;
+const HASH = 35;
+const ZERO = 48;
+
+/** Whether `head` (the file's first bytes) starts a compact snapshot. */
+export const isCompactSnapshot = (head: Buffer): boolean => head.toString('latin1', 0, COMPACT_MAGIC.length) === COMPACT_MAGIC;
+
+/** Reads and verifies a compact snapshot; throws saying what is wrong. */
+export async function readCompactSnapshot(path: string): Promise<CompactSnapshot> {
+  const reader = new LineReader();
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    const consumed = reader.feed(data);
+    carry = data.subarray(consumed);
+  }
+  if (carry.length > 0) throw new Error('the last line is cut short');
+  return reader.finish();
+}
+
+class LineReader {
+  #crc = 0;
+  #lines = 0;
+  #header: { meta: StoreMeta; liveSeq: LiveSeq | undefined; requests: StoredRequest[]; slotIds: string[] } | undefined;
+  readonly #counters = new Map<string, CounterReplica>();
+  #end: { count: number; crc: string } | undefined;
+
+  /** Takes every whole line of `data`; returns how many bytes it consumed. */
+  feed(data: Buffer): number {
+    let start = 0;
+    let checkedUpTo = 0;
+    for (let newline = data.indexOf(NEWLINE, start); newline !== -1; newline = data.indexOf(NEWLINE, start)) {
+      if (this.#end !== undefined) throw new Error('data after the end line');
+      if (data[start] === HASH) {
+        this.#crc = crc32(data.subarray(checkedUpTo, start), this.#crc);
+        checkedUpTo = newline + 1;
+        this.#end = parseEnd(data.toString('utf8', start, newline));
+      } else {
+        this.#take(data, start, newline);
+      }
+      start = newline + 1;
+    }
+    if (this.#end === undefined) this.#crc = crc32(data.subarray(checkedUpTo, start), this.#crc);
+    return start;
+  }
+
+  finish(): CompactSnapshot {
+    const header = this.#header;
+    if (header === undefined || this.#end === undefined) throw new Error('no end line: the snapshot is cut short');
+    if (this.#end.crc !== this.#crc.toString(16).padStart(8, '0')) throw new Error('checksum mismatch');
+    if (this.#end.count !== this.#lines - 2) throw new Error(`the end line counts ${this.#end.count} counters, the file holds ${this.#lines - 2}`);
+    return { meta: header.meta, liveSeq: header.liveSeq, requests: header.requests, counters: this.#counters };
+  }
+
+  #take(data: Buffer, start: number, end: number): void {
+    this.#lines++;
+    if (this.#lines === 1) {
+      if (`${data.toString('utf8', start, end)}\n` !== COMPACT_MAGIC) throw new Error('not a compact snapshot');
+      return;
+    }
+    if (this.#lines === 2) {
+      this.#header = parseHeader(data.toString('utf8', start, end));
+      return;
+    }
+    if (this.#header === undefined) throw new Error('no header line');
+    this.#takeCounter(data, start, end, this.#header.slotIds);
+  }
+
+  /** One counter line, scanned byte by byte: no substring but the name, no array but the slots. */
+  #takeCounter(data: Buffer, start: number, end: number, slotIds: string[]): void {
+    const space = data.indexOf(SPACE, start);
+    if (space === -1 || space > end) throw new Error(`line at byte ${start}: a counter line needs a name and slots`);
+    const name = data.toString('latin1', start, space);
+    const slots: SortedSlot[] = [];
+    const cursor = { at: space + 1 };
+    while (cursor.at < end) {
+      const slot = slotIds[readCount(data, cursor, end, COLON, name) as number];
+      if (slot === undefined) throw new Error(`counter '${name}': unknown slot index`);
+      const p = readCount(data, cursor, end, COLON, name);
+      const n = readCount(data, cursor, end, SPACE, name);
+      slots.push([slot, p, n]);
+    }
+    const known = this.#counters.get(name);
+    if (known === undefined) {
+      const replica = new CounterReplica();
+      replica.fillSorted(slots);
+      this.#counters.set(name, replica);
+      return;
+    }
+    // A second line for a name (a source that did not group it): merged, not rebuilt.
+    for (const [slot, p, n] of slots) known.mergeSlot(slot, BigInt(p), BigInt(n));
+  }
+}
+
+/**
+ * Reads a strict decimal (no sign, no leading zero) at `cursor.at` up to `stop` or the line's end,
+ * and moves past the separator. A number while it fits 15 digits (always safe), else a BigInt.
+ */
+function readCount(data: Buffer, cursor: { at: number }, end: number, stop: number, name: string): number | bigint {
+  const from = cursor.at;
+  let value = 0;
+  let i = from;
+  for (; i < end && data[i] !== stop; i++) {
+    const digit = (data[i] as number) - ZERO;
+    if (digit < 0 || digit > 9) throw new Error(`counter '${name}': '${data.toString('latin1', from, i + 1)}' is not a decimal count`);
+    value = value * 10 + digit;
+  }
+  const length = i - from;
+  if (length === 0 || (length > 1 && data[from] === ZERO) || (stop === COLON && i >= end)) {
+    throw new Error(`counter '${name}': bad slot entry at '${data.toString('latin1', from, Math.min(end, from + 40))}'`);
+  }
+  cursor.at = i + 1;
+  return length <= 15 ? value : BigInt(data.toString('latin1', from, i));
+}
+
+function parseHeader(line: string): { meta: StoreMeta; liveSeq: LiveSeq | undefined; requests: StoredRequest[]; slotIds: string[] } {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  if (!Array.isArray(o.slotIds) || !o.slotIds.every((id) => typeof id === 'string') || !Array.isArray(o.requests)) {
+    throw new Error('bad header: slotIds and requests must be arrays');
+  }
+  return { meta: decodeMeta(o.meta), liveSeq: decodeLiveSeq(o.liveSeq), requests: o.requests.map(decodeStoredRequest), slotIds: o.slotIds as string[] };
+}
+
+function parseEnd(line: string): { count: number; crc: string } {
+  const match = /^#end (0|[1-9][0-9]*) ([0-9a-f]{8})$/.exec(line);
+  if (match === null) throw new Error(`bad end line '${line}'`);
+  return { count: Number(match[1]), crc: match[2] as string };
+}
