@@ -7,7 +7,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '@tally/core';
+import type { FrameEnvelope, ServerConfig } from '@tally/core';
 import { CounterService } from './counter/counter-service.js';
 import { errorMiddleware, type RequestObserver } from './http/errors.js';
 import { accessGuard } from './http/guard.js';
@@ -77,7 +77,9 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
-  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now });
+  // Pages pulled in a repair enter like a peer's frame; the service exists by the time one arrives.
+  const receivePulled = (frame: FrameEnvelope): Promise<unknown> => (service as CounterService).receiveFrame(frame);
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now, receivePulled });
   service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
   const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
@@ -123,8 +125,10 @@ function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplicatio
 }
 
 function replicationSettings(config: ServerConfig) {
-  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs } = config;
-  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs };
+  const { peers, balancer, publishIntervalMs, antiEntropy, deltas, fanout, fanoutAbove } = config;
+  // fullSyncIntervalMs is the old name of antiEntropyIntervalMs, still honoured when the new one is unset.
+  const antiEntropyIntervalMs = config.antiEntropyIntervalMs ?? config.fullSyncIntervalMs;
+  return { staticPeers: peers, balancer, publishIntervalMs, antiEntropy, antiEntropyIntervalMs, deltas, fanout, fanoutAbove };
 }
 
 /**

@@ -5,7 +5,7 @@
  * A simulation can drive a cluster through the same port, with a fake PeerClient.
  */
 import type { Logger } from 'pino';
-import type { SlotId } from '@tally/core';
+import { hash32, type FrameEnvelope, type SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
 import { Membership, type Peer } from './membership.js';
@@ -14,6 +14,7 @@ import type { PeerLag } from './peer-lag.js';
 import { PeerProgress } from './peer-progress.js';
 import { Publisher } from './publisher.js';
 import { fanOut } from './quorum.js';
+import { Gossip } from './gossip.js';
 
 /** What the counter service needs from replication. */
 export interface ReplicationPort {
@@ -22,6 +23,8 @@ export interface ReplicationPort {
   peers(): readonly Peer[];
   /** A counter's own slot changed (durably): every peer must get it. */
   markChanged(name: string): void;
+  /** A peer's delta taught us slots we did not hold: under gossip, we pass them on. */
+  markLearned(changed: ReadonlyArray<{ name: string; slot: SlotId }>): void;
   /** A peer answered (a pull, a frame) with its live slot; `from` is its URL or its id. */
   observe(from: { url: string } | { id: string }, slot: SlotId): void;
   /**
@@ -45,11 +48,18 @@ export interface ReplicatorDeps {
   staticPeers: readonly string[];
   balancer: string | undefined;
   table: TableView;
-  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers'>;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'digest' | 'leaves'>;
   log: Logger;
   metrics: ServerMetrics;
   publishIntervalMs: number;
-  fullSyncIntervalMs: number;
+  antiEntropy: 'digest' | 'full';
+  antiEntropyIntervalMs: number;
+  /** `off`: no publish-round deltas, only repairs (and `?wait=` pushes). */
+  deltas: 'on' | 'off';
+  fanout: number;
+  fanoutAbove: number;
+  /** Merges a page pulled during a repair (the counter service's frame intake). */
+  receivePulled: (frame: FrameEnvelope) => Promise<unknown>;
   now: () => number;
 }
 
@@ -59,12 +69,20 @@ export class Replicator implements ReplicationPort {
   readonly #progress = new Map<string, PeerProgress>();
   readonly #publishIntervalMs: number;
   readonly #now: () => number;
+  readonly #table: TableView;
+  readonly #gossip: Gossip;
+  readonly #fanoutAbove: number;
+  readonly #isDeltasOn: boolean;
   #timers: NodeJS.Timeout[] = [];
   #isStarted = false;
 
   constructor(deps: ReplicatorDeps) {
     this.#publishIntervalMs = deps.publishIntervalMs;
     this.#now = deps.now;
+    this.#table = deps.table;
+    this.#gossip = new Gossip(deps.fanout, hash32(deps.self.id, 0x5eed));
+    this.#fanoutAbove = deps.fanoutAbove;
+    this.#isDeltasOn = deps.deltas === 'on';
     const { self, staticPeers, balancer, client, log } = deps;
     this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
     this.#publisher = new Publisher({
@@ -85,7 +103,20 @@ export class Replicator implements ReplicationPort {
   }
 
   markChanged(name: string): void {
-    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+    if (!this.#isDeltasOn) return;
+    const live = this.#table.liveSlot;
+    if (this.#isGossiping() && live !== undefined) this.#gossip.add(name, live);
+    else for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+  }
+
+  markLearned(changed: ReadonlyArray<{ name: string; slot: SlotId }>): void {
+    if (!this.#isDeltasOn || !this.#isGossiping()) return;
+    for (const { name, slot } of changed) this.#gossip.add(name, slot);
+  }
+
+  /** Above `fanoutAbove` servers, deltas spread by gossip to `fanout` peers per round. */
+  #isGossiping(): boolean {
+    return this.clusterSize > this.#fanoutAbove;
   }
 
   observe(from: { url: string } | { id: string }, slot: SlotId): void {
@@ -149,9 +180,17 @@ export class Replicator implements ReplicationPort {
   }
 
   /** One publish round now (tests and simulations drive time themselves). */
-  publishRound(): Promise<void> {
+  async publishRound(): Promise<void> {
     this.#forgetDeparted();
-    return this.#publisher.publishRound();
+    const isGossiping = this.#isGossiping();
+    const rounds = [this.#publisher.publishRound(this.#isDeltasOn && !isGossiping)];
+    if (isGossiping && this.#gossip.size > 0) rounds.push(this.#gossipRound());
+    await Promise.all(rounds);
+  }
+
+  async #gossipRound(): Promise<void> {
+    const rumors = this.#gossip.takeRound();
+    if (!(await this.#publisher.gossipRound(rumors, this.#gossip.targets(this.peers())))) this.#gossip.restore(rumors);
   }
 
   #progressOf(peer: Peer): PeerProgress {

@@ -20,7 +20,12 @@ function setup(now = () => 0) {
     log: silentLog,
     metrics: testMetrics(),
     publishIntervalMs: 1000,
-    fullSyncIntervalMs: 10_000,
+    antiEntropy: 'full',
+    antiEntropyIntervalMs: 10_000,
+    receivePulled: async () => undefined,
+    deltas: 'on',
+    fanout: 3,
+    fanoutAbove: 8,
     now,
   });
   return { table, client, replicator };

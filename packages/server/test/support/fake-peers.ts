@@ -1,11 +1,11 @@
 /** A PeerClient double: answers from a script per URL, and records every call. */
-import type { CounterPull, ReplicateFrame, ServerInfo, StatePage } from '@tally/core';
+import type { CounterPull, DigestAnswer, ReplicateFrame, ServerInfo, StatePage } from '@tally/core';
 import { createServerMetrics, type ServerMetrics } from '../../src/metrics.js';
 import type { PeerClient, PushResult } from '../../src/replication/peer-client.js';
 
 export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult | Promise<PushResult>;
 
-export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers'> {
+export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'digest' | 'leaves'> {
   readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
   servers: ServerInfo[] | undefined = [];
   answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
@@ -21,6 +21,18 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
 
   async statePage(): Promise<StatePage | undefined> {
     return undefined;
+  }
+
+  /** No peer answers digests by default: a repair then fails and is retried. */
+  digestAnswer: (url: string, level: number, nodes: readonly number[]) => DigestAnswer | undefined = () => undefined;
+  leavesAnswer: (url: string, leaves: readonly number[], cursor: string) => StatePage | undefined = () => undefined;
+
+  async digest(url: string, level: number, nodes: readonly number[]): Promise<DigestAnswer | undefined> {
+    return this.digestAnswer(url, level, nodes);
+  }
+
+  async leaves(url: string, leaves: readonly number[], cursor: string): Promise<StatePage | undefined> {
+    return this.leavesAnswer(url, leaves, cursor);
   }
 
   async register(): Promise<{ status: number; body: string }> {
