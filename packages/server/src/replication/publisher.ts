@@ -150,10 +150,12 @@ export class Publisher {
     if (this.#deps.table.liveSlot === undefined || !progress.tryClaim()) return;
     try {
       const isDue = progress.isFullSyncDue(this.#deps.now(), this.#deps.antiEntropyIntervalMs);
-      if (isDue && this.#deps.antiEntropy === 'full') await this.#fullSync(peer);
-      else if (isDue) await this.#repair(peer);
+      const isFull = isDue && this.#deps.antiEntropy === 'full';
+      if (isFull) await this.#fullSync(peer);
+      // A peer that could not be reached for the repair is not tried twice in one round.
+      const isReachable = isDue && !isFull ? await this.#repair(peer) : true;
       // A full sync carried our own slot already; a repair may have raced with newer changes.
-      if (withDeltas && !(isDue && this.#deps.antiEntropy === 'full')) await this.#delta(peer);
+      if (withDeltas && !isFull && isReachable) await this.#delta(peer);
       // Nothing left to send and the peer answered last time: it holds everything we have.
       if (progress.pendingCount === 0 && this.#unreachable.failures(peer.url) === 0) progress.lag.caughtUp(this.#deps.now());
     } finally {
@@ -174,15 +176,19 @@ export class Publisher {
     this.#observeVisibility(peer, taken);
   }
 
-  async #repair(peer: Peer): Promise<void> {
+  /** A digest repair; false when the peer could not be reached at all. */
+  async #repair(peer: Peer): Promise<boolean> {
     const progress = this.#deps.progressOf(peer);
     progress.beginFullSync();
+    let isReachable = true;
     const report = await this.#antiEntropy.repair(peer).catch((err: unknown) => {
+      isReachable = false;
       this.#unreachable.failed(peer.url, (err as Error).message);
       return undefined;
     });
     progress.endFullSync(report !== undefined, this.#deps.now());
     if (report !== undefined && report.differingLeaves > 0) this.#deps.log.debug({ peer: peer.url, ...report }, 'digest repair');
+    return isReachable;
   }
 
   async #fullSync(peer: Peer): Promise<void> {
