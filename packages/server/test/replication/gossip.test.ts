@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Gossip, RUMOR_ROUNDS } from '../../src/replication/gossip.js';
 import type { Peer } from '../../src/replication/membership.js';
 
-const peers: Peer[] = Array.from({ length: 20 }, (_, i) => ({ url: `http://127.0.0.1:${i + 2}` }));
+const peers: Peer[] = Array.from({ length: 20 }, (_, i) => ({ url: `http://127.0.0.1:${i + 2}`, id: undefined }));
 
 describe('Gossip#targets()', () => {
   it('draws `fanout` distinct peers, the same ones for the same seed, and different ones over rounds', () => {
