@@ -64,6 +64,11 @@ export class Publisher {
     await Promise.all(this.#deps.peers().map((peer) => this.#publishTo(peer, withDeltas)));
   }
 
+  /** Repairs with `peers` now, due or not (large clusters repair with a few random peers). */
+  async repairWith(peers: readonly Peer[]): Promise<void> {
+    await Promise.all(peers.map((peer) => this.#publishTo(peer, false, true)));
+  }
+
   /** Pushes this round's rumors to `targets` (gossip.ts); false when no target acknowledged all. */
   async gossipRound(rumors: Rumors, targets: readonly Peer[]): Promise<boolean> {
     const { table } = this.#deps;
@@ -145,11 +150,11 @@ export class Publisher {
     for (const counters of packCounters(ownSlots())) yield this.#frame(counters, false);
   }
 
-  async #publishTo(peer: Peer, withDeltas: boolean): Promise<void> {
+  async #publishTo(peer: Peer, withDeltas: boolean, isForced = false): Promise<void> {
     const progress = this.#deps.progressOf(peer);
     if (this.#deps.table.liveSlot === undefined || !progress.tryClaim()) return;
     try {
-      const isDue = progress.isFullSyncDue(this.#deps.now(), this.#deps.antiEntropyIntervalMs);
+      const isDue = isForced || progress.isFullSyncDue(this.#deps.now(), this.#deps.antiEntropyIntervalMs);
       const isFull = isDue && this.#deps.antiEntropy === 'full';
       if (isFull) await this.#fullSync(peer);
       // A peer that could not be reached for the repair is not tried twice in one round.

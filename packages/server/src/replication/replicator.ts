@@ -73,6 +73,8 @@ export class Replicator implements ReplicationPort {
   readonly #gossip: Gossip;
   readonly #fanoutAbove: number;
   readonly #isDeltasOn: boolean;
+  readonly #antiEntropyIntervalMs: number;
+  #lastRepairAt = -Infinity;
   #timers: NodeJS.Timeout[] = [];
   #isStarted = false;
 
@@ -83,6 +85,7 @@ export class Replicator implements ReplicationPort {
     this.#gossip = new Gossip(deps.fanout, hash32(deps.self.id, 0x5eed));
     this.#fanoutAbove = deps.fanoutAbove;
     this.#isDeltasOn = deps.deltas === 'on';
+    this.#antiEntropyIntervalMs = deps.antiEntropyIntervalMs;
     const { self, staticPeers, balancer, client, log } = deps;
     this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
     this.#publisher = new Publisher({
@@ -182,9 +185,14 @@ export class Replicator implements ReplicationPort {
   /** One publish round now (tests and simulations drive time themselves). */
   async publishRound(): Promise<void> {
     this.#forgetDeparted();
-    const isGossiping = this.#isGossiping();
-    const rounds = [this.#publisher.publishRound(this.#isDeltasOn && !isGossiping)];
-    if (isGossiping && this.#gossip.size > 0) rounds.push(this.#gossipRound());
+    if (!this.#isGossiping()) return this.#publisher.publishRound(this.#isDeltasOn);
+    // Large clusters: deltas by gossip, and each interval a repair with `fanout` random peers
+    // (as Riak and Cassandra do), so neither costs more as the cluster grows.
+    const rounds = this.#gossip.size > 0 ? [this.#gossipRound()] : [];
+    if (this.#now() - this.#lastRepairAt >= this.#antiEntropyIntervalMs) {
+      this.#lastRepairAt = this.#now();
+      rounds.push(this.#publisher.repairWith(this.#gossip.targets(this.peers())));
+    }
     await Promise.all(rounds);
   }
 
