@@ -11,6 +11,8 @@
  *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
  *   4 cluster  quorum / all latencies on 3 servers with static peers
  *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
+ *   6 repl     replication bytes per link and CPU per server at rest, 3 servers holding
+ *              BENCH_REPL_COUNTERS (default 100,000) counters, digest vs full anti-entropy
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
@@ -26,10 +28,11 @@ import { benchHttp } from './bench/http-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
 import { benchRestart } from './bench/restart-bench.mjs';
+import { benchRepl } from './bench/repl-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'repl'];
 
 /**
  * @param {string} name
@@ -78,6 +81,7 @@ async function main() {
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
     frames: () => benchFrames({ configPath, log }),
+    repl: () => benchRepl({ configPath, log, counters: numberFromEnv('BENCH_REPL_COUNTERS', 100_000), seconds: numberFromEnv('BENCH_REPL_SECONDS', 20) }),
   };
   for (const section of settings.sections) {
     log(`[${section}]`);
