@@ -21,7 +21,8 @@ export interface Rumors {
 
 export class Gossip {
   readonly #fanout: number;
-  #rumors = new Map<string, { slots: Set<SlotId>; roundsLeft: number }>();
+  // Rounds left to push, per slot of each counter: a hot counter's old slots don't ride along.
+  #rumors = new Map<string, Map<SlotId, number>>();
   #random: () => number;
 
   /** `seed` makes the choice of peers replayable (a simulation passes its own). */
@@ -32,27 +33,30 @@ export class Gossip {
 
   /** A slot of `name` changed here, or arrived new in a delta: it becomes a rumor again. */
   add(name: string, slot: SlotId): void {
-    let rumor = this.#rumors.get(name);
-    if (rumor === undefined) {
-      rumor = { slots: new Set(), roundsLeft: RUMOR_ROUNDS };
-      this.#rumors.set(name, rumor);
+    let slots = this.#rumors.get(name);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#rumors.set(name, slots);
     }
-    rumor.slots.add(slot);
-    rumor.roundsLeft = RUMOR_ROUNDS;
+    slots.set(slot, RUMOR_ROUNDS);
   }
 
   get size(): number {
     return this.#rumors.size;
   }
 
-  /** The rumors to push this round; each is dropped once it was pushed in RUMOR_ROUNDS rounds. */
+  /** The rumors to push this round; each slot is dropped once it was pushed in RUMOR_ROUNDS rounds. */
   takeRound(): Rumors {
-    const slots = new Map<string, Set<SlotId>>();
-    for (const [name, rumor] of this.#rumors) {
-      slots.set(name, new Set(rumor.slots));
-      if (--rumor.roundsLeft <= 0) this.#rumors.delete(name);
+    const taken = new Map<string, Set<SlotId>>();
+    for (const [name, slots] of this.#rumors) {
+      taken.set(name, new Set(slots.keys()));
+      for (const [slot, left] of slots) {
+        if (left <= 1) slots.delete(slot);
+        else slots.set(slot, left - 1);
+      }
+      if (slots.size === 0) this.#rumors.delete(name);
     }
-    return { slots };
+    return { slots: taken };
   }
 
   /** A push failed: its rumors stay for another round. */
