@@ -36,6 +36,33 @@ describe('e2e: digest anti-entropy', function () {
     for (const proxy of proxies.splice(0)) await proxy.close();
   });
 
+  it('answers digest nodes and leaf pages to the cluster secret only, and refuses bad node lists with a 400', async () => {
+    cluster = await new Cluster({ servers: 1, withBalancer: false }).start();
+    const url = cluster.urls()[0] as string;
+    await post(url, 'leafy', 3);
+    const secret = { headers: { 'tally-secret': SECRET } };
+    expect((await http.get(`${url}/internal/digest?level=0&nodes=0`)).statusCode).to.equal(401);
+    expect((await http.get(`${url}/internal/leaves?ids=0`)).statusCode).to.equal(401);
+    const root = JSON.parse((await http.get(`${url}/internal/digest?level=0&nodes=0`, secret)).body) as { children: Record<string, string[]> };
+    const first = root.children['0']?.findIndex((hash) => hash !== '0000000000000000') ?? -1;
+    expect(first).to.be.at.least(0);
+    // Follow the one non-zero hash down to its leaf: the page there holds the counter.
+    let node = first;
+    for (const level of [1, 2]) {
+      const answer = JSON.parse((await http.get(`${url}/internal/digest?level=${level}&nodes=${node}`, secret)).body) as { children: Record<string, string[]> };
+      node = node * 64 + (answer.children[String(node)]?.findIndex((hash) => hash !== '0000000000000000') ?? -1);
+    }
+    const page = JSON.parse((await http.get(`${url}/internal/leaves?ids=${node}`, secret)).body) as { counters: Record<string, unknown>; next: unknown };
+    expect(Object.keys(page.counters)).to.deep.equal(['leafy']);
+    expect(page.next).to.equal(null);
+    for (const bad of ['level=3&nodes=0', 'level=1&nodes=64', 'level=0&nodes=0,0', 'level=0', `level=2&nodes=${Array.from({ length: 65 }, (_, i) => i).join(',')}`]) {
+      const res = await http.get(`${url}/internal/digest?${bad}`, secret);
+      expect(res.statusCode, bad).to.equal(400);
+      expect(res.body).to.match(/"code":"bad_param"/);
+    }
+    expect((await http.get(`${url}/internal/leaves?ids=262144`, secret)).statusCode).to.equal(400);
+  });
+
   it('converges two partitioned servers with disjoint writes through digest repair alone (deltas off)', async () => {
     const to2 = await new LinkProxy(true).start();
     const to1 = await new LinkProxy(true).start();
