@@ -5,7 +5,8 @@
  *
  * Per scenario: the servers start converged on C counters; rest for one anti-entropy interval
  * (traffic at rest); one write spreads (rounds until every server holds it: O(log N) by gossip);
- * then a Zipf load of WRITES_PER_ROUND increments per round over LOAD_ROUNDS rounds while 5 % of
+ * then a Zipf load of WRITES_PER_ROUND increments per round over LOAD_ROUNDS rounds (traffic
+ * measured over the last MEASURED_LOAD_ROUNDS) while 5 % of
  * the servers are cut off; then the partition heals and we count rounds until every digest is
  * equal. Prints a Markdown table (the README has the last run). SIM_ONLY=10,100 picks rows.
  */
@@ -18,7 +19,9 @@ const SEED = 20261201;
 const PUBLISH_MS = 1000;
 const ANTI_ENTROPY_MS = 10_000;
 const WRITES_PER_ROUND = 200;
-const LOAD_ROUNDS = 5;
+const LOAD_ROUNDS = 12;
+/** Traffic under load is measured over the last rounds of the load, once gossip is in its steady state. */
+const MEASURED_LOAD_ROUNDS = 6;
 const MAX_ROUNDS = 120;
 
 interface Scenario {
@@ -106,12 +109,13 @@ async function run(scenario: Scenario): Promise<string> {
   }
 
   network.partition(Array.from({ length: Math.ceil(nodes.length * 0.05) }, (_, i) => nodes.length - 1 - i));
-  const loadStart = snapshot(network.traffic);
+  let loadStart = snapshot(network.traffic);
   for (let r = 0; r < LOAD_ROUNDS; r++) {
+    if (r === LOAD_ROUNDS - MEASURED_LOAD_ROUNDS) loadStart = snapshot(network.traffic);
     for (let w = 0; w < WRITES_PER_ROUND; w++) nodes[Math.floor(random() * nodes.length)]?.increment(`c${next()}`, 1n);
     await round(nodes, network, at++);
   }
-  const load = perServer(loadStart, snapshot(network.traffic), nodes.length, LOAD_ROUNDS);
+  const load = perServer(loadStart, snapshot(network.traffic), nodes.length, MEASURED_LOAD_ROUNDS);
   network.heal();
   let healRounds = 0;
   while (healRounds < MAX_ROUNDS && !isConverged(nodes)) {
@@ -127,10 +131,15 @@ async function run(scenario: Scenario): Promise<string> {
 
 async function main(): Promise<void> {
   const only = process.env.SIM_ONLY?.split(',').map(Number);
-  console.log(`seed ${SEED}; publish every ${PUBLISH_MS} ms, anti-entropy every ${ANTI_ENTROPY_MS} ms; load: ${WRITES_PER_ROUND} Zipf(1.1) increments per round for ${LOAD_ROUNDS} rounds, 5 % of servers partitioned during it; delay 1-20 ms, loss 1 %`);
+  // SIM_ROWS=servers:counters:fanoutAbove,... runs those rows instead (experiments).
+  const rows = process.env.SIM_ROWS?.split(',').map((row): Scenario => {
+    const [servers, counters, fanoutAbove] = row.split(':').map(Number);
+    return { servers: servers ?? 10, counters: counters ?? 1000, fanoutAbove: fanoutAbove ?? 8 };
+  });
+  console.log(`seed ${SEED}; publish every ${PUBLISH_MS} ms, anti-entropy every ${ANTI_ENTROPY_MS} ms; load: ${WRITES_PER_ROUND} Zipf(1.1) increments per round for ${LOAD_ROUNDS} rounds (traffic: the last ${MEASURED_LOAD_ROUNDS}), 5 % of servers partitioned during it; delay 1-20 ms, loss 1 %`);
   console.log('| servers | counters | deltas | one write reaches all: rounds | after the load + heal: rounds until every digest is equal | per server per interval at rest: bytes / messages | under load | wall time |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const scenario of SCENARIOS) {
+  for (const scenario of rows ?? SCENARIOS) {
     if (only !== undefined && !only.includes(scenario.servers)) continue;
     console.log(await run(scenario));
   }
