@@ -33,6 +33,11 @@ function bareStatusError(ctx: Context): TallyError {
   if (ctx.status === 405) {
     return new TallyError(405, 'method_not_allowed', `${what} is not allowed; allowed: ${ctx.response.get('allow')}`);
   }
-  if (ctx.status === 501) return new TallyError(501, 'not_implemented', `method ${ctx.method} is not implemented`);
+  // The router says 501 to a method it has no route for at all (TRACE, PROPFIND): a 501
+  // TallyError is not exposed and would surface as a 500, and the request is the client's
+  // mistake, so it is a 405 like any other wrong method.
+  if (ctx.status === 501) {
+    return new TallyError(405, 'method_not_allowed', `${what}: method ${ctx.method} is not supported (Tally uses GET, HEAD, POST and DELETE)`);
+  }
   return new TallyError(ctx.status, `http_${ctx.status}`, `${what} failed with status ${ctx.status}`);
 }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
-import { configFromCli, handleClientError, type BalancerConfig } from '@tally/core';
+import { answerConnect, configFromCli, handleClientError, type BalancerConfig } from '@tally/core';
 import { createApp, type BalancerApp } from './app.js';
 
 /** How long open requests may finish after a signal before their connections are cut. */
@@ -61,6 +61,7 @@ function listen(config: BalancerConfig, balancer: BalancerApp, log: Logger): Ser
   const server = createServer(balancer.app.callback());
   // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
   server.on('clientError', handleClientError);
+  server.on('connect', answerConnect);
   server.on('error', (err) => {
     log.fatal({ err }, 'cannot listen');
     process.stderr.write(`tally-balancer: cannot listen on ${config.host}:${config.port}: ${err.message}\n`);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { expect } from 'chai';
 import { Registry as MetricsRegistry } from 'prom-client';
 import type { ErrorBody } from '@tally/core';
@@ -45,6 +46,19 @@ describe('createApp() operational routes', () => {
     expect(wrong.statusCode).to.equal(405);
     expect(json<ErrorBody>(wrong).error.code).to.equal('method_not_allowed');
     expect(wrong.headers.allow).to.include('GET').and.include('POST');
+  });
+
+  it('answers a method no route knows (TRACE, PROPFIND) 405 with a message, never a 5xx', async () => {
+    // got's types know no PROPFIND, so node:http sends these.
+    for (const method of ['TRACE', 'PROPFIND']) {
+      for (const path of ['/ping', '/nope']) {
+        const res = await plainRequest(method, `${app.url}${path}`);
+        expect(res.status, `${method} ${path}`).to.equal(405);
+        const { error } = JSON.parse(res.body) as ErrorBody;
+        expect(error.code).to.equal('method_not_allowed');
+        expect(error.message).to.include(`method ${method} is not supported`);
+      }
+    }
   });
 });
 
@@ -130,3 +144,16 @@ describe('createApp() request logging', () => {
     expect(requests[0]?.ms).to.be.a('number');
   });
 });
+
+function plainRequest(method: string, url: string): Promise<{ status: number | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

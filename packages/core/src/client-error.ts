@@ -78,7 +78,10 @@ export function describeClientError(code: string | undefined): { status: number;
 
 /** The raw HTTP/1.1 answer for a parser-level rejection: JSON body, `Connection: close`. */
 export function clientErrorResponse(code: string | undefined): string {
-  const e = describeClientError(code);
+  return rawErrorResponse(describeClientError(code));
+}
+
+function rawErrorResponse(e: { status: number; code: string; message: string }): string {
   const body = JSON.stringify({ error: { code: e.code, message: e.message } });
   return [
     `HTTP/1.1 ${e.status} ${REASONS[e.status] ?? 'Bad Request'}`,
@@ -90,7 +93,18 @@ export function clientErrorResponse(code: string | undefined): string {
   ].join('\r\n');
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large',
+};
+
+/**
+ * A `CONNECT` request (Node's 'connect' event): with no listener, Node destroys the socket
+ * without a status. Tally is no proxy, so it is a wrong method like any other: a JSON 405.
+ */
+export function answerConnect(_req: unknown, socket: ClientSocket): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(rawErrorResponse({ status: 405, code: 'method_not_allowed', message: 'method CONNECT is not supported: Tally is not a proxy' }));
+}
 
 const handled = new WeakSet<ClientSocket>();
 

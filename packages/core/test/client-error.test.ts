@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { expect } from 'chai';
-import { clientErrorResponse, handleClientError, type ClientSocket } from '../src/client-error.js';
+import { answerConnect, clientErrorResponse, handleClientError, type ClientSocket } from '../src/client-error.js';
 
 class FakeResponse extends EventEmitter {
   writableFinished = false;
@@ -103,5 +103,17 @@ describe('clientErrorResponse()', () => {
     const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
     expect(Buffer.byteLength(body)).to.equal(Number(/Content-Length: (\d+)/.exec(raw)?.[1]));
     expect((JSON.parse(body) as { error: { code: string } }).error.code).to.equal('headers_too_large');
+  });
+});
+
+describe('answerConnect()', () => {
+  it('ends the socket with a JSON 405 that says CONNECT is not supported', () => {
+    const written: string[] = [];
+    const socket: ClientSocket = { writable: true, end: (data?: string) => written.push(data ?? ''), destroy: () => written.push('destroyed') };
+    answerConnect({}, socket);
+    expect(written).to.have.length(1);
+    expect(written[0]).to.match(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    const body = JSON.parse(written[0]?.slice(written[0].indexOf('\r\n\r\n') + 4) ?? '') as { error: { code: string; message: string } };
+    expect(body.error).to.deep.equal({ code: 'method_not_allowed', message: 'method CONNECT is not supported: Tally is not a proxy' });
   });
 });

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { configFromCli, handleClientError, type ServerConfig } from '@tally/core';
+import { answerConnect, configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp, type TallyServerApp } from './app.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   const server = createServer();
   // Parser-level rejections get a JSON 4xx, and never cut off an answer already in flight.
   server.on('clientError', handleClientError);
+  server.on('connect', answerConnect);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config);
   const id = config.id ?? `s${port}`;

@@ -61,6 +61,8 @@ describe('e2e: HTTP edges (balancer + 1 server)', function () {
       ['bad chunking', 'POST /counter/p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n1\r\n0\r\n\r\n', 400],
       ['a malformed request line', 'GET /ping HTTP/9\r\n\r\n', 400],
       ['Content-Length with Transfer-Encoding', 'POST /counter/p HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n1\r\n0\r\n\r\n', 400],
+      // Node destroys a CONNECT's socket without a status unless someone listens for it.
+      ['a CONNECT request', 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n', 405],
     ];
     for (const bin of ['server', 'balancer'] as const) {
       for (const [what, bytes, status] of cases) {
