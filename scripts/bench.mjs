@@ -11,7 +11,8 @@
  *   3 restart  start-to-ready of a server whose data dir holds 100,000 counters
  *   4 cluster  quorum / all latencies on 3 servers with static peers
  *   5 frames   /ping latency while maximum-size replication frames merge, against idle /ping
- *   6 repl     replication bytes per link and CPU per server at rest, 3 servers holding
+ *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
+ *   7 repl     replication bytes per link and CPU per server at rest, 3 servers holding
  *              BENCH_REPL_COUNTERS (default 100,000) counters, digest vs full anti-entropy
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCluster } from './bench/cluster-bench.mjs';
 import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
+import { benchItems } from './bench/items-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
 import { benchRestart } from './bench/restart-bench.mjs';
@@ -32,7 +34,7 @@ import { benchRepl } from './bench/repl-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'repl'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'repl'];
 
 /**
  * @param {string} name
@@ -81,6 +83,7 @@ async function main() {
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),
     frames: () => benchFrames({ configPath, log }),
+    items: () => benchItems({ seconds: settings.seconds, configPath, log }),
     repl: () => benchRepl({ configPath, log, counters: numberFromEnv('BENCH_REPL_COUNTERS', 100_000), seconds: numberFromEnv('BENCH_REPL_SECONDS', 20) }),
   };
   for (const section of settings.sections) {

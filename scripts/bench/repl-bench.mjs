@@ -1,5 +1,5 @@
 /**
- * Section 6: replication at rest. Three servers with static peers, every link through a counting
+ * Section 7: replication at rest. Three servers with static peers, every link through a counting
  * TCP proxy, hold BENCH_REPL_COUNTERS counters (default 100,000, written to the first server and
  * replicated). Once they agree, we measure for BENCH_REPL_SECONDS (default 20, two anti-entropy
  * intervals): replication bytes per link per second and CPU per server, in `--anti-entropy digest`
@@ -31,12 +31,12 @@ export async function benchRepl(o) {
     const what = (text) => `${text}, 3 servers, ${o.counters.toLocaleString('en-US')} counters, at rest, --anti-entropy digest`;
     return [
       {
-        section: '6 replication', what: what('replication bytes per link'), result: `${kb(digest).toFixed(2)} KB/s`,
+        section: '7 replication', what: what('replication bytes per link'), result: `${kb(digest).toFixed(2)} KB/s`,
         baseline: `--anti-entropy full ${kb(full).toFixed(2)} KB/s`, ratio: `1/${Math.round(kb(full) / kb(digest))}`,
         aim: { text: '< 20 KB/s per link', isMet: kb(digest) < 20 },
       },
       {
-        section: '6 replication', what: what('CPU per server'), result: `${pct(digest).toFixed(2)} % of a core`,
+        section: '7 replication', what: what('CPU per server'), result: `${pct(digest).toFixed(2)} % of a core`,
         baseline: `--anti-entropy full ${pct(full).toFixed(2)} %`, ratio: `1/${Math.round(pct(full) / pct(digest))}`,
         aim: { text: '< 2 % of a core', isMet: pct(digest) < 2 },
       },

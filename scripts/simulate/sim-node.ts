@@ -10,6 +10,7 @@ import type { FrameEnvelope, ReplicateFrame, SlotId } from '@tally/core';
 import { digestNodes, leavesPage } from '../../packages/server/src/counter/state-pages.js';
 import { ReplicaIntake } from '../../packages/server/src/counter/replica-intake.js';
 import type { ServerMetrics } from '../../packages/server/src/metrics.js';
+import { MemberBook } from '../../packages/server/src/members/member-book.js';
 import { FrameIntake } from '../../packages/server/src/replication/intake.js';
 import type { PeerClient, PushResult } from '../../packages/server/src/replication/peer-client.js';
 import { Replicator } from '../../packages/server/src/replication/replicator.js';
@@ -52,13 +53,15 @@ export class SimNode {
       metrics,
     });
     const peerOf = (url: string): SimNode => nodes[indexOf(url)] as SimNode;
-    const client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'digest' | 'leaves'> = {
+    const client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'> = {
       replicate: (url, frame: ReplicateFrame) =>
         network.call(index, indexOf(url), bytesOf(frame), async (): Promise<PushResult> => ({ isOk: true, ack: await peerOf(url).receive(frame) }), bytesOf),
       digest: (url, level, nodes) => network.call(index, indexOf(url), 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), bytesOf),
       leaves: (url, leaves, cursor) => network.call(index, indexOf(url), 40 + leaves.length * 7, async () => leavesPage(peerOf(url).table, peerOf(url).live, leaves, Number(cursor), 1000), bytesOf),
       register: async () => ({ status: 200, body: '{}' }),
       listServers: async () => undefined,
+      // Member sets are not simulated: every server starts with the whole cluster as static peers.
+      exchangeMembers: async () => Promise.reject(new Error('member sets are not simulated')),
     };
     const staticPeers = Array.from({ length: servers }, (_, i) => urlOf(i)).filter((_, i) => i !== index);
     this.replicator = new Replicator({
@@ -67,6 +70,8 @@ export class SimNode {
       balancer: undefined,
       table: this.table,
       client,
+      book: MemberBook.volatile({ self: { id: this.id, url: urlOf(index) }, now, log: silent }),
+      requestTimeoutMs: 2000,
       log: silent,
       metrics,
       ...settings,

@@ -44,6 +44,8 @@ function redirectedPaths(): OpenApiDocument['paths'] {
     '/counter/{name}/watch': { get: redirect("Watch a counter's value") },
     '/counters': { get: redirect('Counter names (plain or paged)') },
     '/requests/{key}': { get: redirect('The receipt of an idempotent increment') },
+    '/items': { post: redirect("Add item ids to tenants' sets") },
+    '/items/{tenant}/count': { get: redirect("A tenant's distinct item count") },
   };
 }
 
@@ -63,6 +65,25 @@ function ownPaths(): OpenApiDocument['paths'] {
         security: SECRET_SECURITY,
       },
     },
+    '/servers/{id}': {
+      delete: {
+        summary: 'Decommission a member for good (cluster secret)',
+        description: 'The server stops taking writes, pushes its final counts to every member, is marked decommissioned and exits 0. With force=true (for a server that can\'t be reached), every listed server marks it decommissioned: increments only it held are lost.',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'force', in: 'query', required: false, description: 'true for a server that can\'t be reached', schema: { type: 'string', enum: ['true', 'false'] } },
+        ],
+        responses: {
+          200: jsonAnswer('Decommissioned.', { type: 'object', properties: { id: { type: 'string' }, decommissioned: { type: 'boolean' }, forced: { type: 'boolean' }, servers: { type: 'array', items: { type: 'string' } } } }),
+          400: errorAnswer('A bad id or force value.'),
+          401: errorAnswer('No cluster secret.'),
+          404: errorAnswer('No server or member has this id.'),
+          502: errorAnswer('The server refused the decommission.'),
+          503: errorAnswer('The server can\'t be reached (use force=true), or it could not push its final counts to every member.'),
+        },
+        security: SECRET_SECURITY,
+      },
+    },
     '/assign': {
       get: {
         summary: 'The server assigned to a client (rendezvous hashing over ready servers)',
@@ -74,7 +95,8 @@ function ownPaths(): OpenApiDocument['paths'] {
         security: CLIENT_SECURITY,
       },
     },
-    '/ping': { get: { summary: 'Liveness', responses: { 200: textAnswer('pong') } } },
+    '/ping': { get: { summary: "Liveness, as 003's clients read it", responses: { 200: jsonAnswer('Alive.', { type: 'object', properties: { status: { const: 'OK' }, id: { const: 'balancer' } } }) } } },
+    '/health': { get: { summary: "Health check (000's and 002's)", responses: { 200: jsonAnswer('Alive, with the number of servers it can hand out.', { type: 'object', properties: { status: { const: 'OK' }, id: { const: 'balancer' }, servers: { type: 'integer' } } }) } } },
     '/healthz': { get: { summary: 'Liveness', responses: { 200: textAnswer('ok') } } },
     '/readyz': { get: { summary: 'Readiness, with the number of servers it can hand out', responses: { 200: jsonAnswer('Listening.', { type: 'object', properties: { ready: { type: 'boolean' }, servers: { type: 'integer' } } }) } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: textAnswer('Prometheus text format') } } },

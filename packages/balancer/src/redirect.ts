@@ -1,5 +1,5 @@
 /**
- * Counter requests sent to the balancer are redirected to the client's assigned server, so a
+ * Counter and item requests sent to the balancer are redirected to the client's assigned server, so a
  * plain `curl -L` against the balancer works. 307 (not 302) so that POST stays POST with its body.
  */
 import type { Middleware } from 'koa';
@@ -11,7 +11,7 @@ import type { Registry } from './registry.js';
 import { clientIdOf } from './request.js';
 
 /** The paths of the counting servers' public API (see the HTTP API table in DESIGN.md). */
-const COUNTER_PATH = /^\/(?:counter\/.+|counters\/?|requests\/.+)$/;
+const COUNTER_PATH = /^\/(?:counter\/.+|counters\/?|requests\/.+|items\/?|items\/.+)$/;
 
 export const isCounterPath = (path: string): boolean => COUNTER_PATH.test(path);
 

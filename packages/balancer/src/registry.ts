@@ -89,6 +89,11 @@ export class Registry {
     return { id, from, to: this.#statusOf(entry), failures: entry.failures, sinceOkMs };
   }
 
+  /** Drops a server at once (a decommission); false when it was not listed. */
+  remove(id: string): boolean {
+    return this.#entries.delete(id);
+  }
+
   /** One server, or undefined when it is not a member. */
   get(id: string): ServerInfo | undefined {
     const entry = this.#entries.get(id);

@@ -7,8 +7,9 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BalancerConfig, ServerInfo } from '@tally/core';
-import { badRequest, hasSecret, registerRequestSchema, TallyError } from '@tally/core';
+import { SERVER_ID_RULE, TallyError, badRequest, hasSecret, isServerId, quote, registerRequestSchema } from '@tally/core';
 import { assignServer } from './assignment.js';
+import { decommissionServer } from './decommission.js';
 import { requireClient, requireSecret } from './auth.js';
 import type { ClusterFeed } from './dashboard/cluster-feed.js';
 import type { BalancerMetrics } from './metrics.js';
@@ -30,6 +31,19 @@ export function createRouter(deps: RouteDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
   const client = requireClient(deps.config);
   router.post('/servers', requireSecret(deps.config.secret), (ctx) => registerServer(ctx, deps));
+  router.delete('/servers/:id', requireSecret(deps.config.secret), async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!isServerId(id)) throw badRequest('bad_server_id', `${SERVER_ID_RULE}, got ${quote(id)}`);
+    const force = ctx.query.force;
+    if (force !== undefined && force !== 'true' && force !== 'false') throw badRequest('bad_param', `force must be true or false, got ${quote(force)}`);
+    ctx.body = await decommissionServer(id, force === 'true', {
+      registry: deps.registry,
+      secret: deps.config.secret,
+      requestTimeoutMs: deps.config.requestTimeoutMs,
+      decommissionTimeoutMs: 30_000,
+      log: deps.log,
+    });
+  });
   router.get('/servers', client, async (ctx) => {
     // Servers read this list on every heartbeat: they get the cached stats and never cause a
     // round of stats calls. Clients (the CLI) get stats at most one interval old.
@@ -79,8 +93,12 @@ function logRegistration(log: Logger, t: Transition, url: string, previousUrl: s
 }
 
 function addOperationalRoutes(router: Router, deps: RouteDeps): void {
+  // 003's clients read JSON `{"status": "OK"}`; 000 and 002 check `/health`.
   router.get('/ping', (ctx) => {
-    ctx.body = 'pong';
+    ctx.body = { status: 'OK', id: 'balancer' };
+  });
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'OK', id: 'balancer', servers: deps.registry.candidates().length };
   });
   router.get('/healthz', (ctx) => {
     ctx.body = 'ok';

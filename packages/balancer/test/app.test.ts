@@ -9,9 +9,11 @@ describe('createApp() operational routes', () => {
   beforeEach(async () => (app = await startApp()));
   afterEach(() => app.close());
 
-  it('answers GET /ping with pong and GET /healthz with ok', async () => {
+  it('answers GET /ping with JSON {status: OK}, GET /health with 200 and GET /healthz with ok', async () => {
     const ping = await http.get(`${app.url}/ping`);
-    expect([ping.statusCode, ping.body]).to.deep.equal([200, 'pong']);
+    expect([ping.statusCode, json(ping)]).to.deep.equal([200, { status: 'OK', id: 'balancer' }]);
+    const compat = await http.get(`${app.url}/health`);
+    expect([compat.statusCode, json(compat)]).to.deep.equal([200, { status: 'OK', id: 'balancer', servers: 0 }]);
     const health = await http.get(`${app.url}/healthz`);
     expect([health.statusCode, health.body]).to.deep.equal([200, 'ok']);
   });

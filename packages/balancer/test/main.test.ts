@@ -77,7 +77,7 @@ describe('tally-balancer (process)', function () {
     const base = await listeningUrl(child);
     expect(base).to.match(/^http:\/\/127\.0\.0\.1:[1-9][0-9]*$/);
     expect(child.stdout()).to.equal(`tally-balancer listening on ${base}\n`);
-    expect((await http.get(`${base}/ping`)).body).to.equal('pong');
+    expect(JSON.parse((await http.get(`${base}/ping`)).body)).to.deep.equal({ status: 'OK', id: 'balancer' });
   });
 
   it('assigns by rendezvous hashing and redirects counter requests so that following them works', async () => {

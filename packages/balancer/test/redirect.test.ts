@@ -5,8 +5,8 @@ import { http, json, register, startApp, type RunningApp } from './helpers/http.
 
 describe('isCounterPath()', () => {
   it('matches the counting servers public paths only', () => {
-    const redirected = ['/counter/a', '/counter/a/value', '/counters', '/counters/', '/requests/k1'];
-    const kept = ['/counter', '/counter/', '/counterx/a', '/requests', '/servers', '/assign'];
+    const redirected = ['/counter/a', '/counter/a/value', '/counters', '/counters/', '/requests/k1', '/items', '/items/', '/items/t1/count'];
+    const kept = ['/counter', '/counter/', '/counterx/a', '/requests', '/servers', '/assign', '/itemsx', '/config'];
     for (const p of redirected) expect(isCounterPath(p), p).to.equal(true);
     for (const p of kept) expect(isCounterPath(p), p).to.equal(false);
   });
@@ -33,6 +33,14 @@ describe('counter requests to the balancer', () => {
     const res = await http.post(`${app.url}/counter/hits?client=bob`, { body: '5' });
     expect(res.statusCode).to.equal(307);
     expect(res.headers.location).to.equal(`${(await assigned('bob')).url}/counter/hits?client=bob`);
+  });
+
+  it('redirects POST /items and GET /items/:tenant/count with 307, path and query intact', async () => {
+    const post = await http.post(`${app.url}/items?client=dave`, { body: '[]', headers: { 'content-type': 'application/json' } });
+    const { url } = await assigned('dave');
+    expect([post.statusCode, post.headers.location]).to.deep.equal([307, `${url}/items?client=dave`]);
+    const count = await http.get(`${app.url}/items/tenant1/count?consistency=all&client=dave`);
+    expect([count.statusCode, count.headers.location]).to.deep.equal([307, `${url}/items/tenant1/count?consistency=all&client=dave`]);
   });
 
   it('takes the client from the Tally-Client header when the query has none', async () => {

@@ -2,8 +2,8 @@
  * Reading the server's and the balancer's answers. Nothing here trusts a body's shape: a field
  * that is missing or of the wrong type becomes a clear `bad_answer` error, not a crash later.
  */
-import type { Assignment, ServerInfo } from '@tally/core';
-import { serverInfoSchema } from '@tally/core';
+import type { Assignment, MemberView, ServerInfo } from '@tally/core';
+import { memberViewListSchema, serverInfoSchema } from '@tally/core';
 import { TallyClientError } from './errors.js';
 import type { HttpAnswer } from './http-call.js';
 
@@ -85,6 +85,12 @@ export function serverListOf(answer: HttpAnswer): ServerInfo[] {
   const parsed = serverInfoSchema.array().safeParse(answer.body);
   if (!parsed.success) throw badAnswer(answer, 'the balancer answered /servers without a list of {id, url, status}');
   return parsed.data.map((s) => ({ ...s, url: trimSlashes(s.url) }));
+}
+
+export function memberListOf(answer: HttpAnswer): MemberView[] {
+  const parsed = memberViewListSchema.safeParse(answer.body);
+  if (!parsed.success) throw badAnswer(answer, 'the server answered /members without a list of {id, url, state, epoch, lastContact}');
+  return parsed.data;
 }
 
 export const trimSlashes = (url: string): string => url.replace(/\/+$/, '');

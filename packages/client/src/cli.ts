@@ -34,6 +34,7 @@ interface GlobalOptions {
   json?: boolean;
   timeoutMs: number;
   clientId?: string;
+  secret?: string;
 }
 
 /** Runs `tally` with these arguments (without `node` and the script) and returns the exit code. */
@@ -59,6 +60,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--server <url>', 'talk to this counting server (URL or host:port) directly, without the balancer')
     .option('--json', 'print each result as one JSON object')
     .option('--timeout-ms <n>', 'timeout of every request, in milliseconds; a whole command gives up after 4.5 s or this, if longer', parsePositiveInt, 3000)
+    .option('--secret <secret>', 'the cluster secret, for servers remove (env TALLY_SECRET)', io.env.TALLY_SECRET)
     .option('--client-id <id>', 'the id the balancer maps to a server (env TALLY_CLIENT_ID; default: your home directory, so one-shot commands keep their server)', io.env.TALLY_CLIENT_ID || `tally-cli:${io.home}`)
     .addHelpText('after', '\nexit codes: 0 ok, 1 error, 3 outcome of an increment unknown, 4 wait/consistency level not reached, 130 cancelled (Ctrl-C)')
     // Set before the subcommands are added, which copy these settings.
@@ -76,11 +78,20 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const run: TallyCommand = { kind: 'get', name, ...(options.consistency === undefined ? {} : { consistency: options.consistency }) };
       state.exitCode = await oneShot(command, () => run, io);
     });
-  program
+  addItems(program, io, state);
+  const servers = program
     .command('servers')
-    .description("the balancer's servers: health, load and replication lag")
+    .description("the balancer's servers (health, load and replication lag), next to the members as a server sees them")
     .action(async (_options: unknown, command: Command) => {
       state.exitCode = await oneShot(command, () => ({ kind: 'servers' }), io);
+    });
+  servers
+    .command('remove')
+    .description('take a server out of the cluster for good (decommission); needs the cluster secret')
+    .argument('<id>', 'server id')
+    .option('--force', "for a server that can't be reached: increments only it held are lost")
+    .action(async (id: string, options: { force?: boolean }, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'remove', id, force: options.force === true }), io);
     });
   addOpsCommands(program, io, state);
   addRepl(program, io, state);
@@ -101,6 +112,27 @@ function addIncrement(program: Command, verb: 'inc' | 'dec', description: string
         return { kind: 'inc', name, amount: verb === 'dec' ? -amount : amount, ...options };
       };
       state.exitCode = await oneShot(command, make, io);
+    });
+}
+
+function addItems(program: Command, io: CliIo, state: { exitCode: number }): void {
+  const items = program.command('items').description("item sets per tenant (distinct ids, as in 000's and 002's API)");
+  items
+    .command('add')
+    .description("add ids to a tenant's set; an id already there counts once")
+    .argument('<tenant>', 'tenant (the counter-name rule)')
+    .argument('<ids...>', 'item ids, 1 to 200 characters each')
+    .option('--wait <w>', 'answer once W servers hold them: a number, quorum or all')
+    .action(async (tenant: string, ids: string[], options: { wait?: string }, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'items-add', tenant, ids, ...options }), io);
+    });
+  items
+    .command('count')
+    .description("count a tenant's distinct ids")
+    .argument('<tenant>', 'tenant')
+    .option('--consistency <level>', 'local (default), quorum, all or a number of servers')
+    .action(async (tenant: string, options: { consistency?: string }, command: Command) => {
+      state.exitCode = await oneShot(command, () => ({ kind: 'items-count', tenant, ...options }), io);
     });
 }
 
@@ -184,6 +216,7 @@ function makeClient(globals: GlobalOptions): TallyClient {
     timeoutMs: globals.timeoutMs,
     ...(globals.server === undefined ? {} : { server: globals.server }),
     ...(globals.clientId === undefined ? {} : { clientId: globals.clientId }),
+    ...(globals.secret === undefined ? {} : { secret: globals.secret }),
   });
 }
 

@@ -24,6 +24,8 @@ export interface TallyClientOptions {
   retries?: number;
   /** First backoff between retries, doubling each time (default 100). */
   retryDelayMs?: number;
+  /** The cluster secret: only `removeServer` needs it. */
+  secret?: string;
 }
 
 export interface IncrementOptions {

@@ -4,12 +4,14 @@
  */
 import { parseAmountText, quote } from '@tally/core';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError } from './errors.js';
-import { formatIncrement, formatRead, formatUse } from './format.js';
+import { formatIncrement, formatItemsAdd, formatItemsCount, formatRead, formatUse } from './format.js';
 import { formatList, formatServers, formatSlots, formatWatchValue } from './format-ops.js';
+import type { ItemClient } from './item-client.js';
 import type { TallyClient } from './tally-client.js';
 
 /** The part of a client the commands use, so tests can hand in a stand-in. */
-export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'>;
+export type CommandClient = Pick<TallyClient, 'increment' | 'get' | 'servers' | 'use' | 'useBalancer' | 'current' | 'list' | 'slots' | 'watch'> & { readonly items: Pick<ItemClient, 'add' | 'count'> } &
+  Partial<Pick<TallyClient, 'members' | 'removeServer'>>;
 
 export interface CommandContext {
   client: CommandClient;
@@ -24,6 +26,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'servers' }
+  /** `servers remove ID [--force]`: a decommission through the balancer. */
+  | { kind: 'remove'; id: string; force: boolean }
   | { kind: 'use'; id: string }
   /** `use balancer`: unpin. */
   | { kind: 'use-balancer' }
@@ -32,7 +36,9 @@ export type Command =
   | { kind: 'watch'; name: string }
   /** `dec` is an `inc` with a negative amount. */
   | { kind: 'inc'; name: string; amount: bigint; wait?: string; key?: string }
-  | { kind: 'get'; name: string; consistency?: string };
+  | { kind: 'get'; name: string; consistency?: string }
+  | { kind: 'items-add'; tenant: string; ids: string[]; wait?: string }
+  | { kind: 'items-count'; tenant: string; consistency?: string };
 
 export interface EvalResult {
   output: string;
@@ -52,10 +58,13 @@ export const HELP = [
   '  inc NAME [N] [--wait W]   add N (default 1) to counter NAME; W is a number, quorum or all',
   '  dec NAME [N] [--wait W]   subtract N (default 1) from counter NAME',
   '  get NAME [LEVEL]          read NAME; LEVEL is local (default), quorum, all or a number',
+  '  items add TENANT ID...    add item ids to a tenant\'s set (an id counts once)',
+  '  items count TENANT [LVL]  count a tenant\'s distinct ids',
   '  list [PREFIX]             every counter (starting with PREFIX) and its value',
   '  slots NAME                NAME\'s breakdown by slot: server, incarnation, p, n, value',
   '  watch NAME                print NAME\'s value on every change, until Ctrl-C',
-  '  servers                   the balancer\'s servers: health, load and replication lag; * marks the one in use',
+  '  servers                   the balancer\'s servers: health, load and replication lag, next to the members; * marks the one in use',
+  '  servers remove ID [--force]  take server ID out of the cluster for good (needs the cluster secret)',
   '  use ID                    send every request to server ID from now on',
   '  use balancer              let the balancer pick the server again',
   '  help                      show this text',
@@ -70,6 +79,8 @@ const USAGE: Record<string, string> = {
   list: 'list [PREFIX]',
   slots: 'slots NAME',
   watch: 'watch NAME',
+  servers: 'servers [remove ID [--force]]',
+  items: 'items add TENANT ID... [--wait W] | items count TENANT [LEVEL]',
 };
 
 const usageError = (command: string): TallyClientError =>
@@ -93,8 +104,14 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return { output: HELP };
     case 'quit':
       return { output: '', exit: true };
-    case 'servers':
-      return { output: formatServers(await ctx.client.servers({ signal: ctx.signal }), ctx.client.current(), ctx.json) };
+    case 'servers': {
+      const list = await ctx.client.servers({ signal: ctx.signal });
+      // The members as the server in use (or the first ready one) sees them; without an answer,
+      // the balancer's view stands alone.
+      const from = ctx.client.current() ?? list.find((s) => s.status === 'ready');
+      const members = from === undefined ? undefined : await ctx.client.members?.(from, { signal: ctx.signal }).catch(() => undefined);
+      return { output: formatServers(list, ctx.client.current(), ctx.json, members) };
+    }
     case 'use':
       return { output: formatUse(await ctx.client.use(command.id, { signal: ctx.signal }), ctx.json) };
     case 'use-balancer':
@@ -108,6 +125,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       const options = command.consistency === undefined ? {} : { consistency: command.consistency };
       return { output: formatRead(await ctx.client.get(command.name, { ...options, signal: ctx.signal }), ctx.json) };
     }
+    case 'items-add':
+      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, { ...(command.wait !== undefined && { wait: command.wait }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
+    case 'items-count':
+      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, { ...(command.consistency !== undefined && { consistency: command.consistency }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
     default:
       return runOpsCommand(command, ctx);
   }
@@ -120,6 +141,11 @@ async function runOpsCommand(command: Command, ctx: CommandContext): Promise<{ o
       return { output: formatList(await ctx.client.list(command.prefix, { signal: ctx.signal }), ctx.json) };
     case 'slots':
       return { output: formatSlots(await ctx.client.slots(command.name, { signal: ctx.signal }), ctx.json) };
+    case 'remove': {
+      if (ctx.client.removeServer === undefined) throw new TallyClientError('unsupported', 'this client cannot remove servers');
+      const answer = await ctx.client.removeServer(command.id, { force: command.force });
+      return { output: ctx.json ? JSON.stringify(answer) : `removed ${command.id}${command.force ? ' (forced)' : ''}: it is decommissioned for good` };
+    }
     case 'watch': {
       const signal = ctx.signal ?? new AbortController().signal;
       await ctx.client.watch(command.name, { signal, onValue: (name, value) => ctx.print?.(formatWatchValue(name, value, ctx.json)) });
@@ -144,7 +170,7 @@ export function parseLine(line: string): Command | undefined {
     case 'exit':
       return { kind: 'quit' };
     case 'servers':
-      return { kind: 'servers' };
+      return parseServers(positionals, flags);
     case 'use':
       return parseUse(positionals);
     case 'list':
@@ -157,6 +183,8 @@ export function parseLine(line: string): Command | undefined {
       return parseIncrement(verb.toLowerCase() as 'inc' | 'dec', positionals, flags);
     case 'get':
       return parseGet(positionals, flags);
+    case 'items':
+      return parseItems(positionals, flags);
     default:
       throw new TallyClientError('usage', `unknown command ${quote(verb)}; type help for the list`);
   }
@@ -186,7 +214,9 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_ERROR;
 }
 
-const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'] };
+const FLAGS: Record<string, readonly string[]> = { inc: ['wait', 'key'], dec: ['wait', 'key'], get: ['consistency'], items: ['wait', 'consistency'], servers: ['force'] };
+/** Flags that take no value. */
+const SWITCHES = new Set(['force']);
 
 function splitFlags(verb: string, words: string[]): { positionals: string[]; flags: Map<string, string> } {
   const positionals: string[] = [];
@@ -198,11 +228,18 @@ function splitFlags(verb: string, words: string[]): { positionals: string[]; fla
       continue;
     }
     const [flag = '', inline] = word.slice(2).split('=', 2);
-    const value = inline ?? words[++i];
+    const value = inline ?? (SWITCHES.has(flag) ? 'true' : words[++i]);
     if (!(FLAGS[verb.toLowerCase()] ?? []).includes(flag) || value === undefined) throw usageError(verb.toLowerCase());
     flags.set(flag, value);
   }
   return { positionals, flags };
+}
+
+function parseServers(positionals: string[], flags: Map<string, string>): Command {
+  const [sub, id, extra] = positionals;
+  if (sub === undefined && flags.size === 0) return { kind: 'servers' };
+  if (sub !== 'remove' || id === undefined || extra !== undefined) throw usageError('servers');
+  return { kind: 'remove', id, force: flags.get('force') === 'true' };
 }
 
 function parseUse(positionals: string[]): Command {
@@ -242,4 +279,17 @@ function parseGet(positionals: string[], flags: Map<string, string>): Command {
   if (name === undefined || extra !== undefined || (level !== undefined && flags.has('consistency'))) throw usageError('get');
   const consistency = level ?? flags.get('consistency');
   return consistency === undefined ? { kind: 'get', name } : { kind: 'get', name, consistency };
+}
+
+function parseItems(positionals: string[], flags: Map<string, string>): Command {
+  const [sub, tenant, ...rest] = positionals;
+  const wait = flags.get('wait');
+  if (sub === 'add' && tenant !== undefined && rest.length > 0 && !flags.has('consistency')) {
+    return { kind: 'items-add', tenant, ids: rest, ...(wait === undefined ? {} : { wait }) };
+  }
+  const consistency = rest[0] ?? flags.get('consistency');
+  if (sub === 'count' && tenant !== undefined && rest.length <= 1 && wait === undefined && !(rest.length === 1 && flags.has('consistency'))) {
+    return { kind: 'items-count', tenant, ...(consistency === undefined ? {} : { consistency }) };
+  }
+  throw usageError('items');
 }

@@ -2,7 +2,7 @@
  * How the operator commands print: `list`, `slots`, `watch` and `servers` as aligned tables for
  * people, or JSON (counts as decimal strings, as on the wire) with `--json`.
  */
-import type { Assignment, ServerInfo } from '@tally/core';
+import type { Assignment, MemberView, ServerInfo } from '@tally/core';
 import type { CounterEntry, SlotEntry } from './listing.js';
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
@@ -45,7 +45,8 @@ function uptime(s: number | undefined): string {
  * One line per server: `*` for the one in use, id, status and URL (the columns scripts read),
  * then the load and replication lag the balancer aggregated, labelled, where it has them.
  */
-export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean): string {
+export function formatServers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean, members?: readonly MemberView[]): string {
+  if (members !== undefined) return formatWithMembers(list, current, isJson, members);
   if (isJson) return JSON.stringify(list);
   if (list.length === 0) return '(the balancer lists no servers)';
   const rows = list.map((s) => [`${s.id === current?.id ? '*' : ' '} ${s.id}`, s.status, s.url, ...healthFacts(s)]);
@@ -63,4 +64,33 @@ function healthFacts(s: ServerInfo): string[] {
     facts.push(`lag max ${seconds(s.maxLagSeconds)}${byPeer === '' ? '' : ` (${byPeer})`}`);
   }
   return facts;
+}
+
+/**
+ * The balancer's view and the member set (a server's `GET /members`) side by side: one line per
+ * id in either, `-` for a status the balancer does not have (it dropped or never listed the
+ * server), then `member STATE` (or `not a member`) and the last contact. JSON: the balancer's
+ * entries with a `member` field, plus `{id, url, status: null, member}` for members it lacks.
+ */
+function formatWithMembers(list: readonly ServerInfo[], current: Assignment | undefined, isJson: boolean, members: readonly MemberView[]): string {
+  const ids = [...new Set([...list.map((s) => s.id), ...members.map((m) => m.id)])].sort();
+  const rows = ids.map((id) => {
+    const server = list.find((s) => s.id === id);
+    const member = members.find((m) => m.id === id);
+    return { id, server, member };
+  });
+  if (isJson) {
+    return JSON.stringify(rows.map(({ id, server, member }) => ({
+      ...(server ?? { id, url: member?.url ?? '', status: null }),
+      member: member === undefined ? null : { state: member.state, epoch: member.epoch, lastContact: member.lastContact },
+    })));
+  }
+  return table(rows.map(({ id, server, member }) => [
+    `${id === current?.id ? '*' : ' '} ${id}`,
+    server?.status ?? '-',
+    server?.url ?? member?.url ?? '',
+    member === undefined ? 'not a member' : `member ${member.state}`,
+    `last contact ${member?.lastContact ?? '-'}`,
+    ...(server === undefined ? [] : healthFacts(server)),
+  ]));
 }

@@ -4,6 +4,7 @@
  */
 import type { Assignment } from '@tally/core';
 import type { TimeoutLevelError } from './errors.js';
+import type { ItemsAddResult, ItemsCountResult } from './item-client.js';
 import type { IncrementResult, ReadResult } from './tally-client.js';
 
 export function formatIncrement(result: IncrementResult, isJson: boolean): string {
@@ -42,4 +43,14 @@ export function formatLevelTimeout(err: TimeoutLevelError, isJson: boolean): str
 
 export function formatUse(server: Assignment, isJson: boolean): string {
   return isJson ? JSON.stringify({ server: server.id, url: server.url }) : `using ${server.id} (${server.url})`;
+}
+
+export function formatItemsAdd(result: ItemsAddResult, isJson: boolean): string {
+  if (!isJson) return `${result.tenant}: ${result.added} added, ${result.duplicates} duplicates`;
+  return JSON.stringify({ tenant: result.tenant, added: result.added, duplicates: result.duplicates, server: result.server.id, url: result.server.url });
+}
+
+export function formatItemsCount(result: ItemsCountResult, isJson: boolean): string {
+  if (!isJson) return `${result.tenant} items = ${result.count}`;
+  return JSON.stringify({ tenant: result.tenant, count: result.count, server: result.server.id, url: result.server.url });
 }

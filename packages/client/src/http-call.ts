@@ -26,7 +26,7 @@ export type HttpOutcome =
   | { kind: 'cancelled'; reason: string };
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   body?: string;

@@ -7,3 +7,5 @@ export { evaluate, parseLine, runCommand, exitCodeFor, EXIT_OK, EXIT_ERROR, EXIT
 export type { Command, CommandClient, CommandContext, EvalResult } from './commands.js';
 export { runCli } from './cli.js';
 export type { CliIo } from './cli.js';
+export { ItemClient } from './item-client.js';
+export type { ItemsAddResult, ItemsCountResult } from './item-client.js';

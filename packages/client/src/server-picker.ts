@@ -5,7 +5,7 @@
  * A server given directly, or pinned with `use`, is never left.
  */
 import type { Assignment, ServerInfo } from '@tally/core';
-import { answerError, assignmentOf, serverListOf, trimSlashes } from './answers.js';
+import { answerError, assignmentOf, errorFields, serverListOf, trimSlashes } from './answers.js';
 import { normalizeUrl } from './checks.js';
 import { TallyClientError } from './errors.js';
 import type { HttpCaller, HttpAnswer } from './http-call.js';
@@ -65,6 +65,23 @@ export class ServerPicker {
     return serverListOf(answer);
   }
 
+  /**
+   * Takes a member out for good (`DELETE /servers/:id` on the balancer, with the cluster
+   * secret); `force` for a server that can't be reached. Resolves to the balancer's answer.
+   */
+  async removeServer(id: string, options: { force: boolean; secret: string | undefined; timeoutMs: number }): Promise<Record<string, unknown>> {
+    if (options.secret === undefined || options.secret === '') {
+      throw new TallyClientError('no_secret', 'removing a server needs the cluster secret: pass --secret or set TALLY_SECRET');
+    }
+    const path = `/servers/${encodeURIComponent(id)}${options.force ? '?force=true' : ''}`;
+    const answer = await this.#askBalancer(path, undefined, { method: 'DELETE', secret: options.secret, timeoutMs: options.timeoutMs });
+    if (answer.status !== 200) {
+      const error = errorFields(answer);
+      throw new TallyClientError(error.code, `the balancer did not remove '${id}': ${error.message}`, answer.status);
+    }
+    return answer.body as Record<string, unknown>;
+  }
+
   /** Pins the client to the server with this id in the balancer's list. */
   async use(id: string, signal?: AbortSignal): Promise<Assignment> {
     const list = await this.servers(signal);
@@ -87,11 +104,13 @@ export class ServerPicker {
     this.#current = undefined;
   }
 
-  async #askBalancer(path: string, signal?: AbortSignal): Promise<HttpAnswer> {
+  async #askBalancer(path: string, signal?: AbortSignal, how: { method: 'GET' | 'DELETE'; secret?: string; timeoutMs?: number } = { method: 'GET' }): Promise<HttpAnswer> {
     if (this.#balancer === undefined) {
       throw new TallyClientError('no_balancer', 'no balancer is configured; pass --balancer URL');
     }
-    const outcome = await this.#http.call({ method: 'GET', url: `${this.#balancer}${path}`, headers: { accept: 'application/json' }, signal });
+    const headers: Record<string, string> = { accept: 'application/json', ...(how.secret === undefined ? {} : { authorization: `Bearer ${how.secret}` }) };
+    const timeout = how.timeoutMs === undefined ? {} : { timeoutMs: how.timeoutMs };
+    const outcome = await this.#http.call({ method: how.method, url: `${this.#balancer}${path}`, headers, signal, ...timeout });
     if (outcome.kind === 'cancelled') throw cancelled();
     if (outcome.kind !== 'answer') {
       throw new TallyClientError('balancer_unreachable', `cannot reach the balancer at ${this.#balancer}: ${outcome.reason}`);

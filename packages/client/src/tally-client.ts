@@ -12,15 +12,17 @@ import {
   HEADER_TOKEN,
   quote,
   type Assignment,
+  type MemberView,
   type ServerInfo,
 } from '@tally/core';
-import { answerError, counterFields, errorFields } from './answers.js';
+import { answerError, counterFields, errorFields, memberListOf } from './answers.js';
 import { checkAmount, checkCount, checkLevel, checkName } from './checks.js';
 import { OutcomeUnknownError, TallyClientError, TimeoutLevelError, describeServer } from './errors.js';
 import { HttpCaller, type HttpAnswer, type HttpOutcome, type HttpRequest } from './http-call.js';
 import { counterPageOf, slotListOf, type CounterEntry, type CounterPage, type SlotEntry } from './listing.js';
 import { cancelled, ServerPicker } from './server-picker.js';
 import { Failover, type Attempt, type Budget } from './failover.js';
+import { ItemClient } from './item-client.js';
 import { SessionTokens } from './session-tokens.js';
 import { watchCounter, type WatchOptions } from './watch.js';
 import type { CallOptions, IncrementOptions, IncrementResult, ReadOptions, ReadResult, TallyClientOptions } from './client-types.js';
@@ -46,7 +48,10 @@ export class TallyClient {
   readonly #tokens = new SessionTokens();
   readonly #failover: Failover;
   readonly #levelTimeoutMs: number;
+  /** Item sets per tenant (seeds 000 and 002): `items.add(tenant, ids)`, `items.count(tenant)`. */
+  readonly items: ItemClient;
   readonly #timeoutMs: number;
+  readonly #secret: string | undefined;
 
   constructor(options: TallyClientOptions = {}) {
     this.clientId = options.clientId ?? randomUUID();
@@ -62,6 +67,8 @@ export class TallyClient {
       deadlineMs: checkCount(options.deadlineMs ?? Math.max(4500, this.#timeoutMs), 'deadlineMs', 1),
       levelTimeoutMs: this.#levelTimeoutMs,
     });
+    this.#secret = options.secret;
+    this.items = new ItemClient({ http: this.#http, failover: this.#failover, timeoutMs: this.#timeoutMs, levelTimeoutMs: this.#levelTimeoutMs });
   }
 
   /** The server in use, or undefined before the first request. */
@@ -77,6 +84,24 @@ export class TallyClient {
   /** Sends every later request to the server with this id; it is then never left automatically. */
   use(id: string, options: CallOptions = {}): Promise<Assignment> {
     return this.#picker.use(id, options.signal);
+  }
+
+  /** The member set as `server` sees it (`GET /members`); asks nothing else, moves nothing. */
+  async members(server: Assignment, options: CallOptions = {}): Promise<MemberView[]> {
+    const outcome = await this.#http.call({ method: 'GET', url: `${server.url}/members`, headers: { accept: 'application/json' }, signal: options.signal });
+    if (outcome.kind !== 'answer') throw new TallyClientError('unreachable', `cannot list the members at ${describeServer(server)}: ${outcome.kind === 'cancelled' ? 'cancelled' : outcome.reason}`);
+    if (outcome.status !== 200) throw answerError(outcome);
+    return memberListOf(outcome);
+  }
+
+  /**
+   * Takes server `id` out of the cluster for good, through the balancer (needs the `secret`
+   * option). `force` marks a server that can't be reached decommissioned anyway: increments only
+   * it held are then lost.
+   */
+  removeServer(id: string, options: { force?: boolean } = {}): Promise<Record<string, unknown>> {
+    // The server pushes its final counts to every member before it answers: give it time.
+    return this.#picker.removeServer(id, { force: options.force === true, secret: this.#secret, timeoutMs: Math.max(this.#levelTimeoutMs, 35_000) });
   }
 
   /** Undoes `use`: the balancer picks the server again from the next request on. */

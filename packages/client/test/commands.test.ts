@@ -25,6 +25,16 @@ describe('parseLine()', () => {
     expect(parseLine('get x --consistency 2')).to.deep.equal({ kind: 'get', name: 'x', consistency: '2' });
   });
 
+  it('parses items add and items count, with their levels', () => {
+    expect(parseLine('items add tenant1 item1 item2')).to.deep.equal({ kind: 'items-add', tenant: 'tenant1', ids: ['item1', 'item2'] });
+    expect(parseLine('items add t a --wait quorum')).to.deep.equal({ kind: 'items-add', tenant: 't', ids: ['a'], wait: 'quorum' });
+    expect(parseLine('items count t')).to.deep.equal({ kind: 'items-count', tenant: 't' });
+    expect(parseLine('items count t all')).to.deep.equal({ kind: 'items-count', tenant: 't', consistency: 'all' });
+    for (const bad of ['items', 'items add t', 'items count', 'items count t a b', 'items remove t a']) {
+      expect(() => parseLine(bad), bad).to.throw('usage: items add TENANT ID');
+    }
+  });
+
   it('parses list with an optional prefix, slots and watch with a name, and use balancer', () => {
     expect(parseLine('list')).to.deep.equal({ kind: 'list', prefix: '' });
     expect(parseLine('list page.')).to.deep.equal({ kind: 'list', prefix: 'page.' });
@@ -138,6 +148,7 @@ describe('evaluate() exit codes', () => {
     slots: () => Promise.reject(err),
     watch: () => Promise.reject(err),
     current: () => server,
+    items: { add: () => Promise.reject(err), count: () => Promise.reject(err) },
   });
 
   it('is 3 when the outcome of an increment is unknown', async () => {
@@ -151,5 +162,54 @@ describe('evaluate() exit codes', () => {
     const err = new TimeoutLevelError('quorum not reached', { counter: 'x', server, value: 3n, applied: false, acks: 1, required: 2 });
     const result = await evaluate('get x quorum', { client: failing(err), json: false });
     expect(result).to.deep.equal({ output: 'error: quorum not reached; best value x = 3', exitCode: 4 });
+  });
+});
+
+describe('evaluate() servers and members', () => {
+  const list = [{ id: 's1', url: 'http://a:1', status: 'ready' as const }, { id: 's2', url: 'http://a:2', status: 'suspect' as const }];
+  const members = [
+    { id: 's1', url: 'http://a:1', state: 'active' as const, epoch: 1, lastContact: '2026-12-01T09:00:00.000Z' },
+    { id: 's2', url: 'http://a:2', state: 'active' as const, epoch: 1, lastContact: null },
+    { id: 's3', url: 'http://a:3', state: 'decommissioned' as const, epoch: 1, lastContact: null },
+  ];
+  const removed: Array<{ id: string; force: boolean }> = [];
+  const client: CommandClient = {
+    increment: () => Promise.reject(new Error('unused')),
+    get: () => Promise.reject(new Error('unused')),
+    servers: () => Promise.resolve(list),
+    use: () => Promise.reject(new Error('unused')),
+    useBalancer: () => undefined,
+    list: () => Promise.reject(new Error('unused')),
+    slots: () => Promise.reject(new Error('unused')),
+    watch: () => Promise.reject(new Error('unused')),
+    items: { add: () => Promise.reject(new Error('unused')), count: () => Promise.reject(new Error('unused')) },
+    current: () => undefined,
+    members: () => Promise.resolve(members),
+    removeServer: (id, options) => {
+      removed.push({ id, force: options?.force === true });
+      return Promise.resolve({ id, decommissioned: true, forced: options?.force === true });
+    },
+  };
+
+  it('shows the balancer\'s view and the members side by side, one row per id in either', async () => {
+    const table = (await evaluate('servers', { client, json: false })).output.split('\n');
+    expect(table).to.deep.equal([
+      '  s1  ready    http://a:1  member active          last contact 2026-12-01T09:00:00.000Z',
+      '  s2  suspect  http://a:2  member active          last contact -',
+      '  s3  -        http://a:3  member decommissioned  last contact -',
+    ]);
+    const rows = JSON.parse((await evaluate('servers', { client, json: true })).output) as Array<{ id: string; status: string | null; member: { state: string } | null }>;
+    expect(rows.map((r) => [r.id, r.status, r.member?.state])).to.deep.equal([['s1', 'ready', 'active'], ['s2', 'suspect', 'active'], ['s3', null, 'decommissioned']]);
+  });
+
+  it('removes a server through the client, forced only with --force', async () => {
+    expect((await evaluate('servers remove s2', { client, json: false })).output).to.equal('removed s2: it is decommissioned for good');
+    expect((await evaluate('servers remove s3 --force', { client, json: false })).output).to.equal('removed s3 (forced): it is decommissioned for good');
+    expect(removed).to.deep.equal([{ id: 's2', force: false }, { id: 's3', force: true }]);
+  });
+
+  it('rejects a malformed servers line with its usage', async () => {
+    expect((await evaluate('servers remove', { client, json: false })).output).to.equal('error: usage: servers [remove ID [--force]]');
+    expect((await evaluate('servers drop s1', { client, json: false })).output).to.equal('error: usage: servers [remove ID [--force]]');
   });
 });

@@ -27,8 +27,10 @@ export function parseAmountText(body: string): bigint {
 }
 
 /**
- * Parses a JSON body `{"amount": n}` where n is a JSON integer or an integer string. Numbers are
- * parsed losslessly: `JSON.parse` would round 9223372036854775807 to a double first.
+ * Parses a JSON body: `{"amount": n}`, or a bare JSON integer `2` / `-3`, or an integer string
+ * `"7"` (003's client sends `2` with `Content-Type: application/json`, and `2` is a valid JSON
+ * document). n is a JSON integer or an integer string. Numbers are parsed losslessly:
+ * `JSON.parse` would round 9223372036854775807 to a double first.
  */
 export function parseAmountJson(body: string): bigint {
   let parsed: unknown;
@@ -38,13 +40,19 @@ export function parseAmountJson(body: string): bigint {
     throw new TallyError(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
   }
   assertNoForbiddenKeys(body, 'JSON body');
+  if (isLosslessNumber(parsed) || typeof parsed === 'string') return jsonInteger(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new TallyError(400, 'bad_json', `JSON body must be an object like {"amount": 5}, got ${quote(body)}`);
+    throw new TallyError(400, 'bad_json', `JSON body must be an object like {"amount": 5} or an integer like 5, got ${quote(body)}`);
   }
   const raw = (parsed as Record<string, unknown>).amount;
   if (raw === undefined) {
     throw new TallyError(400, 'bad_amount', 'JSON body must have an "amount" field, like {"amount": 5}');
   }
+  return jsonInteger(raw);
+}
+
+/** A JSON integer or an integer string, in range. */
+function jsonInteger(raw: unknown): bigint {
   const text = isLosslessNumber(raw) ? raw.value : typeof raw === 'string' ? raw : undefined;
   if (text === undefined || !INTEGER_STRING.test(text)) throw badAmount(isLosslessNumber(raw) ? raw.value : raw);
   return checkRange(BigInt(text), text);

@@ -73,6 +73,8 @@ export const serverConfigSchema = z.strictObject({
   maxInternalBodyBytes: int(1024, 1 << 30).default(64 << 20),
   /** Counters this server may hold; a write to a new name beyond it gets 507. Same on every server. */
   maxCounters: int(1, 1_000_000_000).default(1_000_000),
+  /** `POST /items` body limit: 10,000 items of 200-character ids and tenants fit in the default. */
+  maxItemsBodyBytes: int(16, 1 << 30).default(5 << 20),
   idempotencyTtlMs: int(1000).default(86_400_000),
   idempotencyMaxKeys: int(1, 100_000_000).default(1_000_000),
   /** Snapshot the embedded log once it holds this many bytes beyond the last snapshot. */

@@ -26,3 +26,8 @@ export * from './canonical-path.js';
 export * from './safe-json.js';
 export * from './client-error.js';
 export * from './digest.js';
+export * from './actors.js';
+export * from './item-set.js';
+export * from './items-body.js';
+export * from './item-wire.js';
+export * from './members.js';

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { CounterReplica } from '../src/counter-replica.js';
 import { pnCounter } from '../src/pn-counter.js';
-import { describeTraces } from './support/trace-harness.js';
 
 const SEED = 20261122;
 const BIG = 1n << 200n;
@@ -77,17 +76,8 @@ describe('pnCounter.merge()', () => {
   });
 });
 
-describe('pnCounter traces', () => {
-  const amount = fc.bigInt(-(1n << 63n) + 1n, (1n << 63n) - 1n);
-  describeTraces({
-    type: pnCounter,
-    // Each replica owns one slot, as each server incarnation does.
-    opFor: (replica) => amount.map((a) => ({ slot: `s${replica}:1`, amount: a })),
-    expected: (ops) => ops.reduce((sum, op) => sum + op.amount, 0n),
-    seed: SEED,
-  });
-});
-
+// The seeded traces (sequential, concurrent, diamond, partition) run in data-type.test.ts, with
+// every other shipped type.
 describe('pnCounter.value()', () => {
   it('sums p - n over all slots exactly', () => {
     expect(value(stateOf({ a: [BIG, 1n], b: [0n, BIG], c: [7n, 0n] }))).to.equal(6n);

@@ -2,7 +2,8 @@
  * Builds a counting server without listening: `createApp(config, deps)`. It wires the pieces
  * (counter service, replicator, peer client, recovery) and exposes the life cycle: `start()`
  * recovers and then starts replication; `close()` stops it in order. main.ts wires the real
- * store, logger and clock; tests pass their own.
+ * store, logger and clock; tests pass their own. The item set (issue 9) and `/config` are wired
+ * in items-wiring.ts.
  */
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -17,6 +18,9 @@ import { PeerClient } from './replication/peer-client.js';
 import { createPeerHttp } from './replication/peer-http.js';
 import { Replicator } from './replication/replicator.js';
 import { addInternalRoutes } from './routes/internal.js';
+import { addConfigRoutes } from './routes/config.js';
+import { addItemRoutes, itemMethodGuard } from './routes/items.js';
+import { createItems, type ItemsDeps, type ItemsWiring } from './items/items-wiring.js';
 import { addProbeRoutes } from './routes/probes.js';
 import { addPublicRoutes } from './routes/public.js';
 import { addOpsRoutes } from './routes/ops.js';
@@ -27,8 +31,13 @@ import { peerLabel } from './ops/peer-stats.js';
 import { SortedNames } from './state/sorted-names.js';
 import { CounterTable } from './state/counter-table.js';
 import type { Store } from './store/types.js';
+import type { MemberReason } from './counter/service-health.js';
+import { Decommissioner } from './members/decommission.js';
+import { Joiner } from './members/join.js';
+import { MemberBook } from './members/member-book.js';
+import { addMemberRoutes } from './routes/members.js';
 
-export interface AppDeps {
+interface CounterDeps {
   /** This server's id and the URL peers and clients reach it at. */
   id: string;
   url: string;
@@ -39,7 +48,13 @@ export interface AppDeps {
   client?: PeerClient;
   /** Bound on concurrent `/counter/:name/watch` streams (default 1,000). */
   maxWatchers?: number;
+  /** The persisted member set; unit tests may leave it out for one kept in memory. */
+  book?: MemberBook;
+  /** Called once a decommission of this server completed and was answered (main exits 0). */
+  onDecommissioned?: () => void;
 }
+
+export type AppDeps = CounterDeps & ItemsDeps;
 
 export interface TallyServerApp {
   app: Koa;
@@ -47,6 +62,10 @@ export interface TallyServerApp {
   router: Router;
   service: CounterService;
   replicator: Replicator;
+  /** The member set (members.json in the data dir). */
+  book: MemberBook;
+  /** The item set: its service (write, read, intake) and publisher. */
+  items: ItemsWiring['service'];
   metrics: ServerMetrics;
   /** Watch streams; main.ts closes them on shutdown so that the server can close. */
   watchers: WatchHub;
@@ -77,15 +96,20 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),
   });
+  const book = deps.book ?? MemberBook.volatile({ self: { id, url }, now, log });
   // Pages pulled in a repair enter like a peer's frame; the service exists by the time one arrives.
   const receivePulled = (frame: FrameEnvelope): Promise<unknown> => (service as CounterService).receiveFrame(frame);
-  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, log, metrics, now, receivePulled });
-  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now });
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, book, log, metrics, now, receivePulled });
+  const members = membersOf(config, { book, client, log, replication: replicator, writes: () => service });
+  service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now, memberReason: members.reason });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
   const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
-  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator };
+  const items = createItems(config, deps, replicator);
+  const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items, book, members };
   const router = buildRouter(wiring);
-  return { app: buildKoa(wiring, router), router, service, replicator, metrics, watchers, ...lifecycle(wiring) };
+  const memberRoutes = { book, readiness: service, decommissioner: members.decommissioner, decommissionTimeoutMs: config.waitTimeoutMs * 2, onDecommissioned: deps.onDecommissioned ?? (() => undefined) };
+  addMemberRoutes(router, memberRoutes);
+  return { app: buildKoa(wiring, router), router, service, replicator, book, items: items.service, metrics, watchers, ...lifecycle(wiring) };
 }
 
 /** Everything createApp built, for the helpers below. */
@@ -102,21 +126,35 @@ interface Wiring {
   metrics: ServerMetrics;
   service: CounterService;
   replicator: Replicator;
+  items: ItemsWiring;
+  book: MemberBook;
+  members: MemberParts;
 }
 
 /** The server's life cycle: recovery, then replication; and an orderly close. */
 function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplication' | 'start' | 'close'> {
-  const { id, config, log, now, client, service, replicator } = w;
-  const recoverNow = (): Promise<RecoveryReport> => recover({ id, config, log, now, client, service, replication: replicator });
+  const { id, config, log, now, client, service, replicator, items, book, members } = w;
+  const epoch = (): number | undefined => book.self?.epoch;
+  // Counters first (they refresh the peer list from the balancer), then items from those peers.
+  const recoverNow = async (): Promise<RecoveryReport> => {
+    const report = await recover({ id, config, log, now, client, service, replication: replicator, joiner: members.joiner, epoch });
+    log.info(await items.service.recover(), 'items recovered');
+    return report;
+  };
+  const startReplication = async (): Promise<void> => {
+    items.start();
+    await replicator.start(config.heartbeatIntervalMs);
+  };
   return {
     recover: recoverNow,
-    startReplication: () => replicator.start(config.heartbeatIntervalMs),
+    startReplication,
     async start() {
       const report = await recoverNow();
-      await replicator.start(config.heartbeatIntervalMs);
+      await startReplication();
       return report;
     },
     async close() {
+      await items.close();
       replicator.stop();
       if (await service.stopWrites(5000)) await replicator.flush(3000);
       await service.closeStore();
@@ -125,10 +163,10 @@ function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplicatio
 }
 
 function replicationSettings(config: ServerConfig) {
-  const { peers, balancer, publishIntervalMs, antiEntropy, deltas, fanout, fanoutAbove } = config;
+  const { peers, balancer, publishIntervalMs, requestTimeoutMs, antiEntropy, deltas, fanout, fanoutAbove } = config;
   // fullSyncIntervalMs is the old name of antiEntropyIntervalMs, still honoured when the new one is unset.
   const antiEntropyIntervalMs = config.antiEntropyIntervalMs ?? config.fullSyncIntervalMs;
-  return { staticPeers: peers, balancer, publishIntervalMs, antiEntropy, antiEntropyIntervalMs, deltas, fanout, fanoutAbove };
+  return { staticPeers: peers, balancer, publishIntervalMs, requestTimeoutMs, antiEntropy, antiEntropyIntervalMs, deltas, fanout, fanoutAbove };
 }
 
 /**
@@ -137,13 +175,24 @@ function replicationSettings(config: ServerConfig) {
  * Each group of routes gets the narrow view it needs, never the wiring itself.
  */
 function buildRouter(w: Wiring): Router {
-  const { id, url, config, table, service, replicator, watchers, stats, now, metrics } = w;
+  const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items, members } = w;
   const router = new Router({ sensitive: true, strict: true });
   addPublicRoutes(router, service, config);
   const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
   addOpsRoutes(router, { identity: { id, url }, readiness: service, table, peers, names: new SortedNames(table), watchers, stats, now });
   addInternalRoutes(router, service, config);
-  addProbeRoutes(router, { id, readiness: service }, metrics);
+  addItemRoutes(router, items.service, config);
+  addConfigRoutes(router, config, { id, url, membership: replicator, ...items.actorsSaver });
+  // Ready once both data types have recovered: the balancer hands out only servers that are.
+  const readiness = {
+    get notReadyReason() {
+      return service.notReadyReason ?? items.service.notReadyReason;
+    },
+    get liveSlot() {
+      return service.liveSlot;
+    },
+  };
+  addProbeRoutes(router, { id, readiness, join: () => members.joiner.status() }, metrics);
   addOpenApiRoute(router);
   return router;
 }
@@ -157,12 +206,49 @@ function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
   });
   app.use(errorMiddleware(log, requestObserver(config, log, stats)));
   app.use(accessGuard(config));
+  app.use(itemMethodGuard());
   app.use(router.routes());
   return app;
 }
 
+interface MemberParts {
+  joiner: Joiner;
+  decommissioner: Decommissioner;
+  /** Why membership keeps the service from taking requests, if it does. */
+  reason: () => MemberReason | undefined;
+}
+
+/** The join protocol and decommissions, on the member book and the replicator. */
+function membersOf(
+  config: ServerConfig,
+  deps: { book: MemberBook; client: PeerClient; log: Logger; replication: Replicator; writes: () => CounterService | undefined },
+): MemberParts {
+  const { book, client, log, replication } = deps;
+  const joiner = new Joiner({
+    book,
+    client,
+    log,
+    discover: async () => {
+      await replication.refresh();
+      return replication.discovered();
+    },
+    isStaticPeer: (peerUrl) => config.peers.includes(peerUrl),
+    timeoutMs: config.requestTimeoutMs,
+    retryMs: Math.min(500, config.heartbeatIntervalMs),
+    isRunning: () => deps.writes()?.notReadyReason !== 'closing',
+  });
+  const writes = { drainWrites: async (timeoutMs: number): Promise<void> => deps.writes()?.drainWrites(timeoutMs) };
+  const decommissioner = new Decommissioner({ book, writes, replication, client, log, requestTimeoutMs: config.requestTimeoutMs });
+  const reason = (): MemberReason | undefined => {
+    if (book.isDecommissioned) return 'decommissioned';
+    if (decommissioner.isDecommissioning) return 'decommissioning';
+    return joiner.isJoining ? 'joining' : undefined;
+  };
+  return { joiner, decommissioner, reason };
+}
+
 /** Probes and documents: not what a client's latency is about. */
-const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+const PROBES = new Set(['/ping', '/health', '/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** A watch stream lasts as long as its client: not a latency. */
 const WATCH_PATH = /^\/counter\/[^/]+\/watch$/;
 

@@ -8,6 +8,9 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { answerConnect, configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp, type TallyServerApp } from './app.js';
+import { MemberBook } from './members/member-book.js';
+import { ItemLog } from './items/item-log.js';
+import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
 import type { Store } from './store/types.js';
@@ -47,12 +50,15 @@ function packageVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
+/** The server's own folder: the embedded store's, and where `POST /config` actors and the member set live with either store. */
+const dataDirOf = (config: ServerConfig, id: string): string => config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+
 function openStore(config: ServerConfig, id: string, log: Logger): { store: Store; redis?: Redis } {
   if (config.store !== 'embedded') {
     const redis = new Redis(config.store, { maxRetriesPerRequest: 2, connectTimeout: config.requestTimeoutMs, commandTimeout: config.requestTimeoutMs });
     return { store: new RedisStore({ redis, serverId: id, idempotencyTtlMs: config.idempotencyTtlMs, log }), redis };
   }
-  const dir = config.dataDir ?? `${process.env.TALLY_RUN_DIR ?? '.run'}/data/${id}`;
+  const dir = dataDirOf(config, id);
   lockOrExit(dir);
   const store = new EmbeddedStore({
     dir,
@@ -125,12 +131,18 @@ async function main(): Promise<void> {
   const log = baseLog.child({ id });
   const url = config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const { store, redis } = openStore(config, id, log.child({ store: config.store === 'embedded' ? 'embedded' : 'redis' }));
-  const tally = createApp(config, { id, url, store, log });
+  const book = await MemberBook.open({ dir: dataDirOf(config, id), self: { id, url }, now: Date.now, log });
+  let onDecommissioned = (): void => undefined;
+  const actors = await openActorsFile(dataDirOf(config, id));
+  const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
+  const tally = createApp(config, { id, url, store, log, actors, itemLog, book, onDecommissioned: () => onDecommissioned() });
   server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(`tally-server ${id} listening on ${bound}${bound === url ? '' : ` (advertised as ${url})`}\n`);
 
   const shutdown = shutdownOnSignal(server, tally, redis, log);
+  // A completed decommission exits 0 once its answer is sent: the member set says we left.
+  onDecommissioned = () => void shutdown('decommissioned');
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 

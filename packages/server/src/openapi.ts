@@ -16,6 +16,7 @@ import {
   type OpenApiDocument,
   type OpenApiOperation,
 } from '@tally/core';
+import { compatOperations } from './openapi-compat.js';
 
 const badName = errorAnswer('The counter name breaks the rule (the message names it), a parameter or the body is malformed (forbidden_key for __proto__, constructor, prototype).');
 const needsToken = errorAnswer('A clientToken is configured and the request lacks it.');
@@ -131,7 +132,7 @@ function opsOperations(): Record<string, Partial<Record<'get', OpenApiOperation>
 
 function probeOperations(): Record<string, Partial<Record<'get', OpenApiOperation>>> {
   return {
-    '/ping': { get: { summary: 'Liveness', responses: { 200: textAnswer('pong') } } },
+    '/ping': { get: { summary: "Liveness, as 003's clients read it", responses: { 200: jsonAnswer('Alive.', { type: 'object', properties: { status: { const: 'OK' }, id: { type: 'string' } }, required: ['status', 'id'] }) } } },
     '/healthz': { get: { summary: 'Liveness', responses: { 200: textAnswer('ok') } } },
     '/readyz': {
       get: {
@@ -144,8 +145,31 @@ function probeOperations(): Record<string, Partial<Record<'get', OpenApiOperatio
     },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: textAnswer('Prometheus text format') } } },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: jsonAnswer('OpenAPI 3.1', { type: 'object' }) } } },
+    '/members': {
+      get: {
+        summary: 'The member set as this server sees it: who consistency levels count',
+        description: 'Sorted by id. state active or decommissioned; lastContact is when this server (or one it swapped sets with) last heard from the member, null for never.',
+        responses: { 200: jsonAnswer('The members.', MEMBER_LIST), 401: errorAnswer('A clientToken is configured and the request lacks it.') },
+        security: CLIENT_SECURITY,
+      },
+    },
   };
 }
+
+const MEMBER_LIST = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'url', 'state', 'epoch', 'lastContact'],
+    properties: {
+      id: { type: 'string' },
+      url: { type: 'string' },
+      state: { type: 'string', enum: ['active', 'decommissioned'] },
+      epoch: { type: 'integer' },
+      lastContact: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+};
 
 export function serverOpenApi(): OpenApiDocument {
   return {
@@ -155,7 +179,7 @@ export function serverOpenApi(): OpenApiDocument {
       version: '1',
       description: 'Counts, replicates and answers reads. Counts are decimal strings. Errors are JSON {"error": {"code", "message"}}. /internal/* (peers only) is not part of this document.',
     },
-    paths: { ...counterOperations(), ...opsOperations(), ...probeOperations() },
+    paths: { ...counterOperations(), ...opsOperations(), ...probeOperations(), ...compatOperations() },
     components: sharedComponents(),
   };
 }

@@ -43,6 +43,10 @@ export interface RecoveryDeps {
   service: RecoveringService;
   replication: { refresh(): Promise<void>; peers(): readonly Peer[] };
   client: Pick<PeerClient, 'statePage'>;
+  /** The join protocol (members/join.ts): resolves once this server is a member. */
+  joiner: { run(): Promise<void> };
+  /** This server's own member epoch, if it has one: a higher one after the join means it rejoined. */
+  epoch: () => number | undefined;
 }
 
 export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
@@ -55,9 +59,13 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
   }
   const candidate = previous === undefined ? undefined : formatSlotId(id, previous.incarnation);
   await replication.refresh();
+  // A decommissioned id comes back only as a new member (a higher epoch), and so with a new slot.
+  const epochBefore = deps.epoch();
+  await deps.joiner.run();
+  const hasRejoined = epochBefore !== undefined && (deps.epoch() ?? 0) > epochBefore;
   const pulled = await pullPeers(deps, candidate);
 
-  const reason = whyNotContinue(loaded, previous, pulled.isCandidateBehind);
+  const reason = hasRejoined ? 'this id was decommissioned and rejoined as a new member' : whyNotContinue(loaded, previous, pulled.isCandidateBehind);
   const isContinued = reason === undefined && previous !== undefined;
   const incarnation = isContinued ? previous.incarnation : nextIncarnation(deps, previous?.incarnation ?? 0);
   const liveSlot = formatSlotId(id, incarnation);

@@ -38,7 +38,7 @@ import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
 import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
-import { ServiceHealth, notReady, type NotReadyReason } from './service-health.js';
+import { ServiceHealth, notReady, type MemberReason, type NotReadyReason } from './service-health.js';
 import { counterPull, digestNodes, leavesPage, statePage } from './state-pages.js';
 
 /** Records per store append when persisting a frame (see #persist). */
@@ -56,6 +56,8 @@ export interface CounterServiceDeps {
   log: Logger;
   metrics: ServerMetrics;
   now: () => number;
+  /** Why membership keeps this server from taking requests (joining, decommissioned), if it does. */
+  memberReason?: () => MemberReason | undefined;
 }
 
 export class CounterService implements CounterApi, PeerApi, SnapshotSource {
@@ -71,7 +73,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     this.#deps = deps;
     const { config, table, log, metrics, now, replication } = deps;
     this.#table = table;
-    this.#health = new ServiceHealth(log);
+    this.#health = new ServiceHealth(log, deps.memberReason);
     this.#idempotency = new IdempotencyTable({
       ttlMs: config.idempotencyTtlMs,
       maxKeys: config.idempotencyMaxKeys,
@@ -136,7 +138,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     const started = performance.now();
     const pull = (peer: Peer, timeoutMs: number): Promise<boolean> => this.#pullCounter(peer, name, timeoutMs);
     const isDone = (acks: number): boolean => acks + 1 >= required && isTokenMet();
-    const result = await fanOut(this.#deps.replication.peers(), pull, isDone, this.#deps.config.waitTimeoutMs);
+    const result = await fanOut(this.#deps.replication.levelPeers(), pull, isDone, this.#deps.config.waitTimeoutMs);
     this.#deps.metrics.levelWait.observe({ op: 'read' }, (performance.now() - started) / 1000);
     return { name, value: this.#table.value(name), acks: result.acks + 1, required, isComplete: isDone(result.acks) };
   }
@@ -223,9 +225,14 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   /** Stops taking requests and waits (up to `timeoutMs`) for writes in flight; false if already closing. */
   async stopWrites(timeoutMs: number): Promise<boolean> {
     if (!this.#health.beginClosing()) return false;
+    await this.drainWrites(timeoutMs);
+    return this.#health.isRecovered;
+  }
+
+  /** Waits (up to `timeoutMs`) until no write is in flight; the caller refuses new ones meanwhile. */
+  async drainWrites(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#writesInFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    return this.#health.isRecovered;
   }
 
   closeStore(): Promise<void> {

@@ -11,17 +11,25 @@ export const notReady = (): TallyError =>
 const storeFailed = (): TallyError =>
   new TallyError(503, 'store_failed', "this server's store failed; it refuses requests until restarted");
 
+/** Not ready because of membership: not a member yet, leaving, or gone. */
+export type MemberReason = 'joining' | 'decommissioning' | 'decommissioned';
+
 /** Why a server is not ready, for `/readyz`; undefined when it is. */
-export type NotReadyReason = 'recovering' | 'closing' | 'store_failed';
+export type NotReadyReason = 'recovering' | 'closing' | 'store_failed' | MemberReason;
+
+const notMember = (reason: Exclude<MemberReason, 'joining'>): TallyError =>
+  new TallyError(503, 'not_member', `this server does not take requests: ${reason === 'decommissioned' ? 'it was decommissioned and is no longer a member' : 'it is being decommissioned'}`);
 
 export class ServiceHealth {
   readonly #log: Logger;
+  readonly #memberReason: () => MemberReason | undefined;
   #isRecovered = false;
   #isClosing = false;
   #failure: Error | undefined;
 
-  constructor(log: Logger) {
+  constructor(log: Logger, memberReason: () => MemberReason | undefined = () => undefined) {
     this.#log = log;
+    this.#memberReason = memberReason;
   }
 
   get isReady(): boolean {
@@ -31,6 +39,9 @@ export class ServiceHealth {
   get notReadyReason(): NotReadyReason | undefined {
     if (this.#failure !== undefined) return 'store_failed';
     if (this.#isClosing) return 'closing';
+    // Joining is a step of recovery: before it starts (loading the store) we are recovering.
+    const member = this.#memberReason();
+    if (member !== undefined) return member;
     return this.#isRecovered ? undefined : 'recovering';
   }
 
@@ -53,6 +64,8 @@ export class ServiceHealth {
   assertReady(): void {
     const reason = this.notReadyReason;
     if (reason === 'store_failed') throw storeFailed();
+    // Transient states come back soon (Retry-After); a decommission does not.
+    if (reason === 'decommissioning' || reason === 'decommissioned') throw notMember(reason);
     if (reason !== undefined) throw notReady();
   }
 

@@ -12,7 +12,7 @@
 import type { Middleware } from 'koa';
 import { TallyError, canonicalPath, hasSecret, isUnder, unauthorized, type ServerConfig } from '@tally/core';
 
-const PROBES = new Set(['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json']);
+const PROBES = new Set(['/ping', '/health', '/healthz', '/readyz', '/metrics', '/openapi.json']);
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /** Does this request need the cluster secret? */

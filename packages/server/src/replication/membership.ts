@@ -1,10 +1,21 @@
 /**
- * Who this server's peers are: static `--peers` URLs plus every server the balancer lists, of any
- * status (a suspect server is still a member: `consistency=all` must wait for it). Only a server
- * the balancer removed leaves. Also registers with the balancer and heartbeats.
+ * Who this server talks to, and who its levels count.
+ *
+ * Peers (replication targets) are every active member of the durable member set (members/), plus
+ * what discovery finds: static `--peers` URLs and every server the balancer lists. The balancer
+ * only discovers: a server it removed stays a peer while it is a member.
+ *
+ * Level peers (what `all`, `quorum` and N count) are the active members, plus static peers whose
+ * id we have not learned yet (a static cluster's members are the peers given). A discovered
+ * server that is not a member yet (a joiner) gets replication but is not counted; a
+ * decommissioned one gets neither. Also registers with the balancer and heartbeats.
+ *
+ * Discovery also includes the actors a `POST /config` set (003's and 004's cluster bootstrap):
+ * like static peers, they are peers and count for levels until known by id.
  */
 import type { Logger } from 'pino';
 import { UnreachableLog, parseSlotId, type ServerInfo, type SlotId } from '@tally/core';
+import type { MemberBook } from '../members/member-book.js';
 import type { PeerClient } from './peer-client.js';
 
 /** A peer as others see it: where it is and, once known, its id. Replication progress is elsewhere. */
@@ -25,6 +36,7 @@ export interface MembershipOptions {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
+  book: MemberBook;
   client: Pick<PeerClient, 'register' | 'listServers'>;
   log: Logger;
   now: () => number;
@@ -36,11 +48,50 @@ export class Membership {
   #balancerUrls = new Set<string>();
   readonly #misses = new Map<string, number>();
   readonly #unreachable: UnreachableLog;
+  /** Peers set at run time by `POST /config`, this server excluded. */
+  #actors = new Set<string>();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
     this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
+    this.#followMembers();
+    options.book.onChange(() => this.#followMembers());
+  }
+
+  /** The peers levels count: active members, and static peers not yet known by id. */
+  levelPeers(): Peer[] {
+    const { book, staticPeers } = this.#options;
+    const isCounted = (peer: Peer): boolean => {
+      const isStatic = staticPeers.includes(peer.url) || this.#actors.has(peer.url);
+      if (peer.id === undefined) return isStatic;
+      return book.isActive(peer.id) || (isStatic && !book.set.has(peer.id));
+    };
+    return this.peers().filter(isCounted);
+  }
+
+  /** Discovered URLs (static and the balancer's), this server excluded: where a joiner looks. */
+  discovered(): string[] {
+    return [...new Set([...this.#options.staticPeers, ...this.#balancerUrls])].filter((url) => url !== this.#options.self.url);
+  }
+
+  // Every active member is a peer at its current URL; a member that moved or left is dropped.
+  #followMembers(): void {
+    const { book, self, staticPeers } = this.#options;
+    for (const member of book.set.values()) {
+      if (member.id === self.id) continue;
+      for (const [url, peer] of this.#peers) {
+        const isStale = peer.id === member.id && (member.state !== 'active' || url !== member.url);
+        if (isStale && !staticPeers.includes(url)) this.#peers.delete(url);
+      }
+      if (member.state === 'active') this.#add(member.url, member.id);
+    }
+  }
+
+  #isMemberUrl(url: string): boolean {
+    const id = this.#peers.get(url)?.id;
+    const { book } = this.#options;
+    return id !== undefined && book.isActive(id) && book.set.get(id)?.url === url;
   }
 
   /** Current peers, this server excluded. */
@@ -59,21 +110,46 @@ export class Membership {
     return undefined;
   }
 
-  /** Cluster size as `all` counts it: every member, this server included. */
+  /** Cluster size as `all` counts it: every active member, this server included. */
   get clusterSize(): number {
-    return this.#peers.size + 1;
+    return this.levelPeers().length + 1;
+  }
+
+  /** The actors `POST /config` set, as URLs. */
+  actors(): string[] {
+    return [...this.#actors];
+  }
+
+  /**
+   * Replaces the actors. 003's clients send every node the same list, this node included: an
+   * actor at our own URL is skipped here, and one known by another name is dropped once it
+   * answers with our id (see `learnId`). An actor no longer listed leaves unless another source
+   * (`--peers`, the balancer) still names it.
+   */
+  setActors(urls: readonly string[]): void {
+    const next = new Set(urls.filter((url) => url !== this.#options.self.url));
+    for (const url of this.#actors) {
+      if (!next.has(url) && !this.#options.staticPeers.includes(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
+    }
+    this.#actors = next;
+    for (const url of next) this.#add(url, undefined);
   }
 
   /** Records the id a peer announced: its live slot is `id:incarnation`. */
   learnId(url: string, slot: SlotId): void {
     const member = this.#peers.get(url);
-    if (member !== undefined) member.id ??= parseSlotId(slot)?.serverId;
+    const id = parseSlotId(slot)?.serverId;
+    // An actor list named us by another address: we are not our own peer.
+    if (id === this.#options.self.id) this.#peers.delete(url);
+    else if (member !== undefined) member.id ??= id;
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
   async heartbeat(): Promise<void> {
-    const { balancer, client, self, log } = this.#options;
+    const { balancer, client, self, log, book } = this.#options;
     if (balancer === undefined) return;
+    // A decommissioned server must not be handed out again: it only keeps listening.
+    if (book.isDecommissioned) return;
     try {
       const reg = await client.register(balancer, self);
       this.#unreachable.succeeded(balancer);
@@ -99,6 +175,7 @@ export class Membership {
     const seen = new Set<string>();
     for (const server of list) {
       if (server.id === self.id || server.url === self.url) continue;
+      if (this.#options.book.set.get(server.id)?.state === 'decommissioned') continue;
       seen.add(server.url);
       this.#add(server.url, server.id);
     }
@@ -106,7 +183,7 @@ export class Membership {
     // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
     // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (seen.has(url) || this.#options.staticPeers.includes(url)) continue;
+      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#actors.has(url) || this.#isMemberUrl(url)) continue;
       const misses = (this.#misses.get(url) ?? 0) + 1;
       if (misses < MISSES_BEFORE_LEAVING) {
         this.#misses.set(url, misses);

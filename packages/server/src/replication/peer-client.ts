@@ -8,6 +8,9 @@
  */
 import type { Got } from 'got';
 import {
+  membersFromJSON,
+  membersMessageSchema,
+  membersToJSON,
   counterPullSchema,
   digestAnswerSchema,
   replicateAckSchema,
@@ -16,12 +19,20 @@ import {
   type DigestAnswer,
   type ReplicateAck,
   type ReplicateFrame,
+  type Member,
+  type MemberSet,
   type ServerInfo,
 } from '@tally/core';
 
 /** A peer's counter or state page as validated: its slots are checked one by one on merge. */
 export type PulledCounter = ReturnType<typeof counterPullSchema.parse>;
 export type PulledPage = ReturnType<typeof statePageSchema.parse>;
+
+/** A peer's member set, and who it is. */
+export interface PeerSet {
+  from: string;
+  set: MemberSet;
+}
 
 export type PushResult = { isOk: true; ack: ReplicateAck } | { isOk: false; status: number; body: string };
 
@@ -90,5 +101,23 @@ export class PeerClient {
   async listServers(balancer: string): Promise<ServerInfo[] | undefined> {
     const res = await this.#http.get(`${balancer}/servers`);
     return res.statusCode === 200 ? parseAnswer(res.body, serverListSchema) : undefined;
+  }
+
+  /** Swaps member sets: the peer merges ours and answers its own (merged). Throws on any failure. */
+  exchangeMembers(url: string, mine: { from: string; set: MemberSet }, timeoutMs: number): Promise<PeerSet> {
+    return this.#postForSet(`${url}/internal/members`, { from: mine.from, members: membersToJSON(mine.set) }, timeoutMs);
+  }
+
+  /** Announces a joiner to a member, which persists it before answering with its set. */
+  announceJoin(url: string, member: Member, timeoutMs: number): Promise<PeerSet> {
+    return this.#postForSet(`${url}/internal/join`, { member }, timeoutMs);
+  }
+
+  async #postForSet(url: string, json: unknown, timeoutMs: number): Promise<PeerSet> {
+    const res = await this.#http.post(url, { json, ...timeout(timeoutMs) });
+    if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
+    const message = parseAnswer(res.body, membersMessageSchema);
+    if (message === undefined) throw new Error(`${url} answered something that is not a member set`);
+    return { from: message.from, set: membersFromJSON(message.members) };
   }
 }

@@ -200,7 +200,7 @@ export class Publisher {
     const progress = this.#deps.progressOf(peer);
     const taken = progress.takePending();
     progress.beginFullSync();
-    for (const frame of this.#fullFrames()) {
+    for (const frame of this.fullFrames()) {
       if (!(await this.sendFrame(peer, frame))) {
         progress.restorePending(taken);
         progress.endFullSync(false, this.#deps.now());
@@ -220,7 +220,8 @@ export class Publisher {
     this.#deps.metrics.visibilityLag.observe({ peer: peer.id ?? peer.url }, Math.max(0, this.#deps.now() - since) / 1000);
   }
 
-  *#fullFrames(): Generator<ReplicateFrame> {
+  /** Our whole state, every slot we hold, in full-sync frames (a decommission pushes it too). */
+  *fullFrames(): Generator<ReplicateFrame> {
     const { table } = this.#deps;
     function* all(): Generator<[string, Iterable<[SlotId, Readonly<Slot>]>]> {
       for (const [name, replica] of table.entries()) yield [name, replica.slots()];

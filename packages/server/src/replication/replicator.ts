@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { hash32, type FrameEnvelope, type SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
+import type { MemberBook } from '../members/member-book.js';
+import { MemberGossip } from '../members/gossip.js';
 import { Membership, type Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
 import type { PeerLag } from './peer-lag.js';
@@ -18,9 +20,11 @@ import { Gossip } from './gossip.js';
 
 /** What the counter service needs from replication. */
 export interface ReplicationPort {
-  /** Cluster size as `all` counts it: every member, this server included. */
+  /** Cluster size as `all` counts it: every active member, this server included. */
   readonly clusterSize: number;
   peers(): readonly Peer[];
+  /** The peers levels count (active members): fan-outs for `all`, `quorum` and N go to them. */
+  levelPeers(): readonly Peer[];
   /** A counter's own slot changed (durably): every peer must get it. */
   markChanged(name: string): void;
   /** A peer's delta taught us slots we did not hold: under gossip, we pass them on. */
@@ -43,12 +47,17 @@ export interface PeerProgressView {
   readonly pendingCounters: number;
 }
 
+const PUSH_RETRY_MS = 100;
+
 export interface ReplicatorDeps {
   self: { id: string; url: string };
   staticPeers: readonly string[];
   balancer: string | undefined;
   table: TableView;
-  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'digest' | 'leaves'>;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'>;
+  /** The durable member set: who levels count, and who is always a peer. */
+  book: MemberBook;
+  requestTimeoutMs: number;
   log: Logger;
   metrics: ServerMetrics;
   publishIntervalMs: number;
@@ -66,11 +75,14 @@ export interface ReplicatorDeps {
 export class Replicator implements ReplicationPort {
   readonly #membership: Membership;
   readonly #publisher: Publisher;
+  readonly #gossip: MemberGossip;
+  readonly #book: MemberBook;
   readonly #progress = new Map<string, PeerProgress>();
   readonly #publishIntervalMs: number;
   readonly #now: () => number;
   readonly #table: TableView;
-  readonly #gossip: Gossip;
+  // Delta gossip above fanoutAbove (gossip.ts); #gossip is the member set's.
+  readonly #deltaGossip: Gossip;
   readonly #fanoutAbove: number;
   readonly #isDeltasOn: boolean;
   readonly #antiEntropyIntervalMs: number;
@@ -82,12 +94,14 @@ export class Replicator implements ReplicationPort {
     this.#publishIntervalMs = deps.publishIntervalMs;
     this.#now = deps.now;
     this.#table = deps.table;
-    this.#gossip = new Gossip(deps.fanout, hash32(deps.self.id, 0x5eed));
+    this.#deltaGossip = new Gossip(deps.fanout, hash32(deps.self.id, 0x5eed));
     this.#fanoutAbove = deps.fanoutAbove;
     this.#isDeltasOn = deps.deltas === 'on';
     this.#antiEntropyIntervalMs = deps.antiEntropyIntervalMs;
-    const { self, staticPeers, balancer, client, log } = deps;
-    this.#membership = new Membership({ self, staticPeers, balancer, client, log, now: deps.now });
+    const { self, staticPeers, balancer, client, log, book } = deps;
+    this.#book = book;
+    this.#membership = new Membership({ self, staticPeers, balancer, book, client, log, now: deps.now });
+    this.#gossip = new MemberGossip({ book, peers: () => this.peers(), client, log, timeoutMs: deps.requestTimeoutMs });
     this.#publisher = new Publisher({
       ...deps,
       selfId: self.id,
@@ -105,16 +119,25 @@ export class Replicator implements ReplicationPort {
     return this.#membership.peers();
   }
 
+  levelPeers(): readonly Peer[] {
+    return this.#membership.levelPeers();
+  }
+
+  /** Discovered URLs (static and the balancer's): where a joiner looks for members. */
+  discovered(): string[] {
+    return this.#membership.discovered();
+  }
+
   markChanged(name: string): void {
     if (!this.#isDeltasOn) return;
     const live = this.#table.liveSlot;
-    if (this.#isGossiping() && live !== undefined) this.#gossip.add(name, live);
+    if (this.#isGossiping() && live !== undefined) this.#deltaGossip.add(name, live);
     else for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
   }
 
   markLearned(changed: ReadonlyArray<{ name: string; slot: SlotId }>): void {
     if (!this.#isDeltasOn || !this.#isGossiping()) return;
-    for (const { name, slot } of changed) this.#gossip.add(name, slot);
+    for (const { name, slot } of changed) this.#deltaGossip.add(name, slot);
   }
 
   /** Above `fanoutAbove` servers, deltas spread by gossip to `fanout` peers per round. */
@@ -123,6 +146,7 @@ export class Replicator implements ReplicationPort {
   }
 
   observe(from: { url: string } | { id: string }, slot: SlotId): void {
+    if ('id' in from) this.#book.touch(from.id);
     const peer = 'url' in from ? this.#membership.byUrl(from.url) : this.#membership.byId(from.id);
     if (peer === undefined) return;
     this.#membership.learnId(peer.url, slot);
@@ -146,13 +170,36 @@ export class Replicator implements ReplicationPort {
     const frame = this.#publisher.slotFrame(name, slot);
     if (frame === undefined) return 1;
     const send = (peer: Peer, left: number): Promise<boolean> => this.#publisher.sendFrame(peer, frame, left);
-    const result = await fanOut(this.peers(), send, (acks) => acks + 1 >= required, timeoutMs);
+    const result = await fanOut(this.levelPeers(), send, (acks) => acks + 1 >= required, timeoutMs);
     return result.acks + 1;
   }
 
-  /** Registers (or heartbeats) with the balancer, then reads its list; start() repeats it. */
+  /** The actors `POST /config` set (persisted by the caller), as URLs. */
+  actors(): string[] {
+    return this.#membership.actors();
+  }
+
+  /** Replaces the actors: they become static peers (see Membership#setActors). */
+  setActors(urls: readonly string[]): void {
+    this.#membership.setActors(urls);
+  }
+
+  /** Registers (or heartbeats) with the balancer, reads its list, swaps member sets; start() repeats it. */
   heartbeat(): Promise<void> {
-    return this.#membership.heartbeat();
+    return this.#beat();
+  }
+
+  /** Sends our whole state to one peer, retrying until `deadline`; true once all of it landed. */
+  async pushEverything(peer: Peer, deadline: number): Promise<boolean> {
+    for (const frame of this.#publisher.fullFrames()) {
+      let isSent = false;
+      while (!isSent && Date.now() < deadline) {
+        isSent = await this.#publisher.sendFrame(peer, frame, deadline - Date.now());
+        if (!isSent) await new Promise((resolve) => setTimeout(resolve, PUSH_RETRY_MS));
+      }
+      if (!isSent) return false;
+    }
+    return true;
   }
 
   /** Reads the balancer's server list (recovery calls it once before pulling peers). */
@@ -165,9 +212,9 @@ export class Replicator implements ReplicationPort {
     if (this.#isStarted) return;
     this.#isStarted = true;
     this.#timers.push(setInterval(() => void this.publishRound(), this.#publishIntervalMs));
-    await this.heartbeat();
+    await this.#beat();
     if (!this.#isStarted) return; // stopped while registering
-    this.#timers.push(setInterval(() => void this.heartbeat(), heartbeatIntervalMs));
+    this.#timers.push(setInterval(() => void this.#beat(), heartbeatIntervalMs));
     for (const timer of this.#timers) timer.unref();
   }
 
@@ -188,17 +235,23 @@ export class Replicator implements ReplicationPort {
     if (!this.#isGossiping()) return this.#publisher.publishRound(this.#isDeltasOn);
     // Large clusters: deltas by gossip, and each interval a repair with `fanout` random peers
     // (as Riak and Cassandra do), so neither costs more as the cluster grows.
-    const rounds = this.#gossip.size > 0 ? [this.#gossipRound()] : [];
+    const rounds = this.#deltaGossip.size > 0 ? [this.#gossipRound()] : [];
     if (this.#now() - this.#lastRepairAt >= this.#antiEntropyIntervalMs) {
       this.#lastRepairAt = this.#now();
-      rounds.push(this.#publisher.repairWith(this.#gossip.targets(this.peers())));
+      rounds.push(this.#publisher.repairWith(this.#deltaGossip.targets(this.peers())));
     }
     await Promise.all(rounds);
   }
 
   async #gossipRound(): Promise<void> {
-    const rumors = this.#gossip.takeRound();
-    if (!(await this.#publisher.gossipRound(rumors, this.#gossip.targets(this.peers())))) this.#gossip.restore(rumors);
+    const rumors = this.#deltaGossip.takeRound();
+    if (!(await this.#publisher.gossipRound(rumors, this.#deltaGossip.targets(this.peers())))) this.#deltaGossip.restore(rumors);
+  }
+
+  // Registration and the peer list, then a member-set swap with every peer.
+  async #beat(): Promise<void> {
+    await this.#membership.heartbeat();
+    await this.#gossip.round();
   }
 
   #progressOf(peer: Peer): PeerProgress {

@@ -37,7 +37,11 @@ export function addPublicRoutes(router: Router, counters: CounterApi, config: Se
     const consistency = single(q.consistency);
     return consistency !== undefined ? [consistency, 'consistency'] : [single(q.wait), 'wait'];
   }));
-  router.get('/counter/:name/consistent_value', read(() => ['all', 'consistency']));
+  // CounterDB's `consistent_value` waits for every server; `?wait=R` lowers that, as in 004.
+  router.get('/counter/:name/consistent_value', read((q) => {
+    const wait = single(q.wait);
+    return wait !== undefined ? [wait, 'wait'] : ['all', 'consistency'];
+  }));
 
   router.get('/requests/:key', async (ctx) => {
     const key = assertIdempotencyKey(ctx.params.key ?? '');

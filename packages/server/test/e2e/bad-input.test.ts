@@ -260,9 +260,11 @@ describe('e2e: bad input (1 server)', function () {
     expect([res.statusCode, res.body]).to.deep.equal([200, '0']);
   });
 
-  it('answers GET /ping with pong', async () => {
+  it('answers GET /ping with JSON {status: OK, id}', async () => {
     const res = await http.get(`${url}/ping`);
-    expect([res.statusCode, res.body]).to.deep.equal([200, 'pong']);
+    expect(res.statusCode).to.equal(200);
+    expect(res.headers['content-type']).to.include('application/json');
+    expect(JSON.parse(res.body)).to.deep.equal({ status: 'OK', id: 's1' });
   });
 });
 

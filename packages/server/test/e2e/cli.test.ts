@@ -61,6 +61,18 @@ describe('e2e: tally CLI (balancer + 2 servers)', function () {
     expect(run.stdout).to.include('pageviews');
   });
 
+  it('items add and items count work as 000\'s workflow: a repeated id counts once', async () => {
+    const add = await tally(['--balancer', balancer, 'items', 'add', 'tenant1', 'item1', 'item2', 'item3', 'item1']);
+    expect(add.code, add.stderr).to.equal(0);
+    expect(add.stdout.trim()).to.equal('tenant1: 3 added, 1 duplicates');
+    const count = await tally(['--balancer', balancer, '--json', 'items', 'count', 'tenant1', '--consistency', 'all']);
+    expect(count.code, count.stderr).to.equal(0);
+    expect(JSON.parse(count.stdout)).to.include({ tenant: 'tenant1', count: 3 });
+    const bad = await tally(['--balancer', balancer, 'items', 'add', 'bad tenant', 'x']);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('tenant must be');
+  });
+
   it('inc --json prints one JSON object whose value is the string "5"', async () => {
     const run = await tally(['--balancer', balancer, '--json', 'inc', 'jsonviews', '5']);
     expect(run.code, run.stderr).to.equal(0);

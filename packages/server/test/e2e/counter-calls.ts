@@ -29,7 +29,7 @@ export async function valueAt(url: string, name: string): Promise<bigint> {
  * Polls every server of the cluster until each one's local value of `name` is `expected`;
  * resolves to the milliseconds it took. Fails after `timeoutMs` with what each server said.
  */
-export async function waitConverged(cluster: Cluster, name: string, expected: bigint, timeoutMs: number, everyMs = 20): Promise<number> {
+export async function waitConverged(cluster: Pick<Cluster, 'urls'>, name: string, expected: bigint, timeoutMs: number, everyMs = 20): Promise<number> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   let last: string[] = [];

@@ -138,7 +138,7 @@ describe(`e2e: seeded raw-socket fuzz (1 server, ${REQUESTS} requests, seed ${SE
     expect(next, `seed ${SEED}: ran out of time budget`).to.equal(REQUESTS);
 
     expect(proc.child.exitCode, `seed ${SEED}: the server died`).to.equal(null);
-    expect((await http.get(`${proc.url}/ping`)).body).to.equal('pong');
+    expect(JSON.parse((await http.get(`${proc.url}/ping`)).body)).to.deep.equal({ status: 'OK', id: 's1' });
     for (const name of new Set([...NAMES, ...sums.keys()])) {
       const value = await http.get(`${proc.url}/counter/${encodeURIComponent(name)}/value`);
       expect(BigInt(value.body), `seed ${SEED}: value of ${name}`).to.equal(sums.get(name) ?? 0n);

@@ -33,9 +33,13 @@ export interface Proc {
 
 const live = new Set<ChildProcess>();
 
-/** Spawns a bin and resolves once it printed `listening on URL`. */
-export async function spawnBin(name: string, bin: string, args: string[], timeoutMs = 15_000): Promise<Proc> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TALLY_CONFIG: join(REPO, 'tally.config.json') } });
+/**
+ * Spawns a bin and resolves once it printed `listening on URL`. `wrap` runs it through another
+ * command that execs it (e.g. `ip netns exec NS`), so the PID is still the bin's.
+ */
+export async function spawnBin(name: string, bin: string, args: string[], timeoutMs = 15_000, wrap: readonly string[] = []): Promise<Proc> {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const child = spawn(command as string, [...prefix, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TALLY_CONFIG: join(REPO, 'tally.config.json') } });
   live.add(child);
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { ServerInfo } from '@tally/core';
+import { membersFromJSON, type ServerInfo } from '@tally/core';
+import { MemberBook } from '../../src/members/member-book.js';
 import { Membership } from '../../src/replication/membership.js';
 import { FakePeerClient } from '../support/fake-peers.js';
 import { silentLog } from '../support/start-server.js';
@@ -9,17 +10,33 @@ const server = (port: number): ServerInfo => ({ id: `p${port}`, url: `http://127
 
 function membership(staticPeers: string[] = []) {
   const client = new FakePeerClient();
-  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', client, log: silentLog, now: () => 0 });
-  return { client, members };
+  const book = MemberBook.volatile({ self: SELF, now: () => 1, log: silentLog });
+  const members = new Membership({ self: SELF, staticPeers, balancer: 'http://127.0.0.1:7000', book, client, log: silentLog, now: () => 0 });
+  return { client, members, book };
 }
 
 describe('Membership#refresh()', () => {
-  it('adds every server the balancer lists except itself, with its id', async () => {
-    const { client, members } = membership();
+  it('adds every server the balancer lists except itself, with its id; levels count only members', async () => {
+    const { client, members, book } = membership();
     client.servers = [server(1), server(2), { ...server(3), status: 'suspect' }];
     await members.refresh();
     expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:2', 'p2'], ['http://127.0.0.1:3', 'p3']]);
+    expect(members.clusterSize).to.equal(1);
+    const member = (id: string, port: number) => ({ id, epoch: 1, url: `http://127.0.0.1:${port}`, urlAt: 1, state: 'active' as const, lastContactAt: 0 });
+    await book.merge(membersFromJSON([member('p2', 2), member('p3', 3)]));
     expect(members.clusterSize).to.equal(3);
+  });
+
+  it('keeps a member the balancer stopped listing, and drops a decommissioned one', async () => {
+    const { client, members, book } = membership();
+    const member = (id: string, port: number, state: 'active' | 'decommissioned' = 'active') => ({ id, epoch: 1, url: `http://127.0.0.1:${port}`, urlAt: 1, state, lastContactAt: 0 });
+    await book.merge(membersFromJSON([member('p2', 2), member('p3', 3)]));
+    client.servers = [];
+    for (let i = 0; i < 4; i++) await members.refresh();
+    expect(members.levelPeers().map((p) => p.id)).to.deep.equal(['p2', 'p3']);
+    await book.merge(membersFromJSON([member('p3', 3, 'decommissioned')]));
+    expect(members.peers().map((p) => p.id)).to.deep.equal(['p2']);
+    expect(members.clusterSize).to.equal(2);
   });
 
   it('drops a peer only after it is missing from 3 lists in a row, and never a static one', async () => {
@@ -50,5 +67,33 @@ describe('Membership#learnId()', () => {
     members.learnId('http://127.0.0.1:4', 'p4:1795379392194');
     expect(members.byId('p4')?.url).to.equal('http://127.0.0.1:4');
     expect(members.byUrl('http://127.0.0.1:5')).to.equal(undefined);
+  });
+});
+
+describe('Membership#setActors()', () => {
+  it('adds the actors as peers, skipping its own URL, and keeps them across balancer lists', async () => {
+    const { client, members } = membership();
+    members.setActors([SELF.url, 'http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    expect(members.actors()).to.deep.equal(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    client.servers = [];
+    for (let i = 0; i < 4; i++) await members.refresh();
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+  });
+
+  it('drops an actor no longer listed unless another source names it', async () => {
+    const { members } = membership(['http://127.0.0.1:5']);
+    members.setActors(['http://127.0.0.1:5', 'http://127.0.0.1:6']);
+    members.setActors([]);
+    expect(members.peers().map((p) => p.url)).to.deep.equal(['http://127.0.0.1:5']);
+  });
+});
+
+describe('Membership#learnId()', () => {
+  it('drops a peer that answers with its own id: an actor list named it by another address', () => {
+    const { members } = membership();
+    members.setActors(['http://localhost:1', 'http://127.0.0.1:5']);
+    members.learnId('http://localhost:1', `${SELF.id}:1700000000000`);
+    members.learnId('http://127.0.0.1:5', 'p5:1700000000000');
+    expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:5', 'p5']]);
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { MemberBook } from '../../src/members/member-book.js';
 import { Replicator } from '../../src/replication/replicator.js';
 import { CounterTable } from '../../src/state/counter-table.js';
 import { FakePeerClient, ackFrom, testMetrics } from '../support/fake-peers.js';
@@ -17,6 +18,8 @@ function setup(now = () => 0) {
     balancer: undefined,
     table,
     client,
+    book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now, log: silentLog }),
+    requestTimeoutMs: 1000,
     log: silentLog,
     metrics: testMetrics(),
     publishIntervalMs: 1000,
@@ -114,6 +117,8 @@ describe('Replicator#publishRound() above fanoutAbove', () => {
       balancer: undefined,
       table,
       client,
+      book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now: () => 0, log: silentLog }),
+      requestTimeoutMs: 1000,
       log: silentLog,
       metrics: testMetrics(),
       publishIntervalMs: 1000,

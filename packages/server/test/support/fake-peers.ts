@@ -1,11 +1,11 @@
 /** A PeerClient double: answers from a script per URL, and records every call. */
-import type { CounterPull, DigestAnswer, ReplicateFrame, ServerInfo, StatePage } from '@tally/core';
+import { createMembers, type CounterPull, type DigestAnswer, type MemberSet, type ReplicateFrame, type ServerInfo, type StatePage } from '@tally/core';
 import { createServerMetrics, type ServerMetrics } from '../../src/metrics.js';
-import type { PeerClient, PushResult } from '../../src/replication/peer-client.js';
+import type { PeerClient, PeerSet, PushResult } from '../../src/replication/peer-client.js';
 
 export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult | Promise<PushResult>;
 
-export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'digest' | 'leaves'> {
+export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'exchangeMembers' | 'announceJoin' | 'digest' | 'leaves'> {
   readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
   servers: ServerInfo[] | undefined = [];
   answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
@@ -41,6 +41,17 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
 
   async listServers(): Promise<ServerInfo[] | undefined> {
     return this.servers;
+  }
+
+  /** Member sets peers answer with (empty unless a test sets one). */
+  memberSet: MemberSet = createMembers();
+
+  async exchangeMembers(url: string): Promise<PeerSet> {
+    return { from: idOf(url), set: this.memberSet };
+  }
+
+  async announceJoin(url: string): Promise<PeerSet> {
+    return { from: idOf(url), set: this.memberSet };
   }
 
   /** Names pushed to `url`, per push. */
