@@ -40,7 +40,7 @@ export function canUseNetns(): { ok: true } | { ok: false; why: string } {
     run('ip', ['-V']);
     run('iptables', ['--version']);
   } catch (err) {
-    return { ok: false, why: `ip or iptables missing (scripts/ensure-netns.sh installs them): ${(err as Error).message}` };
+    return { ok: false, why: `ip or iptables missing (scripts/ensure-system-packages.sh installs them): ${(err as Error).message}` };
   }
   return { ok: true };
 }
