@@ -14,6 +14,8 @@
  *   6 items    ids/s through POST /items in batches of 1,000; memory per stored id
  *   7 memory   RSS and heap per counter of a CounterTable holding 1M counters of 3 slots
  *   8 scale    restart-to-ready and join-to-ready (holding everything) at 1M counters of 3 slots
+ *   9 repl     replication bytes per link and CPU per server at rest, 3 servers holding
+ *              BENCH_REPL_COUNTERS (default 100,000) counters, digest vs full anti-entropy
  *
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
@@ -31,11 +33,12 @@ import { benchMemory } from './bench/memory-bench.mjs';
 import { cleanupSync, makeTempDir, writeEmptyConfig } from './bench/processes.mjs';
 import { renderMarkdown } from './bench/report.mjs';
 import { benchRestart } from './bench/restart-bench.mjs';
+import { benchRepl } from './bench/repl-bench.mjs';
 import { benchScale } from './bench/scale-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale'];
+const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale', 'repl'];
 
 /**
  * @param {string} name
@@ -89,6 +92,7 @@ async function main() {
     items: () => benchItems({ seconds: settings.seconds, configPath, log }),
     memory: () => benchMemory({ counters: settings.memoryCounters, log }),
     scale: () => benchScale({ configPath, counters: settings.scaleCounters, log }),
+    repl: () => benchRepl({ configPath, log, counters: numberFromEnv('BENCH_REPL_COUNTERS', 100_000), seconds: numberFromEnv('BENCH_REPL_SECONDS', 20) }),
   };
   for (const section of settings.sections) {
     log(`[${section}]`);

@@ -50,8 +50,18 @@ export const serverConfigSchema = z.strictObject({
     .refine((s) => s === 'embedded' || /^rediss?:\/\//.test(s), 'store must be "embedded" or a redis:// URL')
     .default('embedded'),
   publishIntervalMs: int(10, 3_600_000).default(1000),
-  /** How often a full state (other servers' slots included) goes to every peer. */
+  /** Old name of antiEntropyIntervalMs, still read: the interval when that key is not set. */
   fullSyncIntervalMs: int(100, 86_400_000).default(10_000),
+  /** How often each peer pair repairs differences (other servers' slots included). */
+  antiEntropyIntervalMs: int(100, 86_400_000).optional(),
+  /** `digest`: compare Merkle digests, ship differing leaves; `full`: whole state (the old way). */
+  antiEntropy: z.enum(['digest', 'full']).default('digest'),
+  /** `off` sends no publish-round deltas (tests of repair alone); `?wait=` pushes still go. */
+  deltas: z.enum(['on', 'off']).default('on'),
+  /** Peers each server pushes deltas to per round once the cluster is larger than fanoutAbove. */
+  fanout: int(1, 1000).default(3),
+  /** Cluster size up to which deltas go to every peer. */
+  fanoutAbove: int(1, 1_000_000).default(8),
   fsync: z.enum(['always', 'interval', 'none']).default('always'),
   fsyncIntervalMs: int(10, 60_000).default(1000),
   heartbeatIntervalMs: int(10, 600_000).default(1000),

@@ -61,15 +61,21 @@ for (let level = 0; level <= DIGEST_DEPTH; level++) {
   LEVEL_START.push(nodeCount);
   nodeCount += DIGEST_FANOUT ** level;
 }
-const NODE_COUNT = nodeCount;
+// Nodes above the leaves: kept in flat typed arrays (4,161 of them).
+const INNER_COUNT = nodeCount - DIGEST_LEAVES;
+
+const hex = (a: number, b: number): NodeHash => a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 
 /** A node's hash on the wire: 16 hex digits, lane A then lane B. */
 export type NodeHash = string;
 
 export class StateDigest {
-  // Two lanes of 32-bit sums, one slot per node, all levels in one flat array each.
-  readonly #laneA = new Uint32Array(NODE_COUNT);
-  readonly #laneB = new Uint32Array(NODE_COUNT);
+  // Two lanes of 32-bit sums, one slot per node of the inner levels, in one flat array each.
+  readonly #laneA = new Uint32Array(INNER_COUNT);
+  readonly #laneB = new Uint32Array(INNER_COUNT);
+  // Leaves in blocks of DIGEST_FANOUT siblings (lane A then lane B), made on first use: an empty
+  // or small state costs kilobytes, not the 2 MiB of every leaf (a simulation holds 1,000 of them).
+  readonly #leafBlocks = new Map<number, Uint32Array>();
   // The keys that hash to each leaf, in first-seen order: what a repair ships for a differing leaf.
   readonly #keysByLeaf = new Map<number, string[]>();
 
@@ -88,8 +94,12 @@ export class StateDigest {
       deltaB -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_B);
     }
     // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
-    let index = leaf;
-    for (let level = DIGEST_DEPTH; level >= 0; level--) {
+    const block = this.#leafBlock(leaf);
+    const slot = leaf % DIGEST_FANOUT;
+    block[slot] = block[slot]! + deltaA;
+    block[DIGEST_FANOUT + slot] = block[DIGEST_FANOUT + slot]! + deltaB;
+    let index = Math.floor(leaf / DIGEST_FANOUT);
+    for (let level = DIGEST_DEPTH - 1; level >= 0; level--) {
       const at = LEVEL_START[level]! + index;
       this.#laneA[at] = this.#laneA[at]! + deltaA;
       this.#laneB[at] = this.#laneB[at]! + deltaB;
@@ -100,8 +110,13 @@ export class StateDigest {
   /** The hash of node `index` of `level` (0 = root, DIGEST_DEPTH = leaves). */
   node(level: number, index: number): NodeHash {
     assertNode(level, index);
+    if (level === DIGEST_DEPTH) {
+      const block = this.#leafBlocks.get(Math.floor(index / DIGEST_FANOUT));
+      const slot = index % DIGEST_FANOUT;
+      return hex(block?.[slot] ?? 0, block?.[DIGEST_FANOUT + slot] ?? 0);
+    }
     const at = LEVEL_START[level]! + index;
-    return this.#laneA[at]!.toString(16).padStart(8, '0') + this.#laneB[at]!.toString(16).padStart(8, '0');
+    return hex(this.#laneA[at]!, this.#laneB[at]!);
   }
 
   /** The hashes of the DIGEST_FANOUT children of node `index` of `level`. */
@@ -120,6 +135,16 @@ export class StateDigest {
   keysIn(leaf: number): readonly string[] {
     assertNode(DIGEST_DEPTH, leaf);
     return this.#keysByLeaf.get(leaf) ?? [];
+  }
+
+  #leafBlock(leaf: number): Uint32Array {
+    const at = Math.floor(leaf / DIGEST_FANOUT);
+    let block = this.#leafBlocks.get(at);
+    if (block === undefined) {
+      block = new Uint32Array(2 * DIGEST_FANOUT);
+      this.#leafBlocks.set(at, block);
+    }
+    return block;
   }
 
   #keysOf(leaf: number): string[] {

@@ -29,3 +29,7 @@ export const MAX_LISTED_REFUSALS = 20;
 /** Whether `incarnation` is an integer in [1, now + 24 h]. */
 export const isSaneIncarnation = (incarnation: number, now: number): boolean =>
   Number.isSafeInteger(incarnation) && incarnation >= 1 && incarnation <= now + MAX_INCARNATION_AHEAD_MS;
+
+/** Digest nodes one `GET /internal/digest` call may name, and leaves one `GET /internal/leaves` may. */
+export const MAX_DIGEST_NODES = 64;
+export const MAX_DIGEST_LEAVES = 256;

@@ -185,3 +185,19 @@ export const HEADER_SECRET = 'tally-secret';
 
 /** `GET /servers` answer. */
 export const serverListSchema = z.array(serverInfoSchema);
+
+/**
+ * `GET /internal/digest?level=L&nodes=i,j`: the child hashes (16 hex digits each, DIGEST_FANOUT
+ * per node) of the named nodes of level L of the sender's StateDigest (core/digest.ts). A page of
+ * `GET /internal/leaves?ids=...` is a StatePage: the counters of those leaves, `next` a cursor.
+ */
+export interface DigestAnswer {
+  slot: SlotId;
+  level: number;
+  children: Record<string, string[]>;
+}
+export const digestAnswerSchema = z.strictObject({
+  slot: slotIdSchema,
+  level: z.number().int().min(0),
+  children: z.record(z.string().regex(/^[0-9]{1,7}$/), z.array(z.string().regex(/^[0-9a-f]{16}$/))),
+});

@@ -8,7 +8,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '@tally/core';
+import type { FrameEnvelope, ServerConfig } from '@tally/core';
 import { CounterService } from './counter/counter-service.js';
 import { errorMiddleware, type RequestObserver } from './http/errors.js';
 import { accessGuard } from './http/guard.js';
@@ -97,7 +97,9 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     onIncrement: () => stats.countIncrement(),
   });
   const book = deps.book ?? MemberBook.volatile({ self: { id, url }, now, log });
-  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, book, log, metrics, now });
+  // Pages pulled in a repair enter like a peer's frame; the service exists by the time one arrives.
+  const receivePulled = (frame: FrameEnvelope): Promise<unknown> => (service as CounterService).receiveFrame(frame);
+  replicator = new Replicator({ ...replicationSettings(config), self: { id, url }, table, client, book, log, metrics, now, receivePulled });
   const members = membersOf(config, { book, client, log, replication: replicator, writes: () => service });
   service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now, memberReason: members.reason });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
@@ -161,8 +163,10 @@ function lifecycle(w: Wiring): Pick<TallyServerApp, 'recover' | 'startReplicatio
 }
 
 function replicationSettings(config: ServerConfig) {
-  const { peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs } = config;
-  return { staticPeers: peers, balancer, publishIntervalMs, fullSyncIntervalMs, requestTimeoutMs };
+  const { peers, balancer, publishIntervalMs, requestTimeoutMs, antiEntropy, deltas, fanout, fanoutAbove } = config;
+  // fullSyncIntervalMs is the old name of antiEntropyIntervalMs, still honoured when the new one is unset.
+  const antiEntropyIntervalMs = config.antiEntropyIntervalMs ?? config.fullSyncIntervalMs;
+  return { staticPeers: peers, balancer, publishIntervalMs, requestTimeoutMs, antiEntropy, antiEntropyIntervalMs, deltas, fanout, fanoutAbove };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   encodeToken,
   resolveLevel,
   type CounterPull,
+  type DigestAnswer,
   type FrameEnvelope,
   type ReplicateAck,
   type RequestReceipt,
@@ -38,7 +39,7 @@ import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, Stor
 import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
 import { ReplicaIntake } from './replica-intake.js';
 import { ServiceHealth, notReady, type MemberReason, type NotReadyReason, type RecoveryProgress } from './service-health.js';
-import { counterPull, statePage } from './state-pages.js';
+import { counterPull, digestNodes, leavesPage, statePage } from './state-pages.js';
 
 /** Records per store append when persisting a frame (see #persist). */
 const PERSIST_CHUNK = 500;
@@ -90,6 +91,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
       metrics,
       persist: (records) => this.#persist(records),
       observe: (id, slot) => replication.observe({ id }, slot),
+      learned: (changed) => replication.markLearned(changed),
     });
   }
 
@@ -190,6 +192,14 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   counterPull(name: string): CounterPull {
     return counterPull(this.#table, this.#liveOrThrow(), name);
+  }
+
+  digestNodes(level: number, nodes: readonly number[]): DigestAnswer {
+    return digestNodes(this.#table, this.#liveOrThrow(), level, nodes);
+  }
+
+  leavesPage(leaves: readonly number[], cursor: number, limit: number): StatePage {
+    return leavesPage(this.#table, this.#liveOrThrow(), leaves, cursor, limit);
   }
 
   /** SnapshotSource: every slot as held in memory. */

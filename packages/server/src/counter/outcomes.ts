@@ -1,5 +1,5 @@
 /** What the counter service offers and answers; routes turn these into HTTP (routes/answers.ts). */
-import type { CounterPull, FrameEnvelope, ReplicateAck, RequestReceipt, SessionToken, SlotId, StatePage } from '@tally/core';
+import type { CounterPull, DigestAnswer, FrameEnvelope, ReplicateAck, RequestReceipt, SessionToken, SlotId, StatePage } from '@tally/core';
 import type { StoredRequest } from '../store/types.js';
 
 export interface WriteOutcome {
@@ -66,4 +66,8 @@ export interface PeerApi {
   receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck>;
   statePage(cursor: number, limit: number): StatePage;
   counterPull(name: string): CounterPull;
+  /** The child hashes of digest nodes (anti-entropy's descent). */
+  digestNodes(level: number, nodes: readonly number[]): DigestAnswer;
+  /** One page of the counters of digest leaves. */
+  leavesPage(leaves: readonly number[], cursor: number, limit: number): StatePage;
 }

@@ -20,6 +20,8 @@ export interface ReplicaIntakeDeps {
   persist: (records: SlotRecord[]) => Promise<void>;
   /** The sender of a frame answered with its live slot. */
   observe: (fromId: string, slot: SlotId) => void;
+  /** Slots a delta (not a repair) taught us: gossip passes them on. */
+  learned: (changed: SlotRecord[]) => void;
   log: Logger;
   metrics: ServerMetrics;
 }
@@ -46,6 +48,7 @@ export class ReplicaIntake {
     // here: a value can sit in memory from a pull, or be in another frame's fsync still running.
     const records = frame.full ? changed : this.#recordsOf(accepted);
     if (records.length > 0) await this.#deps.persist(records);
+    if (!frame.full && changed.length > 0) this.#deps.learned(changed);
     this.#deps.observe(frame.from, frame.slot);
     metrics.frames.inc({ direction: 'in', result: refused.length > 0 ? 'ok_with_refusals' : 'ok' });
     return { slot: live, merged: changed.length, refused: refused.slice(0, MAX_LISTED_REFUSALS), refusedCount: refused.length };

@@ -1,17 +1,48 @@
 /** What peers pull from this server: one counter, or the whole state in pages. */
-import { FRAME_FILL_BYTES, MAX_FRAME_COUNTERS, type CounterPull, type SlotId, type StatePage } from '@tally/core';
+import { DIGEST_DEPTH, FRAME_FILL_BYTES, MAX_FRAME_COUNTERS, type CounterPull, type DigestAnswer, type SlotId, type StatePage } from '@tally/core';
 import { counterOverhead, slotBytes } from '../replication/frame-packer.js';
-import type { TableView } from '../state/counter-table.js';
+import { COUNTER_KEY_PREFIX, type TableView } from '../state/counter-table.js';
 
 /**
  * One page of our whole state from insertion index `cursor`: at most `limit` counters and about
  * FRAME_FILL_BYTES of JSON (always at least one counter), so a page is O(page) to build.
  */
 export function statePage(table: TableView, live: SlotId, cursor: number, limit: number): StatePage {
+  return pageOf(table, live, table.namesFrom(cursor), limit);
+}
+
+/** The child hashes of nodes `nodes` of digest level `level` (the route bounds the count). */
+export function digestNodes(table: TableView, live: SlotId, level: number, nodes: readonly number[]): DigestAnswer {
+  const children: DigestAnswer['children'] = {};
+  for (const index of nodes) children[String(index)] = table.digest.children(level, index);
+  return { slot: live, level, children };
+}
+
+/**
+ * One page of the counters of digest leaves `leaves`, from position `cursor` of their keys in
+ * the order given: what a peer pulls for the leaves where our digests differ.
+ */
+export function leavesPage(table: TableView, live: SlotId, leaves: readonly number[], cursor: number, limit: number): StatePage {
+  function* names(): Generator<[number, string]> {
+    let index = 0;
+    for (const leaf of leaves) {
+      for (const key of table.digest.keysIn(leaf)) {
+        if (index >= cursor && key.startsWith(COUNTER_KEY_PREFIX)) yield [index, key.slice(COUNTER_KEY_PREFIX.length)];
+        index++;
+      }
+    }
+  }
+  return pageOf(table, live, names(), limit);
+}
+
+/** The leaf level of the digest, for the routes' bounds. */
+export const LEAF_LEVEL = DIGEST_DEPTH;
+
+function pageOf(table: TableView, live: SlotId, names: Iterable<[number, string]>, limit: number): StatePage {
   const counters: StatePage['counters'] = {};
   let taken = 0;
   let bytes = 0;
-  for (const [index, name] of table.namesFrom(cursor)) {
+  for (const [index, name] of names) {
     const replica = table.get(name);
     if (replica === undefined) continue;
     let cost = counterOverhead(name);

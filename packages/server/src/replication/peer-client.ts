@@ -12,9 +12,11 @@ import {
   membersMessageSchema,
   membersToJSON,
   counterPullSchema,
+  digestAnswerSchema,
   replicateAckSchema,
   serverListSchema,
   statePageSchema,
+  type DigestAnswer,
   type ReplicateAck,
   type ReplicateFrame,
   type Member,
@@ -74,6 +76,18 @@ export class PeerClient {
   /** One page of the peer's whole state. */
   async statePage(url: string, cursor: string, limit: number, timeoutMs: number): Promise<PulledPage | undefined> {
     const res = await this.#http.get(`${url}/internal/state`, { searchParams: { cursor, limit }, ...timeout(timeoutMs) });
+    return res.statusCode === 200 ? parseAnswer(res.body, statePageSchema) : undefined;
+  }
+
+  /** The child hashes of nodes `nodes` of level `level` of the peer's digest. */
+  async digest(url: string, level: number, nodes: readonly number[], timeoutMs?: number): Promise<DigestAnswer | undefined> {
+    const res = await this.#http.get(`${url}/internal/digest`, { searchParams: { level, nodes: nodes.join(',') }, ...timeout(timeoutMs) });
+    return res.statusCode === 200 ? parseAnswer(res.body, digestAnswerSchema) : undefined;
+  }
+
+  /** One page of the counters the peer holds in digest leaves `leaves`. */
+  async leaves(url: string, leaves: readonly number[], cursor: string, timeoutMs?: number): Promise<PulledPage | undefined> {
+    const res = await this.#http.get(`${url}/internal/leaves`, { searchParams: { ids: leaves.join(','), cursor }, ...timeout(timeoutMs) });
     return res.statusCode === 200 ? parseAnswer(res.body, statePageSchema) : undefined;
   }
 

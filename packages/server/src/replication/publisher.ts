@@ -3,9 +3,11 @@
  * whose own-slot value changed since it last acknowledged), so a slow or dead peer never holds
  * up the others, and a push carries only what that peer has not acknowledged.
  *
- * Every `fullSyncIntervalMs`, and whenever a peer is new or has restarted (its live slot
- * changed), the peer gets the full state, other servers' slots included, in chunks: knowledge
- * then spreads even between two servers that can't reach each other.
+ * Every `antiEntropyIntervalMs`, and whenever a peer is new or has restarted (its live slot
+ * changed), the two repair their differences, other servers' slots included: knowledge then
+ * spreads even between two servers that can't reach each other. In `digest` mode (the default)
+ * they compare Merkle digests and ship only differing leaves (anti-entropy.ts); in `full` mode,
+ * kept for comparison, the peer gets our whole state in chunks.
  *
  * Frames are built from the durable replicas, never from issued values: only what survives a
  * crash of this server is ever published.
@@ -18,6 +20,8 @@ import { packCounters, type CountersJSON } from './frame-packer.js';
 import type { Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
 import type { PeerProgress, PendingBatch } from './peer-progress.js';
+import { AntiEntropy, type AntiEntropyDeps } from './anti-entropy.js';
+import type { Rumors } from './gossip.js';
 
 export interface PublisherDeps {
   selfId: string;
@@ -26,25 +30,65 @@ export interface PublisherDeps {
   progressOf: (peer: Peer) => PeerProgress;
   /** A peer acknowledged a frame with its live slot. */
   onAck: (peer: Peer, slot: SlotId) => void;
-  client: Pick<PeerClient, 'replicate'>;
+  client: Pick<PeerClient, 'replicate' | 'digest' | 'leaves'>;
   log: Logger;
   metrics: ServerMetrics;
-  fullSyncIntervalMs: number;
+  antiEntropy: 'digest' | 'full';
+  antiEntropyIntervalMs: number;
+  receivePulled: AntiEntropyDeps['receivePulled'];
   now: () => number;
 }
 
 export class Publisher {
   readonly #deps: PublisherDeps;
   readonly #unreachable: UnreachableLog;
+  readonly #antiEntropy: AntiEntropy;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
     this.#unreachable = new UnreachableLog({ log: deps.log, now: deps.now, what: 'peer' });
+    this.#antiEntropy = new AntiEntropy({
+      table: deps.table,
+      client: deps.client,
+      send: (peer, frame) => this.sendFrame(peer, frame),
+      frameOf: (counters) => this.#frame(counters, true),
+      receivePulled: deps.receivePulled,
+    });
   }
 
-  /** One round: every idle peer gets its delta (or a full sync when one is due). */
-  async publishRound(): Promise<void> {
-    await Promise.all(this.#deps.peers().map((peer) => this.#publishTo(peer)));
+  /**
+   * One round: every idle peer gets its delta (unless `withDeltas` is false: gossip or deltas
+   * switched off) and, when one is due, a repair.
+   */
+  async publishRound(withDeltas = true): Promise<void> {
+    await Promise.all(this.#deps.peers().map((peer) => this.#publishTo(peer, withDeltas)));
+  }
+
+  /** Repairs with `peers` now, due or not (large clusters repair with a few random peers). */
+  async repairWith(peers: readonly Peer[]): Promise<void> {
+    await Promise.all(peers.map((peer) => this.#publishTo(peer, false, true)));
+  }
+
+  /** Pushes this round's rumors to `targets` (gossip.ts); false when no target acknowledged all. */
+  async gossipRound(rumors: Rumors, targets: readonly Peer[]): Promise<boolean> {
+    const { table } = this.#deps;
+    function* changed(): Generator<[string, Array<[SlotId, Readonly<Slot>]>]> {
+      for (const [name, slots] of rumors.slots) {
+        const replica = table.get(name);
+        const held = [...slots].flatMap((slot): Array<[SlotId, Readonly<Slot>]> => {
+          const value = replica?.getSlot(slot);
+          return value === undefined ? [] : [[slot, value]];
+        });
+        if (held.length > 0) yield [name, held];
+      }
+    }
+    const frames = [...packCounters(changed())].map((counters) => this.#frame(counters, false));
+    const sendAll = async (peer: Peer): Promise<boolean> => {
+      for (const frame of frames) if (!(await this.sendFrame(peer, frame))) return false;
+      return true;
+    };
+    const results = await Promise.all(targets.map(sendAll));
+    return results.some((isOk) => isOk);
   }
 
   /**
@@ -106,12 +150,17 @@ export class Publisher {
     for (const counters of packCounters(ownSlots())) yield this.#frame(counters, false);
   }
 
-  async #publishTo(peer: Peer): Promise<void> {
+  async #publishTo(peer: Peer, withDeltas: boolean, isForced = false): Promise<void> {
     const progress = this.#deps.progressOf(peer);
     if (this.#deps.table.liveSlot === undefined || !progress.tryClaim()) return;
     try {
-      if (progress.isFullSyncDue(this.#deps.now(), this.#deps.fullSyncIntervalMs)) await this.#fullSync(peer);
-      else await this.#delta(peer);
+      const isDue = isForced || progress.isFullSyncDue(this.#deps.now(), this.#deps.antiEntropyIntervalMs);
+      const isFull = isDue && this.#deps.antiEntropy === 'full';
+      if (isFull) await this.#fullSync(peer);
+      // A peer that could not be reached for the repair is not tried twice in one round.
+      const isReachable = isDue && !isFull ? await this.#repair(peer) : true;
+      // A full sync carried our own slot already; a repair may have raced with newer changes.
+      if (withDeltas && !isFull && isReachable) await this.#delta(peer);
       // Nothing left to send and the peer answered last time: it holds everything we have.
       if (progress.pendingCount === 0 && this.#unreachable.failures(peer.url) === 0) progress.lag.caughtUp(this.#deps.now());
     } finally {
@@ -130,6 +179,21 @@ export class Publisher {
       return;
     }
     this.#observeVisibility(peer, taken);
+  }
+
+  /** A digest repair; false when the peer could not be reached at all. */
+  async #repair(peer: Peer): Promise<boolean> {
+    const progress = this.#deps.progressOf(peer);
+    progress.beginFullSync();
+    let isReachable = true;
+    const report = await this.#antiEntropy.repair(peer).catch((err: unknown) => {
+      isReachable = false;
+      this.#unreachable.failed(peer.url, (err as Error).message);
+      return undefined;
+    });
+    progress.endFullSync(report !== undefined, this.#deps.now());
+    if (report !== undefined && report.differingLeaves > 0) this.#deps.log.debug({ peer: peer.url, ...report }, 'digest repair');
+    return isReachable;
   }
 
   async #fullSync(peer: Peer): Promise<void> {

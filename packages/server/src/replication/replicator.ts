@@ -5,7 +5,7 @@
  * A simulation can drive a cluster through the same port, with a fake PeerClient.
  */
 import type { Logger } from 'pino';
-import type { SlotId } from '@tally/core';
+import { hash32, type FrameEnvelope, type SlotId } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
 import type { TableView } from '../state/counter-table.js';
 import type { MemberBook } from '../members/member-book.js';
@@ -16,6 +16,7 @@ import type { PeerLag } from './peer-lag.js';
 import { PeerProgress } from './peer-progress.js';
 import { Publisher } from './publisher.js';
 import { fanOut } from './quorum.js';
+import { Gossip } from './gossip.js';
 
 /** What the counter service needs from replication. */
 export interface ReplicationPort {
@@ -26,6 +27,8 @@ export interface ReplicationPort {
   levelPeers(): readonly Peer[];
   /** A counter's own slot changed (durably): every peer must get it. */
   markChanged(name: string): void;
+  /** A peer's delta taught us slots we did not hold: under gossip, we pass them on. */
+  markLearned(changed: ReadonlyArray<{ name: string; slot: SlotId }>): void;
   /** A peer answered (a pull, a frame) with its live slot; `from` is its URL or its id. */
   observe(from: { url: string } | { id: string }, slot: SlotId): void;
   /**
@@ -51,14 +54,21 @@ export interface ReplicatorDeps {
   staticPeers: readonly string[];
   balancer: string | undefined;
   table: TableView;
-  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers'>;
+  client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'>;
   /** The durable member set: who levels count, and who is always a peer. */
   book: MemberBook;
   requestTimeoutMs: number;
   log: Logger;
   metrics: ServerMetrics;
   publishIntervalMs: number;
-  fullSyncIntervalMs: number;
+  antiEntropy: 'digest' | 'full';
+  antiEntropyIntervalMs: number;
+  /** `off`: no publish-round deltas, only repairs (and `?wait=` pushes). */
+  deltas: 'on' | 'off';
+  fanout: number;
+  fanoutAbove: number;
+  /** Merges a page pulled during a repair (the counter service's frame intake). */
+  receivePulled: (frame: FrameEnvelope) => Promise<unknown>;
   now: () => number;
 }
 
@@ -70,12 +80,24 @@ export class Replicator implements ReplicationPort {
   readonly #progress = new Map<string, PeerProgress>();
   readonly #publishIntervalMs: number;
   readonly #now: () => number;
+  readonly #table: TableView;
+  // Delta gossip above fanoutAbove (gossip.ts); #gossip is the member set's.
+  readonly #deltaGossip: Gossip;
+  readonly #fanoutAbove: number;
+  readonly #isDeltasOn: boolean;
+  readonly #antiEntropyIntervalMs: number;
+  #lastRepairAt = -Infinity;
   #timers: NodeJS.Timeout[] = [];
   #isStarted = false;
 
   constructor(deps: ReplicatorDeps) {
     this.#publishIntervalMs = deps.publishIntervalMs;
     this.#now = deps.now;
+    this.#table = deps.table;
+    this.#deltaGossip = new Gossip(deps.fanout, hash32(deps.self.id, 0x5eed));
+    this.#fanoutAbove = deps.fanoutAbove;
+    this.#isDeltasOn = deps.deltas === 'on';
+    this.#antiEntropyIntervalMs = deps.antiEntropyIntervalMs;
     const { self, staticPeers, balancer, client, log, book } = deps;
     this.#book = book;
     this.#membership = new Membership({ self, staticPeers, balancer, book, client, log, now: deps.now });
@@ -107,7 +129,20 @@ export class Replicator implements ReplicationPort {
   }
 
   markChanged(name: string): void {
-    for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+    if (!this.#isDeltasOn) return;
+    const live = this.#table.liveSlot;
+    if (this.#isGossiping() && live !== undefined) this.#deltaGossip.add(name, live);
+    else for (const peer of this.peers()) this.#progressOf(peer).markChanged(name, this.#now);
+  }
+
+  markLearned(changed: ReadonlyArray<{ name: string; slot: SlotId }>): void {
+    if (!this.#isDeltasOn || !this.#isGossiping()) return;
+    for (const { name, slot } of changed) this.#deltaGossip.add(name, slot);
+  }
+
+  /** Above `fanoutAbove` servers, deltas spread by gossip to `fanout` peers per round. */
+  #isGossiping(): boolean {
+    return this.clusterSize > this.#fanoutAbove;
   }
 
   observe(from: { url: string } | { id: string }, slot: SlotId): void {
@@ -195,9 +230,22 @@ export class Replicator implements ReplicationPort {
   }
 
   /** One publish round now (tests and simulations drive time themselves). */
-  publishRound(): Promise<void> {
+  async publishRound(): Promise<void> {
     this.#forgetDeparted();
-    return this.#publisher.publishRound();
+    if (!this.#isGossiping()) return this.#publisher.publishRound(this.#isDeltasOn);
+    // Large clusters: deltas by gossip, and each interval a repair with `fanout` random peers
+    // (as Riak and Cassandra do), so neither costs more as the cluster grows.
+    const rounds = this.#deltaGossip.size > 0 ? [this.#gossipRound()] : [];
+    if (this.#now() - this.#lastRepairAt >= this.#antiEntropyIntervalMs) {
+      this.#lastRepairAt = this.#now();
+      rounds.push(this.#publisher.repairWith(this.#deltaGossip.targets(this.peers())));
+    }
+    await Promise.all(rounds);
+  }
+
+  async #gossipRound(): Promise<void> {
+    const rumors = this.#deltaGossip.takeRound();
+    if (!(await this.#publisher.gossipRound(rumors, this.#deltaGossip.targets(this.peers())))) this.#deltaGossip.restore(rumors);
   }
 
   // Registration and the peer list, then a member-set swap with every peer.

@@ -3,7 +3,7 @@
  * before the body is read or the route is even matched.
  */
 import type Router from '@koa/router';
-import { MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
+import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { PeerApi } from '../counter/counter-service.js';
 
@@ -35,6 +35,23 @@ export function addInternalRoutes(router: Router, peers: PeerApi, config: Server
     ctx.body = peers.statePage(cursor, limit);
   });
 
+  // Anti-entropy's descent: the child hashes of a few nodes of one level of our digest.
+  router.get('/internal/digest', (ctx) => {
+    const level = integerParam(ctx.query.level, 'level', 0, 0, DIGEST_DEPTH - 1);
+    const nodes = indexList(ctx.query.nodes, 'nodes', DIGEST_FANOUT ** level, MAX_DIGEST_NODES);
+    peers.assertReady();
+    ctx.body = peers.digestNodes(level, nodes);
+  });
+
+  // The counters of the leaves where a peer's digest differs from ours, paged like /internal/state.
+  router.get('/internal/leaves', (ctx) => {
+    const leaves = indexList(ctx.query.ids, 'ids', DIGEST_FANOUT ** DIGEST_DEPTH, MAX_DIGEST_LEAVES);
+    const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
+    const limit = integerParam(ctx.query.limit, 'limit', 1, MAX_FRAME_COUNTERS, MAX_FRAME_COUNTERS);
+    peers.assertReady();
+    ctx.body = peers.leavesPage(leaves, cursor, limit);
+  });
+
   router.get('/internal/counter/:name', (ctx) => {
     const name = assertCounterName(ctx.params.name ?? '');
     peers.assertReady();
@@ -48,4 +65,15 @@ function integerParam(raw: unknown, name: string, min: number, fallback: number,
     throw new TallyError(400, 'bad_param', `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+/** A comma-separated list of 1..`maxCount` distinct node indexes below `bound`. */
+function indexList(raw: unknown, name: string, bound: number, maxCount: number): number[] {
+  const rule = `${name} must be 1 to ${maxCount} distinct comma-separated integers from 0 to ${bound - 1}`;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > maxCount * 8) throw new TallyError(400, 'bad_param', `${rule}, got ${JSON.stringify(raw)?.slice(0, 100)}`);
+  const parts = raw.split(',');
+  const indexes = parts.map(Number);
+  const isValid = parts.length <= maxCount && parts.every((part, i) => /^[0-9]{1,7}$/.test(part) && indexes[i]! < bound) && new Set(indexes).size === indexes.length;
+  if (!isValid) throw new TallyError(400, 'bad_param', `${rule}, got ${JSON.stringify(raw.slice(0, 100))}`);
+  return indexes;
 }

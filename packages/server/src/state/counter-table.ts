@@ -8,7 +8,14 @@
  * the replica, so only durable values ever leave this server.
  */
 import type { SlotRecord } from '../store/types.js';
-import { incrementSlot, MAX_SLOT_VALUE, pnCounter, TallyError, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
+import { incrementSlot, MAX_SLOT_VALUE, pnCounter, StateDigest, TallyError, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
+
+/** The digest as readers see it: hashes and the keys of a leaf, never a way to change it. */
+export type DigestView = Pick<StateDigest, 'node' | 'children' | 'root' | 'keysIn'>;
+
+/** A counter's key in the digest: `c/<name>` (core/digest.ts; item sets will use `i/<tenant>`). */
+export const COUNTER_KEY_PREFIX = 'c/';
+const versionOf = ({ p, n }: Readonly<Slot>): string => `${p}:${n}`;
 
 /** The read side of the table, for those that publish or page through it but never write. */
 export interface TableView {
@@ -17,6 +24,8 @@ export interface TableView {
   get(name: string): Readonly<CounterReplica> | undefined;
   entries(): IterableIterator<[string, CounterReplica]>;
   namesFrom(from: number): Iterable<[number, string]>;
+  /** A Merkle digest of every durable slot, kept in step by merge() (anti-entropy compares it). */
+  readonly digest: DigestView;
 }
 
 export class CounterTable implements TableView {
@@ -31,6 +40,8 @@ export class CounterTable implements TableView {
   // after no change answers the token it answered last time without re-encoding it.
   readonly #tokens = new Map<string, string>();
   #liveSlot: SlotId | undefined;
+  // Changed only in merge(), the one way a slot enters or grows: O(depth) per change, no rescan.
+  readonly #digest = new StateDigest();
 
   constructor(maxCounters = Number.MAX_SAFE_INTEGER) {
     this.maxCounters = maxCounters;
@@ -60,6 +71,14 @@ export class CounterTable implements TableView {
     }
     this.#replicas.set(name, replica);
     this.#order.push(name);
+    // The digest must cover every slot held, however it arrived, or anti-entropy would see a
+    // difference that no merge can remove.
+    const key = COUNTER_KEY_PREFIX + name;
+    for (const [slot, held] of replica.slots()) this.#digest.change(key, slot, undefined, versionOf(held));
+  }
+
+  get digest(): DigestView {
+    return this.#digest;
   }
 
   get size(): number {
@@ -145,9 +164,14 @@ export class CounterTable implements TableView {
   merge(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
     // An all-zero slot holds nothing: it must not create a counter (reads never create anything).
     if (p === 0n && n === 0n) return false;
-    const isChanged = this.getOrCreate(name).mergeSlot(slot, p, n);
-    if (isChanged) this.#tokens.delete(name);
-    return isChanged;
+    const replica = this.getOrCreate(name);
+    const before = replica.getSlot(slot);
+    const isChanged = replica.mergeSlot(slot, p, n);
+    if (!isChanged) return false;
+    this.#tokens.delete(name);
+    const after = replica.getSlot(slot) as Readonly<Slot>;
+    this.#digest.change(COUNTER_KEY_PREFIX + name, slot, before === undefined ? undefined : versionOf(before), versionOf(after));
+    return true;
   }
 
   /** The encoded token of `name` as the replica stands, built by `encode` only after a change. */

@@ -28,6 +28,7 @@ function intake() {
     metrics: testMetrics(),
     persist: async (records) => void persisted.push(records),
     observe: (id, slot) => observed.push(`${id} ${slot}`),
+    learned: () => undefined,
   });
   return { table, persisted, observed, verified, replicaIntake };
 }

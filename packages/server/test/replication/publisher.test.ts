@@ -23,7 +23,9 @@ function publisher(clock = { now: 0 }) {
     client,
     log: silentLog,
     metrics: testMetrics(),
-    fullSyncIntervalMs: 10_000,
+    antiEntropy: 'full',
+    antiEntropyIntervalMs: 10_000,
+    receivePulled: async () => undefined,
     now: () => clock.now,
   });
   return { table, client, progress, acks, pub, clock };

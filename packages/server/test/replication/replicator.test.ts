@@ -23,7 +23,12 @@ function setup(now = () => 0) {
     log: silentLog,
     metrics: testMetrics(),
     publishIntervalMs: 1000,
-    fullSyncIntervalMs: 10_000,
+    antiEntropy: 'full',
+    antiEntropyIntervalMs: 10_000,
+    receivePulled: async () => undefined,
+    deltas: 'on',
+    fanout: 3,
+    fanoutAbove: 8,
     now,
   });
   return { table, client, replicator };
@@ -96,5 +101,68 @@ describe('Replicator#observe()', () => {
     expect(replicator.peers().find((p) => p.url === C)?.id).to.equal('p3');
     replicator.observe({ id: 'p3' }, 'p3:6'); // no throw, same peer
     expect(replicator.clusterSize).to.equal(3);
+  });
+});
+
+describe('Replicator#publishRound() above fanoutAbove', () => {
+  const PEERS = Array.from({ length: 9 }, (_, i) => `http://127.0.0.1:${i + 2}`);
+
+  function large(fanoutAbove = 4) {
+    const table = new CounterTable();
+    table.setLiveSlot('a:1');
+    const client = new FakePeerClient();
+    const replicator = new Replicator({
+      self: { id: 'a', url: 'http://127.0.0.1:1' },
+      staticPeers: PEERS,
+      balancer: undefined,
+      table,
+      client,
+      book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now: () => 0, log: silentLog }),
+      requestTimeoutMs: 1000,
+      log: silentLog,
+      metrics: testMetrics(),
+      publishIntervalMs: 1000,
+      antiEntropy: 'digest',
+      antiEntropyIntervalMs: 60_000,
+      receivePulled: async () => undefined,
+      deltas: 'on',
+      fanout: 3,
+      fanoutAbove,
+      now: () => 0,
+    });
+    return { table, client, replicator };
+  }
+
+  it('pushes a change to `fanout` peers per round, in two rounds, then stops', async () => {
+    const { table, client, replicator } = large();
+    await replicator.publishRound(); // this interval's repairs (the fake answers no digest)
+    client.pushes.length = 0;
+    table.merge('x', 'a:1', 1n, 0n);
+    replicator.markChanged('x');
+    await replicator.publishRound();
+    expect(new Set(client.pushes.map((p) => p.url)).size).to.equal(3);
+    expect(client.pushes.every((p) => !p.frame.full && JSON.stringify(p.frame.counters) === '{"x":{"a:1":["1","0"]}}')).to.equal(true);
+    await replicator.publishRound();
+    expect(client.pushes.length).to.equal(6);
+    await replicator.publishRound();
+    expect(client.pushes.length).to.equal(6);
+  });
+
+  it("passes on what a peer's delta taught it, other servers' slots included", async () => {
+    const { table, client, replicator } = large();
+    await replicator.publishRound();
+    client.pushes.length = 0;
+    table.merge('y', 'c:7', 5n, 0n);
+    replicator.markLearned([{ name: 'y', slot: 'c:7' }]);
+    await replicator.publishRound();
+    expect(client.pushes.map((p) => p.frame.counters)).to.deep.equal(Array.from({ length: 3 }, () => ({ y: { 'c:7': ['5', '0'] } })));
+  });
+
+  it('sends deltas to every peer up to fanoutAbove servers', async () => {
+    const { table, client, replicator } = large(10);
+    table.merge('x', 'a:1', 1n, 0n);
+    replicator.markChanged('x');
+    await replicator.publishRound();
+    expect(new Set(client.pushes.map((p) => p.url)).size).to.equal(PEERS.length);
   });
 });

@@ -1,11 +1,11 @@
 /** A PeerClient double: answers from a script per URL, and records every call. */
-import { createMembers, type CounterPull, type MemberSet, type ReplicateFrame, type ServerInfo, type StatePage } from '@tally/core';
+import { createMembers, type CounterPull, type DigestAnswer, type MemberSet, type ReplicateFrame, type ServerInfo, type StatePage } from '@tally/core';
 import { createServerMetrics, type ServerMetrics } from '../../src/metrics.js';
 import type { PeerClient, PeerSet, PushResult } from '../../src/replication/peer-client.js';
 
 export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult | Promise<PushResult>;
 
-export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'exchangeMembers' | 'announceJoin'> {
+export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'exchangeMembers' | 'announceJoin' | 'digest' | 'leaves'> {
   readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
   servers: ServerInfo[] | undefined = [];
   answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
@@ -21,6 +21,18 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
 
   async statePage(): Promise<StatePage | undefined> {
     return undefined;
+  }
+
+  /** No peer answers digests by default: a repair then fails and is retried. */
+  digestAnswer: (url: string, level: number, nodes: readonly number[]) => DigestAnswer | undefined = () => undefined;
+  leavesAnswer: (url: string, leaves: readonly number[], cursor: string) => StatePage | undefined = () => undefined;
+
+  async digest(url: string, level: number, nodes: readonly number[]): Promise<DigestAnswer | undefined> {
+    return this.digestAnswer(url, level, nodes);
+  }
+
+  async leaves(url: string, leaves: readonly number[], cursor: string): Promise<StatePage | undefined> {
+    return this.leavesAnswer(url, leaves, cursor);
   }
 
   async register(): Promise<{ status: number; body: string }> {

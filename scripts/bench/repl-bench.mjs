@@ -1,0 +1,116 @@
+/**
+ * Section 7: replication at rest. Three servers with static peers, every link through a counting
+ * TCP proxy, hold BENCH_REPL_COUNTERS counters (default 100,000, written to the first server and
+ * replicated). Once they agree, we measure for BENCH_REPL_SECONDS (default 20, two anti-entropy
+ * intervals): replication bytes per link per second and CPU per server, in `--anti-entropy digest`
+ * and then, on the same data dirs, in `--anti-entropy full` (today's figure, the baseline).
+ */
+import { readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { sendMany } from './load.mjs';
+import { SECRET, freePorts, http, makeTempDir, sleep, spawnTallyServer, stop, waitReady } from './processes.mjs';
+
+const SERVERS = 3;
+const ANTI_ENTROPY_MS = 10_000;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/**
+ * @param {{ configPath: string, log: (line: string) => void, counters: number, seconds: number }} o
+ * @returns {Promise<import('./report.mjs').Row[]>}
+ */
+export async function benchRepl(o) {
+  const ports = await freePorts(SERVERS);
+  const dirs = ports.map(() => makeTempDir('tally-bench-repl-'));
+  const pairs = ports.flatMap((_, from) => ports.map((__, to) => ({ from, to })).filter(({ from: a, to }) => a !== to));
+  const links = await Promise.all(pairs.map(({ from, to }) => countingProxy(from, ports[to])));
+  try {
+    const digest = await measureMode('digest', ports, dirs, links, o, true);
+    const full = await measureMode('full', ports, dirs, links, o, false);
+    const kb = (m) => m.bytesPerLinkPerS / 1024;
+    const pct = (m) => m.cpuPerServer * 100;
+    const what = (text) => `${text}, 3 servers, ${o.counters.toLocaleString('en-US')} counters, at rest, --anti-entropy digest`;
+    return [
+      {
+        section: '7 replication', what: what('replication bytes per link'), result: `${kb(digest).toFixed(2)} KB/s`,
+        baseline: `--anti-entropy full ${kb(full).toFixed(2)} KB/s`, ratio: `1/${Math.round(kb(full) / kb(digest))}`,
+        aim: { text: '< 20 KB/s per link', isMet: kb(digest) < 20 },
+      },
+      {
+        section: '7 replication', what: what('CPU per server'), result: `${pct(digest).toFixed(2)} % of a core`,
+        baseline: `--anti-entropy full ${pct(full).toFixed(2)} %`, ratio: `1/${Math.round(pct(full) / pct(digest))}`,
+        aim: { text: '< 2 % of a core', isMet: pct(digest) < 2 },
+      },
+    ];  } finally {
+    for (const link of links) link.server.close();
+  }
+}
+
+/** Starts the cluster in `mode`, fills it (first mode only), waits for agreement, then measures. */
+async function measureMode(name, ports, dirs, links, o, isFirst) {
+  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+  const procs = await Promise.all(ports.map((port, i) => spawnTallyServer({
+    id: `r${i + 1}`, port, dataDir: dirs[i], configPath: o.configPath, fsync: 'none',
+    extraArgs: ['--peers', linksFrom(i, links).join(','), '--anti-entropy', name, '--anti-entropy-interval-ms', String(ANTI_ENTROPY_MS), '--publish-interval-ms', '1000', '--startup-pull-timeout-ms', '2000'],
+  })));
+  try {
+    await Promise.all(procs.map((p) => waitReady(p, 120_000)));
+    if (isFirst) {
+      const sent = await sendMany({ url: urls[0], count: o.counters, connections: 64, body: '1', timeoutMs: 600_000, pathOf: (i) => `/counter/r${i.toString(36)}` });
+      o.log(`  repl: wrote ${sent.ok} counters to r1 in ${sent.seconds.toFixed(1)} s`);
+    }
+    const agreedIn = await waitAgreed(urls);
+    o.log(`  repl ${name}: the 3 digests agree (${agreedIn.toFixed(1)} s); settling one interval`);
+    await sleep(ANTI_ENTROPY_MS + 1000);
+    const bytes0 = links.reduce((sum, l) => sum + l.bytes, 0);
+    const cpu0 = procs.map(cpuSeconds);
+    await sleep(o.seconds * 1000);
+    const bytes = links.reduce((sum, l) => sum + l.bytes, 0) - bytes0;
+    const cpu = procs.map((p, i) => cpuSeconds(p) - (cpu0[i] ?? 0));
+    const result = { name, bytesPerLinkPerS: bytes / links.length / o.seconds, cpuPerServer: cpu.reduce((a, b) => a + b, 0) / procs.length / o.seconds };
+    o.log(`  repl ${name}: ${(result.bytesPerLinkPerS / 1024).toFixed(2)} KB/s per link, CPU ${(result.cpuPerServer * 100).toFixed(2)} % per server`);
+    return result;
+  } finally {
+    await Promise.all(procs.map((p) => stop(p)));
+  }
+}
+
+/** Peer URLs of server `i`: the proxies of its outgoing links. */
+function linksFrom(i, links) {
+  return links.filter((l) => l.from === i).map((l) => `http://127.0.0.1:${l.port}`);
+}
+
+/** Polls until every server's digest root children agree (cluster secret on /internal). */
+async function waitAgreed(urls, timeoutMs = 600_000) {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    const roots = await Promise.all(urls.map((url) => http.get(`${url}/internal/digest?level=0&nodes=0`, { headers: { 'tally-secret': SECRET } }).then((r) => r.body, () => '')));
+    if (roots[0] !== '' && roots.every((r) => JSON.stringify(JSON.parse(r).children) === JSON.stringify(JSON.parse(roots[0]).children))) return (performance.now() - started) / 1000;
+    await sleep(500);
+  }
+  throw new Error(`the digests did not agree within ${timeoutMs} ms`);
+}
+
+/** utime + stime of a child, in seconds, from /proc. */
+function cpuSeconds(proc) {
+  const stat = readFileSync(`/proc/${proc.child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** A loopback TCP proxy to `target` that counts the bytes it carries both ways. */
+async function countingProxy(from, target) {
+  const link = { from, target, bytes: 0, port: 0, server: createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: target });
+    client.on('data', (chunk) => void (link.bytes += chunk.length));
+    upstream.on('data', (chunk) => void (link.bytes += chunk.length));
+    client.pipe(upstream).on('error', () => client.destroy());
+    upstream.pipe(client).on('error', () => upstream.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  }) };
+  await new Promise((resolve) => link.server.listen(0, '127.0.0.1', resolve));
+  link.port = /** @type {import('node:net').AddressInfo} */ (link.server.address()).port;
+  return link;
+}

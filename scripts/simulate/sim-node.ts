@@ -1,0 +1,95 @@
+/**
+ * One simulated server: the REAL table (with its digest), replicator, publisher, gossip,
+ * anti-entropy and frame intake, with a PeerClient that goes through the SimNetwork instead of
+ * sockets, and the network's virtual clock as `now`. Only the store and the relay check are left
+ * out: writes apply in memory (the store's apply callback, minus the fsync), and relayed claims
+ * merge unchecked (every simulated server is honest).
+ */
+import { pino } from 'pino';
+import type { FrameEnvelope, ReplicateFrame, SlotId } from '@tally/core';
+import { digestNodes, leavesPage } from '../../packages/server/src/counter/state-pages.js';
+import { ReplicaIntake } from '../../packages/server/src/counter/replica-intake.js';
+import type { ServerMetrics } from '../../packages/server/src/metrics.js';
+import { MemberBook } from '../../packages/server/src/members/member-book.js';
+import { FrameIntake } from '../../packages/server/src/replication/intake.js';
+import type { PeerClient, PushResult } from '../../packages/server/src/replication/peer-client.js';
+import { Replicator } from '../../packages/server/src/replication/replicator.js';
+import { CounterTable } from '../../packages/server/src/state/counter-table.js';
+import type { SimNetwork } from './sim-network.js';
+
+const silent = pino({ level: 'silent' });
+
+export interface SimSettings {
+  publishIntervalMs: number;
+  antiEntropyIntervalMs: number;
+  fanout: number;
+  fanoutAbove: number;
+}
+
+export const urlOf = (index: number): string => `http://127.0.0.1:${20_000 + index}`;
+const indexOf = (url: string): number => Number(new URL(url).port) - 20_000;
+const bytesOf = (value: unknown): number => JSON.stringify(value).length;
+
+export class SimNode {
+  readonly id: string;
+  readonly live: SlotId;
+  readonly table = new CounterTable();
+  readonly replicator: Replicator;
+  readonly #intake: ReplicaIntake;
+
+  constructor(index: number, nodes: readonly SimNode[], servers: number, network: SimNetwork, metrics: ServerMetrics, settings: SimSettings) {
+    this.id = `n${index}`;
+    this.live = `${this.id}:1`;
+    const now = (): number => network.now;
+    const frames = new FrameIntake({ table: this.table, log: silent, metrics, now });
+    this.#intake = new ReplicaIntake({
+      table: this.table,
+      intake: frames,
+      relayCheck: { isRelayedClaim: () => false, verify: async () => undefined },
+      persist: async () => undefined,
+      observe: (id, slot) => this.replicator.observe({ id }, slot),
+      learned: (changed) => this.replicator.markLearned(changed),
+      log: silent,
+      metrics,
+    });
+    const peerOf = (url: string): SimNode => nodes[indexOf(url)] as SimNode;
+    const client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'> = {
+      replicate: (url, frame: ReplicateFrame) =>
+        network.call(index, indexOf(url), bytesOf(frame), async (): Promise<PushResult> => ({ isOk: true, ack: await peerOf(url).receive(frame) }), bytesOf),
+      digest: (url, level, nodes) => network.call(index, indexOf(url), 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), bytesOf),
+      leaves: (url, leaves, cursor) => network.call(index, indexOf(url), 40 + leaves.length * 7, async () => leavesPage(peerOf(url).table, peerOf(url).live, leaves, Number(cursor), 1000), bytesOf),
+      register: async () => ({ status: 200, body: '{}' }),
+      listServers: async () => undefined,
+      // Member sets are not simulated: every server starts with the whole cluster as static peers.
+      exchangeMembers: async () => Promise.reject(new Error('member sets are not simulated')),
+    };
+    const staticPeers = Array.from({ length: servers }, (_, i) => urlOf(i)).filter((_, i) => i !== index);
+    this.replicator = new Replicator({
+      self: { id: this.id, url: urlOf(index) },
+      staticPeers,
+      balancer: undefined,
+      table: this.table,
+      client,
+      book: MemberBook.volatile({ self: { id: this.id, url: urlOf(index) }, now, log: silent }),
+      requestTimeoutMs: 2000,
+      log: silent,
+      metrics,
+      ...settings,
+      antiEntropy: 'digest',
+      deltas: 'on',
+      receivePulled: (frame: FrameEnvelope) => this.receive(frame),
+      now,
+    });
+  }
+
+  /** What the counter service does with a durable write: the table, then replication. */
+  increment(name: string, amount: bigint): void {
+    const { slot } = this.table.issue(name, amount);
+    this.table.merge(name, this.live, slot.p, slot.n);
+    this.replicator.markChanged(name);
+  }
+
+  receive(frame: FrameEnvelope): ReturnType<ReplicaIntake['receiveFrame']> {
+    return this.#intake.receiveFrame(frame, this.live);
+  }
+}
