@@ -51,8 +51,14 @@ async function runCut(cluster: NetnsCluster, name: string, mode: PartitionMode, 
   let balancerKeptS3 = true;
   try {
     await sleep(CUT_MS / 2);
-    await waitFor('the balancer to drop s3 (the cut outlasts removeAfter)', async () => !(await cluster.balancerIds()).includes('s3'), CUT_MS);
-    balancerKeptS3 = false;
+    try {
+      await waitFor('the balancer to drop s3 (the cut outlasts removeAfter)', async () => !(await cluster.balancerIds()).includes('s3'), CUT_MS);
+      balancerKeptS3 = false;
+    } catch (err) {
+      // One way, s3 still reaches the balancer, and its heartbeats may register it again as soon
+      // as it is dropped: the cut still lasts past removeAfter, which is what the reads test.
+      if (mode === 'both') throw err;
+    }
     await sleep(CUT_MS / 2);
   } finally {
     cluster.net.heal();
