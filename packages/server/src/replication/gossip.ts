@@ -59,6 +59,14 @@ export class Gossip {
     return { slots: taken };
   }
 
+  /** Every rumor at once, each slot pushed one last time (a clean exit's flush). */
+  drain(): Rumors {
+    const taken = new Map<string, Set<SlotId>>();
+    for (const [name, slots] of this.#rumors) taken.set(name, new Set(slots.keys()));
+    this.#rumors.clear();
+    return { slots: taken };
+  }
+
   /** A push failed: its rumors stay for another round. */
   restore({ slots }: Rumors): void {
     for (const [name, set] of slots) for (const slot of set) this.add(name, slot);

@@ -20,6 +20,8 @@ export class PeerProgress {
   // A peer we haven't talked to gets our full state first: it may know nothing of us.
   #needsFullSync = true;
   #lastFullSyncAt = 0;
+  // When the last repair failed: gossip mode retries an unreachable peer once per interval, not per round.
+  #failedAt: number | undefined;
   #isBusy = false;
 
   constructor(now: number) {
@@ -56,12 +58,23 @@ export class PeerProgress {
 
   /** The peer answered with its live slot; a new one means it restarted and needs everything. */
   observe(slot: SlotId): void {
-    if (this.#lastSlot !== undefined && this.#lastSlot !== slot) this.#needsFullSync = true;
+    if (this.#lastSlot !== undefined && this.#lastSlot !== slot) {
+      this.#needsFullSync = true;
+      this.#failedAt = undefined;
+    }
     this.#lastSlot = slot;
   }
 
   isFullSyncDue(now: number, intervalMs: number): boolean {
     return this.#needsFullSync || now - this.#lastFullSyncAt >= intervalMs;
+  }
+
+  /**
+   * New to us, or restarted, and not failed within `intervalMs`: repair it now, whatever the mode
+   * (gossip mode repairs only these and a few random peers per interval).
+   */
+  isRepairUrgent(now: number, intervalMs: number): boolean {
+    return this.#needsFullSync && (this.#failedAt === undefined || now - this.#failedAt >= intervalMs);
   }
 
   /** Cleared before sending: a restart noticed during the sync (observe()) sets it again. */
@@ -72,6 +85,7 @@ export class PeerProgress {
   endFullSync(isDone: boolean, now: number): void {
     if (isDone) this.#lastFullSyncAt = now;
     else this.#needsFullSync = true;
+    this.#failedAt = isDone ? undefined : now;
   }
 
   /** Claims the peer for one push at a time; false while another push to it runs. */

@@ -225,8 +225,15 @@ export class Replicator implements ReplicationPort {
     this.#timers = [];
   }
 
+  /**
+   * The last push before a clean exit, bounded by `timeoutMs`. Under gossip our unsent changes
+   * are rumors, not per-peer pending sets: they go to `fanout` peers, which pass them on.
+   */
   flush(timeoutMs: number): Promise<void> {
-    return this.#publisher.flush(timeoutMs);
+    if (!this.#isGossiping()) return this.#publisher.flush(timeoutMs);
+    if (this.#deltaGossip.size === 0) return Promise.resolve();
+    const push = this.#publisher.gossipRound(this.#deltaGossip.drain(), this.#deltaGossip.targets(this.peers()));
+    return Promise.race([push.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   /** One publish round now (tests and simulations drive time themselves). */
@@ -235,11 +242,14 @@ export class Replicator implements ReplicationPort {
     if (!this.#isGossiping()) return this.#publisher.publishRound(this.#isDeltasOn);
     // Large clusters: deltas by gossip, and each interval a repair with `fanout` random peers
     // (as Riak and Cassandra do), so neither costs more as the cluster grows.
+    // A new or restarted peer is repaired at once, as in every-peer mode.
     const rounds = this.#deltaGossip.size > 0 ? [this.#gossipRound()] : [];
+    const repairs = new Set(this.peers().filter((peer) => this.#progressOf(peer).isRepairUrgent(this.#now(), this.#antiEntropyIntervalMs)));
     if (this.#now() - this.#lastRepairAt >= this.#antiEntropyIntervalMs) {
       this.#lastRepairAt = this.#now();
-      rounds.push(this.#publisher.repairWith(this.#deltaGossip.targets(this.peers())));
+      for (const peer of this.#deltaGossip.targets(this.peers())) repairs.add(peer);
     }
+    if (repairs.size > 0) rounds.push(this.#publisher.repairWith([...repairs]));
     await Promise.all(rounds);
   }
 

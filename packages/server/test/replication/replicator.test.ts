@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { MemberBook } from '../../src/members/member-book.js';
+import { digestNodes } from '../../src/counter/state-pages.js';
 import { Replicator } from '../../src/replication/replicator.js';
 import { CounterTable } from '../../src/state/counter-table.js';
 import { FakePeerClient, ackFrom, testMetrics } from '../support/fake-peers.js';
@@ -107,7 +108,7 @@ describe('Replicator#observe()', () => {
 describe('Replicator#publishRound() above fanoutAbove', () => {
   const PEERS = Array.from({ length: 9 }, (_, i) => `http://127.0.0.1:${i + 2}`);
 
-  function large(fanoutAbove = 4) {
+  function large(fanoutAbove = 4, now = () => 0) {
     const table = new CounterTable();
     table.setLiveSlot('a:1');
     const client = new FakePeerClient();
@@ -117,7 +118,7 @@ describe('Replicator#publishRound() above fanoutAbove', () => {
       balancer: undefined,
       table,
       client,
-      book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now: () => 0, log: silentLog }),
+      book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now, log: silentLog }),
       requestTimeoutMs: 1000,
       log: silentLog,
       metrics: testMetrics(),
@@ -128,10 +129,64 @@ describe('Replicator#publishRound() above fanoutAbove', () => {
       deltas: 'on',
       fanout: 3,
       fanoutAbove,
-      now: () => 0,
+      now,
     });
     return { table, client, replicator };
   }
+
+  /** Peers answer digests equal to ours (a repair finds nothing), and each digest call is recorded. */
+  function digestsEqual(table: CounterTable, client: FakePeerClient): string[] {
+    const calls: string[] = [];
+    client.digestAnswer = (url, level, nodes) => {
+      calls.push(url);
+      return digestNodes(table, 'p:1', level, nodes);
+    };
+    return calls;
+  }
+
+  it('repairs every new peer at once, then only `fanout` random peers per interval', async () => {
+    let now = 0;
+    const { table, client, replicator } = large(4, () => now);
+    const calls = digestsEqual(table, client);
+    await replicator.publishRound();
+    expect(new Set(calls)).to.deep.equal(new Set(PEERS));
+    calls.length = 0;
+    now = 1000;
+    await replicator.publishRound();
+    expect(calls).to.deep.equal([]);
+    now = 60_000;
+    await replicator.publishRound();
+    expect(new Set(calls).size).to.equal(3);
+  });
+
+  it('repairs a restarted peer in the next round, not at the next interval', async () => {
+    let now = 0;
+    const { table, client, replicator } = large(4, () => now);
+    const calls = digestsEqual(table, client);
+    await replicator.publishRound();
+    replicator.observe({ url: PEERS[0] as string }, 'p2:1');
+    replicator.observe({ url: PEERS[0] as string }, 'p2:2'); // a new live slot: it restarted
+    calls.length = 0;
+    now = 1000;
+    await replicator.publishRound();
+    expect(calls).to.deep.equal([PEERS[0]]);
+  });
+
+  it('retries a peer whose repair failed at the next interval, not every round', async () => {
+    let now = 0;
+    const { table, client, replicator } = large(4, () => now);
+    const calls = digestsEqual(table, client);
+    const answer = client.digestAnswer;
+    client.digestAnswer = (url, level, nodes) => (url === PEERS[0] ? (calls.push(url), undefined) : answer(url, level, nodes));
+    await replicator.publishRound();
+    calls.length = 0;
+    now = 1000;
+    await replicator.publishRound();
+    expect(calls).to.deep.equal([]);
+    now = 60_000;
+    await replicator.publishRound();
+    expect(calls).to.include(PEERS[0]);
+  });
 
   it('pushes a change to `fanout` peers per round, in two rounds, then stops', async () => {
     const { table, client, replicator } = large();
@@ -164,5 +219,57 @@ describe('Replicator#publishRound() above fanoutAbove', () => {
     replicator.markChanged('x');
     await replicator.publishRound();
     expect(new Set(client.pushes.map((p) => p.url)).size).to.equal(PEERS.length);
+  });
+});
+
+describe('Replicator#flush() above fanoutAbove', () => {
+  const PEERS = Array.from({ length: 9 }, (_, i) => `http://127.0.0.1:${i + 2}`);
+
+  function gossiping() {
+    const table = new CounterTable();
+    table.setLiveSlot('a:1');
+    const client = new FakePeerClient();
+    const replicator = new Replicator({
+      self: { id: 'a', url: 'http://127.0.0.1:1' },
+      staticPeers: PEERS,
+      balancer: undefined,
+      table,
+      client,
+      book: MemberBook.volatile({ self: { id: 'a', url: 'http://127.0.0.1:1' }, now: () => 0, log: silentLog }),
+      requestTimeoutMs: 1000,
+      log: silentLog,
+      metrics: testMetrics(),
+      publishIntervalMs: 1000,
+      antiEntropy: 'digest',
+      antiEntropyIntervalMs: 60_000,
+      receivePulled: async () => undefined,
+      deltas: 'on',
+      fanout: 3,
+      fanoutAbove: 4,
+      now: () => 0,
+    });
+    return { table, client, replicator };
+  }
+
+  it('pushes the changes no round has sent yet to `fanout` peers, once', async () => {
+    const { table, client, replicator } = gossiping();
+    table.merge('x', 'a:1', 7n, 0n);
+    replicator.markChanged('x');
+    await replicator.flush(1000);
+    expect(new Set(client.pushes.map((p) => p.url)).size).to.equal(3);
+    expect(client.pushes.map((p) => p.frame.counters)).to.deep.equal(Array.from({ length: 3 }, () => ({ x: { 'a:1': ['7', '0'] } })));
+    await replicator.flush(1000);
+    expect(client.pushes.length).to.equal(3);
+  });
+
+  it('gives up after `timeoutMs` when no peer answers', async () => {
+    const { table, client, replicator } = gossiping();
+    table.merge('x', 'a:1', 1n, 0n);
+    replicator.markChanged('x');
+    client.answer = () => new Promise(() => undefined);
+    const started = Date.now();
+    await replicator.flush(50);
+    expect(Date.now() - started).to.be.below(1000);
+    expect(client.pushes.length).to.equal(3);
   });
 });
