@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { Cluster, SECRET, http, killAll, waitFor } from './harness.js';
 import { LinkProxy } from './link-proxy.js';
+import { assertFinalReads } from './final-read.js';
 
 const REPAIR_ARGS = ['--anti-entropy-interval-ms', '300', '--startup-pull-timeout-ms', '300', '--request-timeout-ms', '500'];
 
@@ -91,6 +92,9 @@ describe('e2e: digest anti-entropy', function () {
       for (let i = 1; i <= 20; i++) expect(await value(url, `only2-${i}`)).to.equal(BigInt(-i));
     }
     await waitFor('digests equal', async () => (await rootChildren(s1.url)) === (await rootChildren(s2.url)), 5000, 100);
+    const acked = new Map<string, bigint>([['shared', 12n]]);
+    for (let i = 1; i <= 20; i++) acked.set(`only1-${i}`, BigInt(i)).set(`only2-${i}`, BigInt(-i));
+    await assertFinalReads([s1.url, s2.url], acked, 5000);
   });
 
   it("gives a server that can reach only one peer every other server's slots (line s1 - s2 - s3)", async () => {
@@ -114,6 +118,7 @@ describe('e2e: digest anti-entropy', function () {
     }, 15_000, 100);
     const slots = JSON.parse((await http.get(`${s3.url}/counter/line/slots`, { headers: { accept: 'application/json' } })).body) as unknown;
     expect(JSON.stringify(slots)).to.match(/s1:/);
+    await assertFinalReads([s1.url, s2.url, s3.url], { line: 101n, 'from-s1': 3n }, 5000);
   });
 });
 

@@ -11,6 +11,7 @@
 import { expect } from 'chai';
 import { Cluster, killAll, sleep } from './harness.js';
 import { incOk, valueAt } from './counter-calls.js';
+import { assertFinalReads } from './final-read.js';
 
 const PUBLISH_MS = 1500;
 const GOSSIP_ARGS = ['--fanout-above', '2', '--fanout', '2', '--anti-entropy-interval-ms', '60000'];
@@ -55,6 +56,7 @@ describe('e2e: gossip mode (fanoutAbove 2, 4 servers)', function () {
     const others = ['s1', 's2', 's3'].map((id) => cluster.server(id).url);
     const tookMs = await waitHeld(others, written, PUBLISH_MS * 2 + 3000);
     expect(tookMs).to.be.below(60_000);
+    await assertFinalReads(cluster.urls(), written, 5000);
   });
 
   it('pushes the writes a server had not sent yet when it gets SIGTERM', async () => {
@@ -65,6 +67,7 @@ describe('e2e: gossip mode (fanoutAbove 2, 4 servers)', function () {
     const others = ['s2', 's3', 's4'].map((id) => cluster.server(id).url);
     // The writer is gone: only its flush (to 2 peers, which pass it on) can have delivered these.
     await waitHeld(others, written, PUBLISH_MS * 4 + 2000);
+    await assertFinalReads(others, written, 5000);
   });
 });
 

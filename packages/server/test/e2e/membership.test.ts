@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { BIN, Cluster, REPO, SECRET, http, isReady, killAll, sleep, spawnBin, waitFor, type Proc } from './harness.js';
 import { incOk, waitConverged } from './counter-calls.js';
+import { assertFinalReads } from './final-read.js';
 import { History, loop } from './history.js';
 import { textValue, whileStopped } from './consistency-helpers.js';
 import { mulberry32, randInt } from './random.js';
@@ -128,6 +129,7 @@ describe('membership: a server restarted while the balancer is down', function (
     const wait = await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1' });
     expect(wait.statusCode, wait.body).to.equal(200);
     expect(JSON.parse((await http.post(`${c.server('s3').url}/counter/bal-down-w?wait=all`, { body: '1', headers: { accept: 'application/json' } })).body).required).to.equal(3);
+    await assertFinalReads(c.urls(), { 'bal-down': 100n, 'bal-down-w': 2n }, 10_000);
   });
 });
 
@@ -223,6 +225,7 @@ describe('membership: decommission', function () {
     }
     const listed = (await http.get(`${c.balancer?.url}/servers`).json()) as Array<{ id: string }>;
     expect(listed.map((s) => s.id)).to.not.include('s3');
+    await assertFinalReads(c.urls(), { 'dec-live': acked }, 10_000);
   });
 
   it('forces out a dead server: all answers 200 again', async () => {
@@ -242,6 +245,7 @@ describe('membership: decommission', function () {
       await waitFor(`${url} knows s2 is decommissioned`, async () => (await members(url)).find((m) => m.id === 's2')?.state === 'decommissioned', 10_000);
       expect(await readAll(url, 'dec-force'), url).to.deep.equal({ status: 200, value: 5n });
     }
+    await assertFinalReads(c.urls(), { 'dec-force': 5n }, 10_000);
   });
 
   it('shows both views in `tally servers`, and `tally servers remove` needs the secret', async () => {

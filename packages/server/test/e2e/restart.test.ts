@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Cluster, killAll, waitFor } from './harness.js';
 import { inc, incOk, randomBigInt, runBounded, valueAt, waitConverged } from './counter-calls.js';
+import { assertFinalReads, finalRange } from './final-read.js';
 import { mulberry32 } from './random.js';
 
 const SEED = 20261122;
@@ -166,6 +167,8 @@ describe(`e2e: restart (balancer + 3 servers, seed ${SEED})`, function () {
     const all = amounts.reduce((a, b) => a | b, 0n);
     expect(total & ~all, 'odd bits: an increment counted more than once').to.equal(0n);
     expect(total & acked, 'acknowledged increments present in the total').to.equal(acked);
+    const unknown = amounts.filter((amount) => (acked & amount) === 0n);
+    await assertFinalReads(cluster.urls(), { 'restart-burst': finalRange(acked, unknown) }, 5000);
   });
 });
 
