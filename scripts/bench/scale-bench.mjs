@@ -7,11 +7,9 @@
  *   - join-to-ready: a second server with an empty data dir and the first as its static peer,
  *     spawn → /readyz 200, then checked to hold every counter (its /counters count).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { http, makeTempDir, REPO, spawnTallyServer, stop, waitReady } from './processes.mjs';
+import { http, makeTempDir, spawnTallyServer, stop, waitReady } from './processes.mjs';
 import { seconds } from './report.mjs';
+import { writeDataDir } from './seed-data-dir.mjs';
 
 const SLOTS = ['srv-a:1763000000001', 'srv-b:1763000000002', 'r1:1763000000003'];
 
@@ -23,7 +21,7 @@ export async function benchScale(o) {
   const label = o.counters.toLocaleString('en-US');
   const rows = [];
   const oldDir = makeTempDir('tally-bench-scale-v1-');
-  o.log(`  wrote a version 1 data dir of ${label} counters in ${seconds(await writeDataDir(oldDir, o.counters, 1))}`);
+  o.log(`  wrote a version 1 data dir of ${label} counters in ${seconds(await writeScaleDir(oldDir, o.counters, 1))}`);
   const old = await spawnTallyServer({ id: 'r1', dataDir: oldDir, configPath: o.configPath, fsync: 'always', extraArgs: ['--max-counters', String(o.counters * 2)] });
   try {
     const restart = (await waitReady(old, 300_000) - old.spawnedAt) / 1000;
@@ -34,7 +32,7 @@ export async function benchScale(o) {
     await stop(old);
   }
   const dataDir = makeTempDir('tally-bench-scale-');
-  o.log(`  wrote a compact data dir of ${label} counters in ${seconds(await writeDataDir(dataDir, o.counters, 2))}`);
+  o.log(`  wrote a compact data dir of ${label} counters in ${seconds(await writeScaleDir(dataDir, o.counters, 2))}`);
   const first = await spawnTallyServer({ id: 'r1', dataDir, configPath: o.configPath, fsync: 'always', extraArgs: ['--max-counters', String(o.counters * 2)] });
   let joiner;
   try {
@@ -55,27 +53,8 @@ export async function benchScale(o) {
 }
 
 /** @param {string} dir @param {number} counters @param {1 | 2} version @returns {Promise<number>} seconds */
-async function writeDataDir(dir, counters, version) {
-  const started = performance.now();
-  const dist = `${REPO}packages/server/dist/store/`;
-  const { writeMeta, snapshotFile, segmentFile, writeFileAtomic } = await import(pathToFileURL(`${dist}data-dir.js`).href);
-  const { encodeSnapshot } = await import(pathToFileURL(`${dist}snapshot-format.js`).href);
-  const { encodeCompactSnapshot } = await import(pathToFileURL(`${dist}compact-snapshot.js`).href);
-  const encode = version === 1 ? encodeSnapshot : encodeCompactSnapshot;
-  mkdirSync(dir, { recursive: true });
-  const source = {
-    *slots() {
-      for (let i = 0; i < counters; i++) {
-        for (const [s, slot] of SLOTS.entries()) yield { name: `c${i.toString(36)}`, slot, p: BigInt(1 + ((i + s) % 977)), n: BigInt(i % 5) };
-      }
-    },
-    requests: () => [],
-  };
-  const meta = { serverId: 'r1', incarnation: 1763000000003 };
-  await writeFileAtomic(dir, snapshotFile(2), encode(meta, source, { slot: SLOTS[2], seq: 1n }));
-  await writeFileAtomic(dir, segmentFile(2), '');
-  await writeMeta(dir, { ...meta, cleanShutdown: true, fsync: 'always', bootId: null, segment: 2 });
-  return (performance.now() - started) / 1000;
+function writeScaleDir(dir, counters, version) {
+  return writeDataDir(dir, { counters, version, slots: SLOTS, owner: 'r1' });
 }
 
 /** @param {string} url @param {number} expected */
