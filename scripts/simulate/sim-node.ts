@@ -1,9 +1,10 @@
 /**
- * One simulated server: the REAL table (with its digest), replicator, publisher, gossip,
- * anti-entropy and frame intake, with a PeerClient that goes through the SimNetwork instead of
- * sockets, and the network's virtual clock as `now`. Only the store and the relay check are left
- * out: writes apply in memory (the store's apply callback, minus the fsync), and relayed claims
- * merge unchecked (every simulated server is honest).
+ * One simulated server: the REAL replicator, publisher, gossip, anti-entropy and frame intake,
+ * over real CounterTables (the shared converged start under a copy-on-write layer of its own:
+ * shared-start-table.ts), with a PeerClient that goes through the SimNetwork instead of sockets,
+ * and the network's virtual clock as `now`. Only the store and the relay check are left out:
+ * writes apply in memory (the store's apply callback, minus the fsync), and relayed claims merge
+ * unchecked (every simulated server is honest).
  */
 import { pino } from 'pino';
 import type { FrameEnvelope, ReplicateFrame, SlotId } from '@tally/core';
@@ -14,8 +15,9 @@ import { MemberBook } from '../../packages/server/src/members/member-book.js';
 import { FrameIntake } from '../../packages/server/src/replication/intake.js';
 import type { PeerClient, PushResult } from '../../packages/server/src/replication/peer-client.js';
 import { Replicator } from '../../packages/server/src/replication/replicator.js';
-import { CounterTable } from '../../packages/server/src/state/counter-table.js';
-import type { SimNetwork } from './sim-network.js';
+import type { CounterTable } from '../../packages/server/src/state/counter-table.js';
+import type { CallKind, SimNetwork } from './sim-network.js';
+import { SharedStartTable } from './shared-start-table.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -26,6 +28,20 @@ export interface SimSettings {
   fanoutAbove: number;
 }
 
+/** A frame's share of our own slots and of forwarded ones (a gossip frame carries both). */
+function frameKinds(frame: ReplicateFrame): CallKind | Array<[CallKind, number]> {
+  if (frame.full) return 'repair push';
+  let own = 0;
+  let total = 0;
+  for (const slots of Object.values(frame.counters)) {
+    for (const slot of Object.keys(slots)) {
+      total++;
+      if (slot === frame.slot) own++;
+    }
+  }
+  return total === 0 ? 'delta own' : [['delta own', own / total], ['delta forwarded', (total - own) / total]];
+}
+
 export const urlOf = (index: number): string => `http://127.0.0.1:${20_000 + index}`;
 const indexOf = (url: string): number => Number(new URL(url).port) - 20_000;
 const bytesOf = (value: unknown): number => JSON.stringify(value).length;
@@ -33,17 +49,23 @@ const bytesOf = (value: unknown): number => JSON.stringify(value).length;
 export class SimNode {
   readonly id: string;
   readonly live: SlotId;
-  readonly table = new CounterTable();
+  readonly table: SharedStartTable;
   readonly replicator: Replicator;
   readonly #intake: ReplicaIntake;
 
-  constructor(index: number, nodes: readonly SimNode[], servers: number, network: SimNetwork, metrics: ServerMetrics, settings: SimSettings) {
+  constructor(index: number, nodes: readonly SimNode[], start: CounterTable, network: SimNetwork, metrics: ServerMetrics, settings: SimSettings) {
     this.id = `n${index}`;
     this.live = `${this.id}:1`;
+    this.table = new SharedStartTable(start);
+    this.table.setLiveSlot(this.live);
+    const servers = network.traffic.length;
     const now = (): number => network.now;
-    const frames = new FrameIntake({ table: this.table, log: silent, metrics, now });
+    // The intakes' type is CounterTable; they use only the part SharedStartTable implements
+    // (get, merge, exceedsIssued, isOverCap), over real CounterTables underneath.
+    const table = this.table as unknown as CounterTable;
+    const frames = new FrameIntake({ table, log: silent, metrics, now });
     this.#intake = new ReplicaIntake({
-      table: this.table,
+      table,
       intake: frames,
       relayCheck: { isRelayedClaim: () => false, verify: async () => undefined },
       persist: async () => undefined,
@@ -55,9 +77,9 @@ export class SimNode {
     const peerOf = (url: string): SimNode => nodes[indexOf(url)] as SimNode;
     const client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'> = {
       replicate: (url, frame: ReplicateFrame) =>
-        network.call(index, indexOf(url), bytesOf(frame), async (): Promise<PushResult> => ({ isOk: true, ack: await peerOf(url).receive(frame) }), bytesOf),
-      digest: (url, level, nodes) => network.call(index, indexOf(url), 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), bytesOf),
-      leaves: (url, leaves, cursor) => network.call(index, indexOf(url), 40 + leaves.length * 7, async () => leavesPage(peerOf(url).table, peerOf(url).live, leaves, Number(cursor), 1000), bytesOf),
+        network.call(index, indexOf(url), frameKinds(frame), bytesOf(frame), async (): Promise<PushResult> => ({ isOk: true, ack: await peerOf(url).receive(frame) }), bytesOf),
+      digest: (url, level, nodes) => network.call(index, indexOf(url), 'digest compare', 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), bytesOf),
+      leaves: (url, leaves, cursor) => network.call(index, indexOf(url), 'leaf pull', 40 + leaves.length * 7, async () => leavesPage(peerOf(url).table, peerOf(url).live, leaves, Number(cursor), 1000), bytesOf),
       register: async () => ({ status: 200, body: '{}' }),
       listServers: async () => undefined,
       // Member sets are not simulated: every server starts with the whole cluster as static peers.
