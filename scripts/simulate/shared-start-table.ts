@@ -32,6 +32,8 @@ export class SharedStartTable implements TableView {
   // Inner nodes' combined hashes (levels 0..DIGEST_DEPTH-1, flat), dropped along the path of
   // every change: a compare asks for the same nodes again and again, and most never change.
   readonly #inner: Array<NodeHash | undefined> = new Array<NodeHash | undefined>(INNER_NODES);
+  // The root's children, asked for by every compare with every peer: built once per change.
+  #rootChildren: NodeHash[] | undefined;
 
   constructor(start: CounterTable) {
     this.#start = start;
@@ -96,7 +98,12 @@ export class SharedStartTable implements TableView {
 
   readonly digest: DigestView = {
     node: (level, index) => this.#node(level, index),
-    children: (level, index) => Array.from({ length: DIGEST_FANOUT }, (_, i) => this.#node(level + 1, index * DIGEST_FANOUT + i)),
+    children: (level, index) => {
+      if (level === 0 && this.#rootChildren !== undefined) return this.#rootChildren;
+      const children = Array.from({ length: DIGEST_FANOUT }, (_, i) => this.#node(level + 1, index * DIGEST_FANOUT + i));
+      if (level === 0) this.#rootChildren = children;
+      return children;
+    },
     root: () => this.#node(0, 0),
     keysIn: (leaf) => {
       const start = this.#start.digest.keysIn(leaf);
@@ -133,6 +140,7 @@ export class SharedStartTable implements TableView {
 
   /** The inner nodes above `name`'s leaf are stale once it changed here. */
   #forget(name: string): void {
+    this.#rootChildren = undefined;
     let index = digestLeafOf(COUNTER_KEY_PREFIX + name);
     for (let level = DIGEST_DEPTH - 1; level >= 0; level--) {
       index = Math.floor(index / DIGEST_FANOUT);

@@ -7,7 +7,7 @@
  * unchecked (every simulated server is honest).
  */
 import { pino } from 'pino';
-import type { FrameEnvelope, ReplicateFrame, SlotId } from '@tally/core';
+import type { DigestAnswer, FrameEnvelope, ReplicateFrame, SlotId } from '@tally/core';
 import { digestNodes, leavesPage } from '../../packages/server/src/counter/state-pages.js';
 import { ReplicaIntake } from '../../packages/server/src/counter/replica-intake.js';
 import type { ServerMetrics } from '../../packages/server/src/metrics.js';
@@ -43,8 +43,15 @@ function frameKinds(frame: ReplicateFrame): CallKind | Array<[CallKind, number]>
 }
 
 export const urlOf = (index: number): string => `http://127.0.0.1:${20_000 + index}`;
-const indexOf = (url: string): number => Number(new URL(url).port) - 20_000;
+const indexOf = (url: string): number => Number(url.slice(url.lastIndexOf(':') + 1)) - 20_000;
 const bytesOf = (value: unknown): number => JSON.stringify(value).length;
+// A digest answer's JSON length without building it: a compare is the commonest call by far.
+const digestBytes = ({ slot, level, children }: DigestAnswer): number => {
+  const entries = Object.entries(children);
+  let bytes = (entries.length === 0 ? 34 : 33) + slot.length + String(level).length;
+  for (const [index, hashes] of entries) bytes += index.length + 5 + hashes.length * 19;
+  return bytes;
+};
 
 export class SimNode {
   readonly id: string;
@@ -78,7 +85,7 @@ export class SimNode {
     const client: Pick<PeerClient, 'replicate' | 'register' | 'listServers' | 'exchangeMembers' | 'digest' | 'leaves'> = {
       replicate: (url, frame: ReplicateFrame) =>
         network.call(index, indexOf(url), frameKinds(frame), bytesOf(frame), async (): Promise<PushResult> => ({ isOk: true, ack: await peerOf(url).receive(frame) }), bytesOf),
-      digest: (url, level, nodes) => network.call(index, indexOf(url), 'digest compare', 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), bytesOf),
+      digest: (url, level, nodes) => network.call(index, indexOf(url), 'digest compare', 60, async () => digestNodes(peerOf(url).table, peerOf(url).live, level, nodes), digestBytes),
       leaves: (url, leaves, cursor) => network.call(index, indexOf(url), 'leaf pull', 40 + leaves.length * 7, async () => leavesPage(peerOf(url).table, peerOf(url).live, leaves, Number(cursor), 1000), bytesOf),
       register: async () => ({ status: 200, body: '{}' }),
       listServers: async () => undefined,

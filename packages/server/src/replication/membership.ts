@@ -50,9 +50,12 @@ export class Membership {
   readonly #unreachable: UnreachableLog;
   /** Peers set at run time by `POST /config`, this server excluded. */
   #actors = new Set<string>();
+  // A Set: levelPeers() asks it for every peer, and a 1,000-server list made that O(N^2) per call.
+  readonly #staticPeers: ReadonlySet<string>;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#staticPeers = new Set(options.staticPeers);
     this.#unreachable = new UnreachableLog({ log: options.log, now: options.now, what: 'balancer' });
     for (const url of options.staticPeers) this.#add(url, undefined);
     this.#followMembers();
@@ -61,9 +64,9 @@ export class Membership {
 
   /** The peers levels count: active members, and static peers not yet known by id. */
   levelPeers(): Peer[] {
-    const { book, staticPeers } = this.#options;
+    const { book } = this.#options;
     const isCounted = (peer: Peer): boolean => {
-      const isStatic = staticPeers.includes(peer.url) || this.#actors.has(peer.url);
+      const isStatic = this.#staticPeers.has(peer.url) || this.#actors.has(peer.url);
       if (peer.id === undefined) return isStatic;
       return book.isActive(peer.id) || (isStatic && !book.set.has(peer.id));
     };
@@ -77,12 +80,12 @@ export class Membership {
 
   // Every active member is a peer at its current URL; a member that moved or left is dropped.
   #followMembers(): void {
-    const { book, self, staticPeers } = this.#options;
+    const { book, self } = this.#options;
     for (const member of book.set.values()) {
       if (member.id === self.id) continue;
       for (const [url, peer] of this.#peers) {
         const isStale = peer.id === member.id && (member.state !== 'active' || url !== member.url);
-        if (isStale && !staticPeers.includes(url)) this.#peers.delete(url);
+        if (isStale && !this.#staticPeers.has(url)) this.#peers.delete(url);
       }
       if (member.state === 'active') this.#add(member.url, member.id);
     }
@@ -129,7 +132,7 @@ export class Membership {
   setActors(urls: readonly string[]): void {
     const next = new Set(urls.filter((url) => url !== this.#options.self.url));
     for (const url of this.#actors) {
-      if (!next.has(url) && !this.#options.staticPeers.includes(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
+      if (!next.has(url) && !this.#staticPeers.has(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
     }
     this.#actors = next;
     for (const url of next) this.#add(url, undefined);
@@ -183,7 +186,7 @@ export class Membership {
     // restarted lists servers as their heartbeats arrive, and dropping a peer for that moment
     // would cost a needless full sync when it reappears.
     for (const url of this.#balancerUrls) {
-      if (seen.has(url) || this.#options.staticPeers.includes(url) || this.#actors.has(url) || this.#isMemberUrl(url)) continue;
+      if (seen.has(url) || this.#staticPeers.has(url) || this.#actors.has(url) || this.#isMemberUrl(url)) continue;
       const misses = (this.#misses.get(url) ?? 0) + 1;
       if (misses < MISSES_BEFORE_LEAVING) {
         this.#misses.set(url, misses);
