@@ -35,6 +35,26 @@ describe('PeerProgress', () => {
     expect(progress.pendingCount).to.equal(0);
   });
 
+  it('makes a repair urgent when the peer is new or restarted, and a failed one only once per interval', () => {
+    const progress = new PeerProgress(0);
+    expect(progress.isRepairUrgent(0, 10_000)).to.equal(true);
+    progress.beginFullSync();
+    progress.endFullSync(true, 0);
+    expect(progress.isRepairUrgent(1000, 10_000)).to.equal(false);
+    progress.observe('b:1');
+    progress.observe('b:2');
+    expect(progress.isRepairUrgent(2000, 10_000)).to.equal(true);
+    progress.beginFullSync();
+    progress.endFullSync(false, 2000);
+    expect(progress.isRepairUrgent(3000, 10_000)).to.equal(false);
+    expect(progress.isRepairUrgent(12_000, 10_000)).to.equal(true);
+    progress.beginFullSync();
+    progress.endFullSync(false, 12_000);
+    expect(progress.isRepairUrgent(13_000, 10_000)).to.equal(false);
+    progress.observe('b:3'); // restarted again: urgent at once, whatever failed before
+    expect(progress.isRepairUrgent(13_000, 10_000)).to.equal(true);
+  });
+
   it('lets one push claim the peer at a time', () => {
     const progress = new PeerProgress(0);
     expect(progress.tryClaim()).to.equal(true);
