@@ -191,6 +191,8 @@ async function main(): Promise<void> {
     if (only !== undefined && !only.includes(scenario.servers)) continue;
     const result = await run(scenario);
     console.log(result.row);
+    // Also to stderr at once: a long run's by-kind figures are not lost if it is stopped early.
+    console.error(`${scenario.servers} ${modeOf(scenario)}: at rest | ${result.kinds[0]} |; under load | ${result.kinds[1]} |`);
     breakdown.push(`| ${scenario.servers} | ${modeOf(scenario)} | at rest | ${result.kinds[0]} |`, `| ${scenario.servers} | ${modeOf(scenario)} | under load | ${result.kinds[1]} |`);
   }
   console.log(`\nBytes / messages per server per interval, by kind (requests and their answers):\n`);
