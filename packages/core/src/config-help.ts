@@ -36,6 +36,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   idempotencyMaxKeys: 'how many Idempotency-Keys are remembered at most',
   snapshotBytes: 'snapshot the embedded log once it grew this much',
   maxCounters: 'most counters one server holds; a new name beyond it answers 507',
+  maxItems: 'most item ids one server holds (all tenants); a POST /items beyond it answers 507',
   healthIntervalMs: "how often each server's /readyz is checked",
   suspectAfter: 'failed checks before a server is no longer handed out',
   removeAfter: 'failed checks before a server leaves the list',

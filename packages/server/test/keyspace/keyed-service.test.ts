@@ -1,10 +1,52 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { decodeItemToken, type ItemFrame, type ItemTenantPull } from '@tally/core';
-import { memoryItemLog } from '../../src/items/item-log.js';
-import type { ItemPeerClient } from '../../src/items/item-peers.js';
-import { ItemService } from '../../src/items/item-service.js';
+import { decodeItemToken, encodeItemToken, groupByTenant, type Item, type ItemFrame, type ItemTenantPull, type ItemToken } from '@tally/core';
+import { itemType } from '../../src/items/item-type.js';
+import { memoryKeyedLog as memoryItemLog } from '../../src/keyspace/keyed-log.js';
+import type { KeyedPeerClient as ItemPeerClient } from '../../src/keyspace/keyed-peers.js';
+import { KeyedService, type KeyedServiceDeps } from '../../src/keyspace/keyed-service.js';
 import type { Peer } from '../../src/replication/membership.js';
+
+/** The engine run with the item type, seen through the item routes' conversions (routes/items.ts). */
+class ItemService {
+  readonly engine: KeyedService<Set<string>, bigint>;
+  readonly table = { count: (tenant: string): bigint => this.engine.table.value(tenant) };
+
+  constructor(deps: Omit<KeyedServiceDeps<Set<string>, bigint>, 'type'>) {
+    this.engine = new KeyedService({ type: itemType, ...deps });
+  }
+
+  get isReady(): boolean {
+    return this.engine.isReady;
+  }
+
+  get notReadyReason(): string | undefined {
+    return this.engine.notReadyReason;
+  }
+
+  recover() {
+    return this.engine.recover();
+  }
+
+  add(list: Item[], wait: string | undefined) {
+    return this.engine.add(groupByTenant(list), wait);
+  }
+
+  async count(tenant: string, options: { tokens?: ItemToken[] }) {
+    const tokens = (options.tokens ?? []).map(({ tenant: key, ...rest }) => ({ key, ...rest }));
+    const out = await this.engine.read(tenant, { tokens });
+    return { ...out, count: out.value };
+  }
+
+  tokenFor(tenant: string): string {
+    const { key, ...rest } = this.engine.tokenFor(tenant);
+    return encodeItemToken({ tenant: key, ...rest });
+  }
+
+  intake(frame: ItemFrame) {
+    return this.engine.intake(frame);
+  }
+}
 
 /** Two peers behind a fake client: their sets, and what was pushed to them. */
 function fakeCluster(): { client: ItemPeerClient; sets: Map<string, Map<string, string[]>>; pushed: ItemFrame[]; down: Set<string> } {
@@ -36,7 +78,7 @@ async function service(client: ItemPeerClient): Promise<ItemService> {
   return items;
 }
 
-describe('ItemService#recover()', () => {
+describe('KeyedService#recover() (the item set)', () => {
   it('pulls every peer\'s journal before it is ready', async () => {
     const cluster = fakeCluster();
     cluster.sets.get('http://p1')?.set('t', ['a', 'b']);
@@ -47,7 +89,7 @@ describe('ItemService#recover()', () => {
   });
 });
 
-describe('ItemService#add()', () => {
+describe('KeyedService#add() (the item set)', () => {
   it('answers added and duplicates, repeats within the request included', async () => {
     const items = await service(fakeCluster().client);
     const out = await items.add([{ tenant: 't', id: 'a' }, { tenant: 't', id: 'a' }, { tenant: 'u', id: 'a' }], undefined);
@@ -67,7 +109,7 @@ describe('ItemService#add()', () => {
   });
 });
 
-describe('ItemService#count()', () => {
+describe('KeyedService#read() (the item set)', () => {
   it('meets a token of another server by pulling from that server', async () => {
     const cluster = fakeCluster();
     const items = await service(cluster.client);
@@ -101,7 +143,7 @@ describe('ItemService#count()', () => {
   });
 });
 
-describe('ItemService#intake()', () => {
+describe('KeyedService#intake() (the item set)', () => {
   it('does not count a range that skips ahead as received', async () => {
     const cluster = fakeCluster();
     const items = await service(cluster.client);
@@ -112,7 +154,7 @@ describe('ItemService#intake()', () => {
   });
 });
 
-describe('ItemService after a failed log write', () => {
+describe('KeyedService after a failed log write (the item set)', () => {
   it('answers 500 for the write it was in, then refuses item requests with 503 store_failed', async () => {
     const log = { ...memoryItemLog(), append: async () => Promise.reject(new Error('EIO')) };
     const items = new ItemService({

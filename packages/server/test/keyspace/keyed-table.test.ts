@@ -1,7 +1,18 @@
 import { expect } from 'chai';
-import { ItemTable } from '../../src/items/item-table.js';
+import { itemType } from '../../src/items/item-type.js';
+import { KeyedTable } from '../../src/keyspace/keyed-table.js';
 
-describe('ItemTable#add()', () => {
+class ItemTable extends KeyedTable<Set<string>, bigint> {
+  constructor() {
+    super(itemType);
+  }
+
+  count(tenant: string): bigint {
+    return this.value(tenant);
+  }
+}
+
+describe('KeyedTable#add()', () => {
   it('counts each id once per tenant and journals only new ids', () => {
     const table = new ItemTable();
     expect(table.add([['t1', ['a', 'b', 'a']], ['t2', ['a']]])).to.equal(3);
@@ -11,7 +22,7 @@ describe('ItemTable#add()', () => {
   });
 });
 
-describe('ItemTable#unknown()', () => {
+describe('KeyedTable#unknown()', () => {
   it('keeps the ids not held yet, each once', () => {
     const table = new ItemTable();
     table.add([['t', ['a']]]);
@@ -19,7 +30,7 @@ describe('ItemTable#unknown()', () => {
   });
 });
 
-describe('ItemTable#journal()', () => {
+describe('KeyedTable#journal()', () => {
   it('gives ranges in learning order, grouped by runs of one tenant', () => {
     const table = new ItemTable();
     table.add([['t', ['a', 'b']], ['u', ['x']]]);

@@ -1,33 +1,34 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ITEM_LOG_FILE, ItemLog } from '../../src/items/item-log.js';
+import { ITEM_LOG_FILE, itemType } from '../../src/items/item-type.js';
+import { KeyedLog } from '../../src/keyspace/keyed-log.js';
 import { makeTempDir, removeDir } from '../store/helpers.js';
 
-describe('ItemLog#load()', () => {
+describe('KeyedLog#load() (the item set)', () => {
   let dir: string;
   beforeEach(async () => (dir = await makeTempDir('tally-items-')));
   afterEach(() => removeDir(dir));
 
   it('gives back every appended group after a reopen, concurrent appends sharing lines in order', async () => {
-    const log = new ItemLog({ dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const log = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
     expect((await log.load()).groups).to.deep.equal([]);
     await Promise.all([log.append([['t1', ['a', 'b']]]), log.append([['t2', ['a']]])]);
     await log.append([['t1', ['c']]]);
     await log.close();
-    const again = new ItemLog({ dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const again = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
     const loaded = await again.load();
     expect(loaded).to.deep.equal({ groups: [[['t1', ['a', 'b']]], [['t2', ['a']]], [['t1', ['c']]]], damage: undefined });
     await again.close();
   });
 
   it('cuts a torn or corrupt tail, reports it, and appends after the cut', async () => {
-    const log = new ItemLog({ dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const log = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
     await log.load();
     await log.append([['t', ['kept']]]);
     await log.close();
     await appendFile(join(dir, ITEM_LOG_FILE), 'deadbeef [["t",["torn"]]]');
-    const again = new ItemLog({ dir, fsync: 'none', fsyncIntervalMs: 1000 });
+    const again = new KeyedLog(itemType, { dir, fsync: 'none', fsyncIntervalMs: 1000 });
     const loaded = await again.load();
     expect(loaded.groups).to.deep.equal([[['t', ['kept']]]]);
     expect(loaded.damage).to.include('torn');
@@ -39,12 +40,12 @@ describe('ItemLog#load()', () => {
   });
 
   it('stops at a line whose checksum does not match', async () => {
-    const log = new ItemLog({ dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const log = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
     await log.load();
     await log.append([['t', ['one']]]);
     await log.close();
     await appendFile(join(dir, ITEM_LOG_FILE), '00000000 [["t",["two"]]]\n');
-    const again = new ItemLog({ dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const again = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
     const loaded = await again.load();
     expect([loaded.groups.length, loaded.damage]).to.deep.equal([1, 'checksum mismatch']);
     await again.close();

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { ItemAck, ItemFrame } from '@tally/core';
-import { ITEM_PAGE, ItemPublisher, PROBE_EVERY_ROUNDS } from '../../src/items/item-publisher.js';
-import type { ItemPeerClient } from '../../src/items/item-peers.js';
-import { ItemTable } from '../../src/items/item-table.js';
+import { itemType } from '../../src/items/item-type.js';
+import { KEYED_PAGE as ITEM_PAGE, KeyedPublisher as ItemPublisher, PROBE_EVERY_ROUNDS } from '../../src/keyspace/keyed-publisher.js';
+import type { KeyedPeerClient as ItemPeerClient } from '../../src/keyspace/keyed-peers.js';
+import { KeyedTable } from '../../src/keyspace/keyed-table.js';
 
 /** A peer that records the frames it got and answers with a boot the test sets. */
 function fakePeer(): { client: ItemPeerClient; frames: ItemFrame[]; boot: { value: string }; isDown: { value: boolean } } {
@@ -22,9 +23,9 @@ function fakePeer(): { client: ItemPeerClient; frames: ItemFrame[]; boot: { valu
   return { client, frames, boot, isDown };
 }
 
-describe('ItemPublisher#publishRound()', () => {
+describe('KeyedPublisher#publishRound()', () => {
   const setup = () => {
-    const table = new ItemTable();
+    const table = new KeyedTable(itemType);
     const peer = fakePeer();
     const publisher = new ItemPublisher({ self: { id: 's1', boot: 'me' }, table, peers: () => [{ url: 'http://p' }], client: peer.client, timeoutMs: 100, log: pino({ level: 'silent' }) });
     return { table, peer, publisher };

@@ -1,15 +1,21 @@
 /**
- * Ships new ids to every peer: each peer's progress is one index into this server's journal
+ * Ships new parts of one keyed type to every peer: each peer's progress is one index into this server's journal
  * (what it acknowledged), and a round sends the journal from there on, in pages. A peer that
  * answers with a new boot has restarted, maybe with an empty disk: it gets everything again.
- * This module is the only writer of per-peer item progress.
+ * This module is the only writer of per-peer progress of its type.
  */
 import type { Logger } from 'pino';
-import type { ItemFrame } from '@tally/core';
-import type { ItemPeerClient } from './item-peers.js';
-import type { ItemTable } from './item-table.js';
+import type { KeyedFrame } from '@tally/core';
+import type { KeyedPeerClient } from './keyed-peers.js';
 
-export const ITEM_PAGE = 2000;
+/** What the publisher reads of the table: the journal. */
+export interface JournalView {
+  readonly journalLength: number;
+  journal(start: number, end: number): KeyedFrame['items'];
+}
+
+/** Journal entries per frame and per page pulled. */
+export const KEYED_PAGE = 2000;
 /** Pages one peer gets per round at most, so one slow peer can't hold a round for long. */
 const PAGES_PER_ROUND = 50;
 /**
@@ -25,20 +31,20 @@ interface Progress {
   idleRounds: number;
 }
 
-export interface ItemPublisherDeps {
+export interface KeyedPublisherDeps {
   self: { id: string; boot: string };
-  table: ItemTable;
+  table: JournalView;
   peers: () => ReadonlyArray<{ url: string }>;
-  client: ItemPeerClient;
+  client: KeyedPeerClient;
   timeoutMs: number;
   log: Logger;
 }
 
-export class ItemPublisher {
-  readonly #deps: ItemPublisherDeps;
+export class KeyedPublisher {
+  readonly #deps: KeyedPublisherDeps;
   readonly #progress = new Map<string, Progress>();
 
-  constructor(deps: ItemPublisherDeps) {
+  constructor(deps: KeyedPublisherDeps) {
     this.#deps = deps;
   }
 
@@ -73,8 +79,8 @@ export class ItemPublisher {
   async #sendPage(url: string, progress: Progress): Promise<boolean> {
     const { self, table, client, timeoutMs, log } = this.#deps;
     const start = progress.acked;
-    const end = Math.min(start + ITEM_PAGE, table.journalLength);
-    const frame: ItemFrame = { from: self.id, boot: self.boot, range: [start, end], items: table.journal(start, end) };
+    const end = Math.min(start + KEYED_PAGE, table.journalLength);
+    const frame: KeyedFrame = { from: self.id, boot: self.boot, range: [start, end], items: table.journal(start, end) };
     try {
       const ack = await client.push(url, frame, timeoutMs);
       if (ack === undefined) return false;
@@ -88,7 +94,7 @@ export class ItemPublisher {
       progress.acked = end;
       return true;
     } catch (err) {
-      log.debug({ peer: url, err: (err as Error).message }, 'item push failed; retrying next round');
+      log.debug({ peer: url, err: (err as Error).message }, 'keyed push failed; retrying next round');
       return false;
     }
   }

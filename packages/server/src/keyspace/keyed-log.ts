@@ -1,10 +1,10 @@
 /**
- * The item set's durable log: `items.ndjson` in the data dir, one line per group commit,
- * `<crc32 8 hex> <json [[tenant, [ids]], ...]>\n`. A set only grows and union is order-free, so
- * the log needs no snapshots and no sequence numbers: replaying every whole line rebuilds the
- * set, a repeated id is harmless, and a torn or corrupt tail is cut (it was never acknowledged
- * under `fsync always`). Each id is written once, when it is new here, so the file stays about
- * the size of the set.
+ * A keyed type's durable log: `<type.logFile>` in the data dir (`items.ndjson` for the item set),
+ * one line per group commit, `<crc32 8 hex> <json [[key, [parts]], ...]>\n`. A keyed state only
+ * grows and joins are order-free, so the log needs no snapshots and no sequence numbers:
+ * replaying every whole line rebuilds the states, a repeated part is harmless, and a torn or
+ * corrupt tail is cut (it was never acknowledged under `fsync always`). Each part is written once,
+ * when it is news here, so the file stays about the size of the state.
  *
  * The fsync policy is the counter store's: `always` acknowledges after a group-committed
  * fdatasync, `interval` fdatasyncs every `fsyncIntervalMs`, `none` leaves it to the kernel.
@@ -12,42 +12,49 @@
 import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { itemGroupsSchema, type ItemGroups } from '@tally/core';
+import { keyedWireSchemas, type KeyedGroups } from '@tally/core';
+import type { z } from 'zod';
 import type { FsyncPolicy } from '../store/types.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { crcHex } from '../store/log-line.js';
+import type { KeyedType } from './keyed-type.js';
 
-export const ITEM_LOG_FILE = 'items.ndjson';
-
-export interface ItemLogOptions {
+export interface KeyedLogOptions {
   dir: string;
   fsync: FsyncPolicy;
   fsyncIntervalMs: number;
 }
 
-export interface LoadedItems {
-  groups: ItemGroups[];
+export interface LoadedParts {
+  groups: KeyedGroups[];
   /** What was cut from a damaged tail; undefined when the log was whole. */
   damage: string | undefined;
 }
 
-export class ItemLog {
-  readonly #options: ItemLogOptions;
+/** The part of a keyed type the log needs: its file and its rules for lines it reads back. */
+export type LoggedType = Pick<KeyedType<unknown, unknown>, 'logFile' | 'isKey' | 'keyMessage' | 'isPart' | 'partMessage'>;
+
+export class KeyedLog {
+  readonly #options: KeyedLogOptions;
+  readonly #fileName: string;
+  readonly #groups: z.ZodType<KeyedGroups>;
   #file: FileHandle | undefined;
   #timer: NodeJS.Timeout | undefined;
   #isDirty = false;
-  readonly #commits = new GroupCommit<ItemGroups>({ commit: (batch) => this.#write(batch) });
+  readonly #commits = new GroupCommit<KeyedGroups>({ commit: (batch) => this.#write(batch) });
 
-  constructor(options: ItemLogOptions) {
+  constructor(type: LoggedType, options: KeyedLogOptions) {
     this.#options = options;
+    this.#fileName = type.logFile;
+    this.#groups = keyedWireSchemas(type).groups;
   }
 
   get path(): string {
-    return join(this.#options.dir, ITEM_LOG_FILE);
+    return join(this.#options.dir, this.#fileName);
   }
 
   /** Reads every whole line, cuts a damaged tail, and opens the file for appends. */
-  async load(): Promise<LoadedItems> {
+  async load(): Promise<LoadedParts> {
     await mkdir(this.#options.dir, { recursive: true });
     let data: Buffer;
     try {
@@ -56,7 +63,7 @@ export class ItemLog {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       data = Buffer.alloc(0);
     }
-    const { groups, goodBytes, damage } = scan(data);
+    const { groups, goodBytes, damage } = scan(data, this.#groups);
     this.#file = await open(this.path, 'a+');
     if (goodBytes < data.length) {
       await this.#file.truncate(goodBytes);
@@ -70,7 +77,7 @@ export class ItemLog {
   }
 
   /** Resolves once the ids are durable under the fsync policy; concurrent calls share a write. */
-  append(groups: ItemGroups): Promise<void> {
+  append(groups: KeyedGroups): Promise<void> {
     return this.#commits.submit(groups);
   }
 
@@ -82,8 +89,8 @@ export class ItemLog {
     this.#file = undefined;
   }
 
-  async #write(batch: ItemGroups[]): Promise<void> {
-    if (this.#file === undefined) throw new Error('item log is not open');
+  async #write(batch: KeyedGroups[]): Promise<void> {
+    if (this.#file === undefined) throw new Error(`${this.#fileName} is not open`);
     const lines = batch.map((groups) => {
       const json = JSON.stringify(groups);
       return `${crcHex(json)} ${json}\n`;
@@ -101,13 +108,13 @@ export class ItemLog {
 }
 
 /** Whole, valid lines from the start; stops at the first damaged one. */
-function scan(data: Buffer): { groups: ItemGroups[]; goodBytes: number; damage: string | undefined } {
-  const groups: ItemGroups[] = [];
+function scan(data: Buffer, schema: z.ZodType<KeyedGroups>): { groups: KeyedGroups[]; goodBytes: number; damage: string | undefined } {
+  const groups: KeyedGroups[] = [];
   let pos = 0;
   while (pos < data.length) {
     const end = data.indexOf(0x0a, pos);
     if (end === -1) return { groups, goodBytes: pos, damage: 'last line has no newline (torn write)' };
-    const line = parseLine(data.subarray(pos, end));
+    const line = parseLine(data.subarray(pos, end), schema);
     if (typeof line === 'string') return { groups, goodBytes: pos, damage: line };
     groups.push(line);
     pos = end + 1;
@@ -115,23 +122,23 @@ function scan(data: Buffer): { groups: ItemGroups[]; goodBytes: number; damage: 
   return { groups, goodBytes: pos, damage: undefined };
 }
 
-function parseLine(line: Buffer): ItemGroups | string {
+function parseLine(line: Buffer, schema: z.ZodType<KeyedGroups>): KeyedGroups | string {
   const hex = line.toString('latin1', 0, 8);
   if (line.length < 10 || line[8] !== 0x20 || !/^[0-9a-f]{8}$/.test(hex)) return 'line is not framed as "<crc32> <json>"';
   const body = line.subarray(9);
   if (crc32(body) !== Number.parseInt(hex, 16)) return 'checksum mismatch';
   try {
-    return itemGroupsSchema.parse(JSON.parse(body.toString('utf8')));
+    return schema.parse(JSON.parse(body.toString('utf8')));
   } catch (err) {
     return `bad line: ${(err as Error).message.slice(0, 200)}`;
   }
 }
 
-/** What the item service needs from its log; `memoryItemLog` keeps it in memory for tests. */
-export type ItemLogPort = Pick<ItemLog, 'load' | 'append' | 'close'>;
+/** What the keyed service needs from its log; `memoryKeyedLog` keeps it in memory for tests. */
+export type KeyedLogPort = Pick<KeyedLog, 'load' | 'append' | 'close'>;
 
-export function memoryItemLog(): ItemLogPort {
-  const lines: ItemGroups[] = [];
+export function memoryKeyedLog(): KeyedLogPort {
+  const lines: KeyedGroups[] = [];
   return {
     load: async () => ({ groups: [...lines], damage: undefined }),
     append: async (groups) => {

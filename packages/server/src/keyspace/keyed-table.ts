@@ -1,0 +1,109 @@
+/**
+ * Every key's state of one keyed type on this server, the journal, and the type's digest.
+ *
+ * The journal is every part this server holds, in the order it learned it: what replication ships
+ * (a peer's progress is one index into it) and what a session token points into. It is two
+ * parallel arrays of references to strings the states already hold, so it costs 16 bytes a part.
+ * The digest (core/digest.ts, one per type) is kept in step with every change, so a repair can
+ * find where two servers differ without either one scanning its state.
+ *
+ * Only durable parts enter the table: the service adds them once they are in this server's log.
+ */
+import { StateDigest, type KeyedGroups } from '@tally/core';
+import type { KeyedType } from './keyed-type.js';
+
+export class KeyedTable<State, Value> {
+  readonly digest = new StateDigest();
+  readonly #type: KeyedType<State, Value>;
+  readonly #states = new Map<string, State>();
+  readonly #journalKeys: string[] = [];
+  readonly #journalParts: string[] = [];
+
+  constructor(type: KeyedType<State, Value>) {
+    this.#type = type;
+  }
+
+  /** What a user reads for `key` (an unknown key reads as an empty state). */
+  value(key: string): Value {
+    return this.#type.data.value(this.#states.get(key) ?? this.#type.data.create());
+  }
+
+  /** The key's parts, in the type's order (sorted for the item set). */
+  parts(key: string): string[] {
+    const state = this.#states.get(key);
+    return state === undefined ? [] : [...this.#type.parts(state)];
+  }
+
+  /** Whether `part` would change `key`'s state. */
+  isNews(key: string, part: string): boolean {
+    const state = this.#states.get(key);
+    return state === undefined || this.#type.isNews(state, part);
+  }
+
+  /** Journal length: how many parts this server has taken in, over every key. */
+  get journalLength(): number {
+    return this.#journalParts.length;
+  }
+
+  get keys(): number {
+    return this.#states.size;
+  }
+
+  /** Joins the parts in; the ones that changed a state enter the journal. Returns how many did. */
+  add(groups: KeyedGroups): number {
+    let added = 0;
+    for (const [key, parts] of groups) {
+      const state = this.#stateOf(key);
+      for (const part of parts) {
+        const [slot, version] = this.#type.slotOf(part);
+        const before = this.#type.versionAt(state, slot);
+        if (!this.#type.data.update(state, part)) continue;
+        this.digest.change(`${this.#type.digestPrefix}/${key}`, slot, before, version);
+        this.#journalKeys.push(key);
+        this.#journalParts.push(part);
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /** Keeps only the parts that are news here (each once): what a write or a frame must log. */
+  unknown(groups: KeyedGroups): KeyedGroups {
+    const out: KeyedGroups = [];
+    for (const [key, parts] of groups) {
+      const fresh = [...new Set(parts)].filter((part) => this.isNews(key, part));
+      if (fresh.length > 0) out.push([key, fresh]);
+    }
+    return out;
+  }
+
+  /** Journal entries [start, end), grouped by runs of the same key. */
+  journal(start: number, end: number): KeyedGroups {
+    const groups: KeyedGroups = [];
+    let last: [string, string[]] | undefined;
+    for (let i = start; i < Math.min(end, this.journalLength); i++) {
+      const key = this.#journalKeys[i] as string;
+      if (last === undefined || last[0] !== key) {
+        last = [key, []];
+        groups.push(last);
+      }
+      last[1].push(this.#journalParts[i] as string);
+    }
+    return groups;
+  }
+
+  /** The keys (without the digest prefix) whose digest entries live in `leaf`. */
+  keysIn(leaf: number): string[] {
+    const prefix = `${this.#type.digestPrefix}/`;
+    return this.digest.keysIn(leaf).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  }
+
+  #stateOf(key: string): State {
+    let state = this.#states.get(key);
+    if (state === undefined) {
+      state = this.#type.data.create();
+      this.#states.set(key, state);
+    }
+    return state;
+  }
+}
