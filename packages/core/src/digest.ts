@@ -3,8 +3,9 @@
  * O(depth) per change, so that two servers can find where they differ by exchanging a few KB.
  *
  * The state is seen as entries `(key, part) -> version`, whatever the data type: a counter is key
- * `c/<name>`, one entry per slot, versioned by its `p:n`; an item set is key `i/<tenant>`, one entry
- * per id, version ''. An entry contributes a 64-bit hash (two independent 32-bit lanes) of
+ * `c/<name>`, one entry per slot, versioned by its `p:n`; a keyed type's key (the item set's
+ * `i/<tenant>`) is one entry whose version is the hex of a running sum of its parts' hashes
+ * (`SetHash` below), so a write of many ids costs one cheap pass per id and one digest change. An entry contributes a 64-bit hash (two independent 32-bit lanes) of
  * `key, part, version`. A leaf holds the lane-wise sum, mod 2^32, of the entries of the keys that
  * hash to it; an inner node holds the sum of its children.
  *
@@ -47,6 +48,37 @@ export function hash32(text: string, seed: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * A hash of a set of strings that is kept up to date as members come and go: the lane-wise sum,
+ * mod 2^32, of two 32-bit hashes of each member, both computed in one pass (cyrb53's mixing).
+ * Equal sets have equal sums whatever the order they were built in; a member costs one pass over
+ * its characters, which is what lets the item set hash every id on the write path.
+ */
+export class SetHash {
+  #a = 0;
+  #b = 0;
+
+  /** Adds (`sign` 1) or removes (`sign` -1) one member. */
+  change(member: string, sign: 1 | -1): void {
+    let h1 = 0xdeadbeef ^ SEED_A;
+    let h2 = 0x41c6ce57 ^ SEED_B;
+    for (let i = 0; i < member.length; i++) {
+      const code = member.charCodeAt(i);
+      h1 = Math.imul(h1 ^ code, 2654435761);
+      h2 = Math.imul(h2 ^ code, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    this.#a = (this.#a + sign * (h1 >>> 0)) >>> 0;
+    this.#b = (this.#b + sign * (h2 >>> 0)) >>> 0;
+  }
+
+  /** 16 hex digits; the empty set's is all zeros. */
+  hex(): string {
+    return hex(this.#a, this.#b);
+  }
 }
 
 /** The leaf a key belongs to: stable across servers and restarts. */

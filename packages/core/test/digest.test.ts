@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   DIGEST_DEPTH,
   DIGEST_FANOUT,
+  SetHash,
   StateDigest,
   differingChildren,
   digestLeafOf,
@@ -144,5 +145,26 @@ describe('differingChildren()', () => {
   it('returns the positions that differ, and refuses lists of different lengths', () => {
     expect(differingChildren(['a', 'b', 'c'], ['a', 'x', 'c'])).to.deep.equal([1]);
     expect(() => differingChildren(['a'], ['a', 'b'])).to.throw(RangeError);
+  });
+});
+
+describe('SetHash#change()', () => {
+  it('gives equal sets equal hashes in any order, and a removal undoes an add', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ maxLength: 40 }), { maxLength: 30 }), fc.string({ maxLength: 40 }), (members, extra) => {
+        const forward = new SetHash();
+        const backward = new SetHash();
+        for (const m of members) forward.change(m, 1);
+        for (const m of [...members].reverse()) backward.change(m, 1);
+        expect(forward.hex()).to.equal(backward.hex());
+        const before = forward.hex();
+        forward.change(extra, 1);
+        if (!members.includes(extra)) expect(forward.hex()).not.to.equal(before);
+        forward.change(extra, -1);
+        expect(forward.hex()).to.equal(before);
+      }),
+      { seed: 20261201, numRuns: 200 },
+    );
+    expect(new SetHash().hex()).to.equal('0000000000000000');
   });
 });

@@ -5,17 +5,23 @@
  * (a peer's progress is one index into it) and what a session token points into. It is two
  * parallel arrays of references to strings the states already hold, so it costs 16 bytes a part.
  * The digest (core/digest.ts, one per type) is kept in step with every change, so a repair can
- * find where two servers differ without either one scanning its state.
+ * find where two servers differ without either one scanning its state: each key is one digest
+ * entry whose version is its SetHash, the running hash of its (slot, version) pairs. A join of many
+ * parts costs one hash pass per part and one digest change per key.
  *
  * Only durable parts enter the table: the service adds them once they are in this server's log.
  */
-import { StateDigest, type KeyedGroups } from '@tally/core';
+import { SetHash, StateDigest, type KeyedGroups } from '@tally/core';
 import type { KeyedType } from './keyed-type.js';
+
+/** The SetHash of a key with no parts: the key has no digest entry yet. */
+const EMPTY = new SetHash().hex();
 
 export class KeyedTable<State, Value> {
   readonly digest = new StateDigest();
   readonly #type: KeyedType<State, Value>;
   readonly #states = new Map<string, State>();
+  readonly #hashes = new Map<string, SetHash>();
   readonly #journalKeys: string[] = [];
   readonly #journalParts: string[] = [];
 
@@ -54,15 +60,21 @@ export class KeyedTable<State, Value> {
     let added = 0;
     for (const [key, parts] of groups) {
       const state = this.#stateOf(key);
+      const hash = this.#hashOf(key);
+      const before = hash.hex();
+      let changed = 0;
       for (const part of parts) {
         const [slot, version] = this.#type.slotOf(part);
-        const before = this.#type.versionAt(state, slot);
+        const held = this.#type.versionAt(state, slot);
         if (!this.#type.data.update(state, part)) continue;
-        this.digest.change(`${this.#type.digestPrefix}/${key}`, slot, before, version);
+        if (held !== undefined) hash.change(`${slot}\u0000${held}`, -1);
+        hash.change(`${slot}\u0000${version}`, 1);
         this.#journalKeys.push(key);
         this.#journalParts.push(part);
-        added++;
+        changed++;
       }
+      if (changed > 0) this.digest.change(`${this.#type.digestPrefix}/${key}`, '', before === EMPTY ? undefined : before, hash.hex());
+      added += changed;
     }
     return added;
   }
@@ -96,6 +108,15 @@ export class KeyedTable<State, Value> {
   keysIn(leaf: number): string[] {
     const prefix = `${this.#type.digestPrefix}/`;
     return this.digest.keysIn(leaf).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  }
+
+  #hashOf(key: string): SetHash {
+    let hash = this.#hashes.get(key);
+    if (hash === undefined) {
+      hash = new SetHash();
+      this.#hashes.set(key, hash);
+    }
+    return hash;
   }
 
   #stateOf(key: string): State {
