@@ -59,20 +59,38 @@ export function hash32(text: string, seed: number): number {
 export class SetHash {
   #a = 0;
   #b = 0;
+  // The two lanes of the member being hashed (scratch for #mix).
+  #h1 = 0;
+  #h2 = 0;
 
-  /** Adds (`sign` 1) or removes (`sign` -1) one member. */
-  change(member: string, sign: 1 | -1): void {
-    let h1 = 0xdeadbeef ^ SEED_A;
-    let h2 = 0x41c6ce57 ^ SEED_B;
-    for (let i = 0; i < member.length; i++) {
-      const code = member.charCodeAt(i);
-      h1 = Math.imul(h1 ^ code, 2654435761);
-      h2 = Math.imul(h2 ^ code, 1597334677);
-    }
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  /**
+   * Adds (`sign` 1) or removes (`sign` -1) the member (`slot`, `version`). Both strings are read
+   * in one pass, two UTF-16 units per step, each followed by its length as a separator.
+   */
+  change(slot: string, version: string, sign: 1 | -1): void {
+    this.#h1 = 0xdeadbeef ^ SEED_A;
+    this.#h2 = 0x41c6ce57 ^ SEED_B;
+    this.#mix(slot);
+    this.#mix(version);
+    const h1 = Math.imul(this.#h1 ^ (this.#h1 >>> 16), 2246822507) ^ Math.imul(this.#h2 ^ (this.#h2 >>> 13), 3266489909);
+    const h2 = Math.imul(this.#h2 ^ (this.#h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
     this.#a = (this.#a + sign * (h1 >>> 0)) >>> 0;
     this.#b = (this.#b + sign * (h2 >>> 0)) >>> 0;
+  }
+
+  #mix(text: string): void {
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    let i = 0;
+    for (; i + 1 < text.length; i += 2) {
+      const word = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+      h1 = Math.imul(h1 ^ word, 2654435761);
+      h2 = Math.imul(h2 ^ word, 1597334677);
+    }
+    // The odd last unit and the length: ("ab", "") and ("a", "b") hash apart.
+    const last = (i < text.length ? text.charCodeAt(i) : 0) ^ (text.length << 16);
+    this.#h1 = Math.imul(h1 ^ last, 2654435761);
+    this.#h2 = Math.imul(h2 ^ last, 1597334677);
   }
 
   /** 16 hex digits; the empty set's is all zeros. */

@@ -154,17 +154,21 @@ describe('SetHash#change()', () => {
       fc.property(fc.uniqueArray(fc.string({ maxLength: 40 }), { maxLength: 30 }), fc.string({ maxLength: 40 }), (members, extra) => {
         const forward = new SetHash();
         const backward = new SetHash();
-        for (const m of members) forward.change(m, 1);
-        for (const m of [...members].reverse()) backward.change(m, 1);
+        for (const m of members) forward.change(m, '', 1);
+        for (const m of [...members].reverse()) backward.change(m, '', 1);
         expect(forward.hex()).to.equal(backward.hex());
         const before = forward.hex();
-        forward.change(extra, 1);
+        forward.change(extra, '', 1);
         if (!members.includes(extra)) expect(forward.hex()).not.to.equal(before);
-        forward.change(extra, -1);
+        forward.change(extra, '', -1);
         expect(forward.hex()).to.equal(before);
       }),
       { seed: 20261201, numRuns: 200 },
     );
     expect(new SetHash().hex()).to.equal('0000000000000000');
+    const [split, joined] = [new SetHash(), new SetHash()];
+    split.change('a', 'b', 1);
+    joined.change('ab', '', 1);
+    expect(split.hex()).not.to.equal(joined.hex());
   });
 });

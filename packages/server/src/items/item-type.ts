@@ -23,7 +23,8 @@ export const itemType: KeyedType<ItemSet, bigint> = {
   // Sorted (itemSet.toJSON), so a tenant pull answers the same list on every server.
   parts: (set) => itemSet.toJSON(set),
   // Every id is its own slot and is never superseded.
-  slotOf: (id) => [id, ''],
+  slotOf: (id) => id,
+  versionOf: () => '',
   versionAt: (set, id) => (set.has(id) ? '' : undefined),
   tooMany: { code: 'too_many_items', noun: 'item ids', configKey: 'maxItems' },
 };

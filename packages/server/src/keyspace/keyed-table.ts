@@ -64,11 +64,11 @@ export class KeyedTable<State, Value> {
       const before = hash.hex();
       let changed = 0;
       for (const part of parts) {
-        const [slot, version] = this.#type.slotOf(part);
+        const slot = this.#type.slotOf(part);
         const held = this.#type.versionAt(state, slot);
         if (!this.#type.data.update(state, part)) continue;
-        if (held !== undefined) hash.change(`${slot}\u0000${held}`, -1);
-        hash.change(`${slot}\u0000${version}`, 1);
+        if (held !== undefined) hash.change(slot, held, -1);
+        hash.change(slot, this.#type.versionOf(part), 1);
         this.#journalKeys.push(key);
         this.#journalParts.push(part);
         changed++;

@@ -7,14 +7,14 @@
  * The model is the delta-state CRDT: a state's information is a set of parts (its join
  * decomposition), each part a string. `data.update(state, part)` joins one part in; a state is
  * rebuilt by joining its `parts` into `data.create()`. A part may supersede an older one in the
- * same slot (a max-register's new maximum supersedes the old one); `slotOf` says which slot, and
+ * same slot (a max-register's new maximum supersedes the old one); `slotOf` and `versionOf` say which slot and version, and
  * the digest counts only the version a state holds in each slot, so equal states digest alike
  * whatever order their parts came in.
  *
  * Laws (the engine relies on them; test/keyspace checks them for every type it runs):
  * - `isNews(s, p)` is true exactly when `data.update(s, p)` would change `s`;
  * - joining `parts(s)` into an empty state gives a state `data.equals` to `s`;
- * - `versionAt(s, slotOf(p)[0])` is `slotOf(p)[1]` once `p` was joined in and nothing newer was.
+ * - `versionAt(s, slotOf(p))` is `versionOf(p)` once `p` was joined in and nothing newer was.
  */
 import type { DataType, KeyedRules } from '@tally/core';
 
@@ -31,8 +31,10 @@ export interface KeyedType<State, Value> extends KeyedRules {
   isNews(state: State, part: string): boolean;
   /** The state's parts: joined into an empty state, they rebuild it. */
   parts(state: State): Iterable<string>;
-  /** The digest slot a part fills, and the version it puts there. */
-  slotOf(part: string): [slot: string, version: string];
+  /** The digest slot a part fills. */
+  slotOf(part: string): string;
+  /** The version a part puts in its slot. */
+  versionOf(part: string): string;
   /** The version `state` holds in `slot`; undefined when the slot is empty. */
   versionAt(state: State, slot: string): string | undefined;
   /** The 507 a write gets when it would pass the per-server cap on stored parts. */

@@ -59,7 +59,8 @@ export const maxRegisterType: KeyedType<MaxRegister, bigint> = {
   isNews: (state, part) => state.max === undefined || BigInt(part) > state.max,
   parts: (state) => (state.max === undefined ? [] : [String(state.max)]),
   // One slot per key; a higher value supersedes the version held there.
-  slotOf: (part) => ['max', part],
+  slotOf: () => 'max',
+  versionOf: (part) => part,
   versionAt: (state) => (state.max === undefined ? undefined : String(state.max)),
   tooMany: { code: 'too_many_maxima', noun: 'register values', configKey: 'maxMaxima' },
 };
