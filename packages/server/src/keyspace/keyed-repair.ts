@@ -30,6 +30,15 @@ export interface KeyedRepairReport {
 
 /** Pulls what `url` holds where the digests differ; undefined when the peer failed a step. */
 export async function repairWith(url: string, deps: KeyedRepairDeps): Promise<KeyedRepairReport | undefined> {
+  try {
+    return await repair(url, deps);
+  } catch {
+    // Unreachable, timed out or an answer that failed its schema: the next round tries again.
+    return undefined;
+  }
+}
+
+async function repair(url: string, deps: KeyedRepairDeps): Promise<KeyedRepairReport | undefined> {
   const leaves = await differingLeaves(deps.digest, (level, nodes) => deps.client.digest(url, level, nodes, deps.timeoutMs));
   if (leaves === undefined) return undefined;
   let pagesPulled = 0;

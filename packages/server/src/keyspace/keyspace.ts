@@ -73,7 +73,7 @@ export class Keyspace<State, Value> {
     if (this.#isRepairing || !this.service.isReady) return;
     this.#isRepairing = true;
     try {
-      for (const peer of this.#repairTargets()) await repairWith(peer.url, this.#repair).catch(() => undefined);
+      for (const peer of this.#repairTargets()) await repairWith(peer.url, this.#repair);
     } finally {
       this.#isRepairing = false;
     }

@@ -1,5 +1,6 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import { ITEM_LOG_FILE, itemType } from '../../src/items/item-type.js';
 import { KeyedLog } from '../../src/keyspace/keyed-log.js';
@@ -49,5 +50,17 @@ describe('KeyedLog#load() (the item set)', () => {
     const loaded = await again.load();
     expect([loaded.groups.length, loaded.damage]).to.deep.equal([1, 'checksum mismatch']);
     await again.close();
+  });
+
+  it('reads items.ndjson as the item set wrote it before the engine (the format is unchanged)', async () => {
+    const lines = ['[["tenant1",["item1","item2"]],["tenant2",["item1"]]]', '[["tenant1",["item3"]]]'];
+    const text = lines.map((json) => `${crc32(Buffer.from(json)).toString(16).padStart(8, '0')} ${json}\n`).join('');
+    await writeFile(join(dir, 'items.ndjson'), text);
+    const log = new KeyedLog(itemType, { dir, fsync: 'always', fsyncIntervalMs: 1000 });
+    const loaded = await log.load();
+    expect(loaded).to.deep.equal({ groups: lines.map((json) => JSON.parse(json) as unknown), damage: undefined });
+    await log.append([['tenant2', ['item2']]]);
+    await log.close();
+    expect(await readFile(join(dir, 'items.ndjson'), 'utf8')).to.equal(`${text}${crc32(Buffer.from('[["tenant2",["item2"]]]')).toString(16).padStart(8, '0')} [["tenant2",["item2"]]]\n`);
   });
 });

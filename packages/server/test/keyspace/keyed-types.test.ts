@@ -17,7 +17,7 @@ import { repairWith } from '../../src/keyspace/keyed-repair.js';
 import { KeyedTable } from '../../src/keyspace/keyed-table.js';
 import type { KeyedType } from '../../src/keyspace/keyed-type.js';
 import { KeyedNetwork } from '../support/keyed-network.js';
-import { maxRegisterType } from '../support/max-register-type.js';
+import { maxRegister, maxRegisterType } from '../support/max-register-type.js';
 import { makeTempDir, removeDir } from '../store/helpers.js';
 
 const SEED = 20261201;
@@ -178,5 +178,14 @@ function describeEngine<S, V>(subject: Subject<S, V>): void {
     });
   });
 }
+
+describe('DataType traces: maxRegister (the test type\'s own verbs)', () => {
+  describeTraces({
+    type: maxRegister,
+    opFor: () => fc.bigInt(0n, 10n ** 19n - 1n).map(String),
+    expected: (ops) => ops.reduce((max, op) => (BigInt(op) > max ? BigInt(op) : max), 0n),
+    seed: SEED,
+  });
+});
 
 for (const subject of subjects) describeEngine<unknown, unknown>(subject as unknown as Subject<unknown, unknown>);
