@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '@tally/core';
+import type { ItemSet, ServerConfig } from '@tally/core';
 import { createPeerHttp } from '../replication/peer-http.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { ActorsFile } from '../state/actors-file.js';
@@ -13,7 +13,6 @@ import type { KeyedLogPort } from '../keyspace/keyed-log.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { KeyedService } from '../keyspace/keyed-service.js';
 import { itemType } from './item-type.js';
-import type { ItemSet } from '@tally/core';
 
 export type ItemService = KeyedService<ItemSet, bigint>;
 

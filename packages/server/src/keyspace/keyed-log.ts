@@ -12,8 +12,7 @@
 import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { keyedWireSchemas, type KeyedGroups } from '@tally/core';
-import type { z } from 'zod';
+import { keyedWireSchemas, type KeyedGroups, type KeyedWireSchemas } from '@tally/core';
 import type { FsyncPolicy } from '../store/types.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { crcHex } from '../store/log-line.js';
@@ -37,7 +36,7 @@ export type LoggedType = Pick<KeyedType<unknown, unknown>, 'logFile' | 'isKey' |
 export class KeyedLog {
   readonly #options: KeyedLogOptions;
   readonly #fileName: string;
-  readonly #groups: z.ZodType<KeyedGroups>;
+  readonly #groups: KeyedWireSchemas['groups'];
   #file: FileHandle | undefined;
   #timer: NodeJS.Timeout | undefined;
   #isDirty = false;
@@ -108,7 +107,7 @@ export class KeyedLog {
 }
 
 /** Whole, valid lines from the start; stops at the first damaged one. */
-function scan(data: Buffer, schema: z.ZodType<KeyedGroups>): { groups: KeyedGroups[]; goodBytes: number; damage: string | undefined } {
+function scan(data: Buffer, schema: KeyedWireSchemas['groups']): { groups: KeyedGroups[]; goodBytes: number; damage: string | undefined } {
   const groups: KeyedGroups[] = [];
   let pos = 0;
   while (pos < data.length) {
@@ -122,7 +121,7 @@ function scan(data: Buffer, schema: z.ZodType<KeyedGroups>): { groups: KeyedGrou
   return { groups, goodBytes: pos, damage: undefined };
 }
 
-function parseLine(line: Buffer, schema: z.ZodType<KeyedGroups>): KeyedGroups | string {
+function parseLine(line: Buffer, schema: KeyedWireSchemas['groups']): KeyedGroups | string {
   const hex = line.toString('latin1', 0, 8);
   if (line.length < 10 || line[8] !== 0x20 || !/^[0-9a-f]{8}$/.test(hex)) return 'line is not framed as "<crc32> <json>"';
   const body = line.subarray(9);

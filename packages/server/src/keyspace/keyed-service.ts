@@ -155,23 +155,23 @@ export class KeyedService<State, Value> {
     return { key, server: this.#deps.self.id, boot: this.#deps.self.boot, index: this.table.journalLength };
   }
 
-  /** A peer's frame: its new parts become durable here before the ack says so. */
+  /**
+   * A peer's frame: its new parts become durable here before the ack says so. A journal range is
+   * always acknowledged, parts past the cap refused and counted, so a full server never wedges the
+   * link; a `?wait=` push (no range) that hit the cap answers 507, so the writer does not count
+   * this server as holding its parts.
+   */
   async intake(frame: KeyedFrame): Promise<KeyedAck> {
     this.assertLoaded();
-    const added = await this.receive(frame.items);
+    const { added, refused } = await this.#receiveCapped(frame.items);
     if (frame.range !== undefined) this.#received.note(frame.from, frame.boot, frame.range[0], frame.range[1]);
+    else if (refused > 0) throw tooMany(this.#deps.type, this.table.journalLength, refused, this.maxParts);
     return { boot: this.#deps.self.boot, added };
   }
 
-  /**
-   * Parts from another server (a frame, a pull, a repair): durable before they count. Past the cap,
-   * parts are refused one by one and counted, never the whole page: the link keeps moving.
-   */
+  /** Parts from another server (a frame, a pull, a repair): durable before they count, capped one by one. */
   async receive(groups: KeyedGroups): Promise<number> {
-    const fresh = this.table.unknown(groups);
-    const { kept, refused } = capParts(fresh, this.maxParts - this.table.journalLength);
-    if (refused > 0) this.#deps.onRefused?.('limit', refused);
-    return this.#absorb(kept);
+    return (await this.#receiveCapped(groups)).added;
   }
 
   journalPage(cursor: number, limit: number): KeyedPage {
@@ -202,6 +202,13 @@ export class KeyedService<State, Value> {
   assertReady(): void {
     if (this.#failure !== undefined) throw new TallyError(503, 'store_failed', `this server's ${this.#deps.type.logFile} log failed; it refuses ${this.#deps.type.name} requests until restarted`);
     if (!this.#isReady) throw notReady(this.#deps.type.name);
+  }
+
+  async #receiveCapped(groups: KeyedGroups): Promise<{ added: number; refused: number }> {
+    const fresh = this.table.unknown(groups);
+    const { kept, refused } = capParts(fresh, this.maxParts - this.table.journalLength);
+    if (refused > 0) this.#deps.onRefused?.('limit', refused);
+    return { added: await this.#absorb(kept), refused };
   }
 
   /** Logs the parts, durably, then joins them in; answers how many changed a state. */
