@@ -176,7 +176,7 @@ function describeEngine<S, V>(subject: Subject<S, V>): void {
       expect(net.refused.get('b')).to.equal(1);
       expect(a.publisher.ackedBy('http://b')).to.equal(a.table.journalLength);
       // A full server does not count as holding a `?wait=` write it refused.
-      const waited = await a.add([['k1', parts(1, 60)]], 'all');
+      const waited = await a.add([['fresh', parts(1, 60)]], 'all');
       expect([waited.added, waited.acks, waited.isComplete]).to.deep.equal([1, 1, false]);
     });
   });
