@@ -3,9 +3,9 @@
  * on every `/internal/` path before the body is read): frames in, journal pages and one key's
  * parts out, and the digest descent and leaf pages of a repair.
  */
-import type Router from '@koa/router';
 import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, TallyError, keyedWireSchemas, parseJsonSafely, quote } from '@tally/core';
 import { readBody } from '../http/body.js';
+import type { RouteTable } from '../http/segment-router.js';
 import { indexList, integerParam } from '../http/query-params.js';
 import { keyedPaths } from './keyed-peers.js';
 import type { KeyedService } from './keyed-service.js';
@@ -15,7 +15,7 @@ import type { KeyedType } from './keyed-type.js';
 const MAX_PAGE = 10_000;
 const DEFAULT_PAGE = 2000;
 
-export function addKeyedRoutes<S, V>(router: Router, type: KeyedType<S, V>, service: KeyedService<S, V>, maxBodyBytes: number): void {
+export function addKeyedRoutes<S, V>(router: RouteTable, type: KeyedType<S, V>, service: KeyedService<S, V>, maxBodyBytes: number): void {
   const paths = keyedPaths(type.name);
   const { frame } = keyedWireSchemas(type);
   router.post(paths.frames, async (ctx) => {

@@ -3,7 +3,7 @@
  * `?wait=` / `?consistency=` and `Tally-Token` as counters have them; wrong methods answer 405.
  * The item routes between servers are the keyed engine's (keyspace/keyed-routes.ts).
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { RouterContext } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import {
@@ -59,7 +59,7 @@ export function itemMethodGuard(): Middleware {
   };
 }
 
-export function addItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
+export function addItemRoutes(router: RouteTable, items: ItemService, config: ServerConfig): void {
   router.post('/items', (ctx) => addItems(ctx, items, config));
   router.get('/items/:tenant/count', (ctx) => countItems(ctx, items));
   addKeyedRoutes(router, itemType, items, config.maxInternalBodyBytes);
