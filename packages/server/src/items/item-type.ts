@@ -20,8 +20,9 @@ export const itemType: KeyedType<ItemSet, bigint> = {
   isPart: isItemId,
   partMessage: ITEM_ID_RULE,
   isNews: (set, id) => !set.has(id),
-  // Sorted (itemSet.toJSON), so a tenant pull answers the same list on every server.
-  parts: (set) => itemSet.toJSON(set),
+  // Learning order: a set only grows at its end, so a page cursor into it stays valid.
+  parts: (set) => set.values(),
+  partCount: (set) => set.size,
   // Every id is its own slot and is never superseded.
   slotOf: (id) => id,
   versionOf: () => '',

@@ -12,8 +12,9 @@ export function journalPage<S, V>(table: KeyedTable<S, V>, self: Self, cursor: n
   return { from: self.id, boot: self.boot, items: table.journal(cursor, end), next: end < table.journalLength ? end : null };
 }
 
+/** One key's parts, sorted, so every server that holds the same state answers the same list. */
 export function keyPull<S, V>(table: KeyedTable<S, V>, self: Self, key: string): KeyedKeyPull {
-  return { from: self.id, boot: self.boot, ids: table.parts(key) };
+  return { from: self.id, boot: self.boot, ids: [...table.parts(key)].sort() };
 }
 
 /** The child hashes of nodes `nodes` of digest level `level` (the route bounds the count). */
@@ -25,8 +26,9 @@ export function digestNodes<S, V>(table: KeyedTable<S, V>, self: Self, level: nu
 
 /**
  * Parts `cursor` to `cursor + limit` of the keys of digest leaves `leaves`, counted over those
- * keys in digest order. A part joined meanwhile may shift the positions: the repair that pulls
- * may then miss a part, the digests still differ, and the next repair gets it.
+ * keys in digest order and each key's parts in the type's order. A key met first meanwhile may
+ * shift the positions: the repair that pulls may then miss a part, the digests still differ, and
+ * the next repair gets it. Keys before the cursor are skipped by their part counts, unread.
  */
 export function leavesPage<S, V>(table: KeyedTable<S, V>, self: Self, leaves: readonly number[], cursor: number, limit: number): KeyedPage {
   const items: KeyedPage['items'] = [];
@@ -34,14 +36,26 @@ export function leavesPage<S, V>(table: KeyedTable<S, V>, self: Self, leaves: re
   let collected = 0;
   for (const leaf of leaves) {
     for (const key of table.keysIn(leaf)) {
-      const parts = table.parts(key);
-      const start = Math.max(0, cursor - position);
-      const taken = parts.slice(start, start + limit - collected);
-      if (taken.length > 0) items.push([key, taken]);
-      collected += taken.length;
-      position += parts.length;
+      const count = table.partCount(key);
+      if (position + count > cursor) {
+        const taken = slice(table.parts(key), Math.max(0, cursor - position), limit - collected);
+        items.push([key, taken]);
+        collected += taken.length;
+      }
+      position += count;
       if (collected >= limit) return { from: self.id, boot: self.boot, items, next: cursor + collected };
     }
   }
   return { from: self.id, boot: self.boot, items, next: null };
+}
+
+/** Up to `count` items of `parts` from position `start`, walking (not copying) the ones before. */
+function slice(parts: Iterable<string>, start: number, count: number): string[] {
+  const out: string[] = [];
+  let index = 0;
+  for (const part of parts) {
+    if (out.length >= count) break;
+    if (index++ >= start) out.push(part);
+  }
+  return out;
 }

@@ -34,10 +34,16 @@ export class KeyedTable<State, Value> {
     return this.#type.data.value(this.#states.get(key) ?? this.#type.data.create());
   }
 
-  /** The key's parts, in the type's order (sorted for the item set). */
-  parts(key: string): string[] {
+  /** The key's parts, in the type's order (learning order for the item set), read lazily. */
+  parts(key: string): Iterable<string> {
     const state = this.#states.get(key);
-    return state === undefined ? [] : [...this.#type.parts(state)];
+    return state === undefined ? [] : this.#type.parts(state);
+  }
+
+  /** How many parts the key's state is made of. */
+  partCount(key: string): number {
+    const state = this.#states.get(key);
+    return state === undefined ? 0 : this.#type.partCount(state);
   }
 
   /** Whether `part` would change `key`'s state. */

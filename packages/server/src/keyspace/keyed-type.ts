@@ -7,8 +7,8 @@
  * The model is the delta-state CRDT: a state's information is a set of parts (its join
  * decomposition), each part a string. `data.update(state, part)` joins one part in; a state is
  * rebuilt by joining its `parts` into `data.create()`. A part may supersede an older one in the
- * same slot (a max-register's new maximum supersedes the old one); `slotOf` and `versionOf` say which slot and version, and
- * the digest counts only the version a state holds in each slot, so equal states digest alike
+ * same slot (a max-register's new maximum supersedes the old one); `slotOf` and `versionOf` say
+ * which slot and version, and the digest counts only the version a state holds in each slot, so equal states digest alike
  * whatever order their parts came in.
  *
  * Laws (the engine relies on them; test/keyspace checks them for every type it runs):
@@ -29,8 +29,10 @@ export interface KeyedType<State, Value> extends KeyedRules {
   readonly digestPrefix: string;
   /** True when `part` would change `state` (so it must be logged and journaled). */
   isNews(state: State, part: string): boolean;
-  /** The state's parts: joined into an empty state, they rebuild it. */
+  /** The state's parts: joined into an empty state, they rebuild it. Their order must not change while no part is added. */
   parts(state: State): Iterable<string>;
+  /** How many parts `parts(state)` yields, without walking them. */
+  partCount(state: State): number;
   /** The digest slot a part fills. */
   slotOf(part: string): string;
   /** The version a part puts in its slot. */

@@ -58,6 +58,7 @@ export const maxRegisterType: KeyedType<MaxRegister, bigint> = {
   partMessage: VALUE_RULE,
   isNews: (state, part) => state.max === undefined || BigInt(part) > state.max,
   parts: (state) => (state.max === undefined ? [] : [String(state.max)]),
+  partCount: (state) => (state.max === undefined ? 0 : 1),
   // One slot per key; a higher value supersedes the version held there.
   slotOf: () => 'max',
   versionOf: (part) => part,
