@@ -6,7 +6,7 @@
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { memoryKeyedLog, type KeyedLogPort } from './keyed-log.js';
-import { createKeyedPeerClient } from './keyed-peers.js';
+import { createKeyedPeerClient, type KeyedPeerClient } from './keyed-peers.js';
 import { repairWith } from './keyed-repair.js';
 import { KeyedService } from './keyed-service.js';
 import type { KeyedType } from './keyed-type.js';
@@ -30,6 +30,8 @@ export interface KeyspaceDeps {
   log?: KeyedLogPort;
   /** Peer HTTP with the cluster secret (createPeerHttp). */
   http: Got;
+  /** Speaks to peers instead of a client over `http` (tests pass a fake). */
+  client?: Required<KeyedPeerClient>;
   peers: () => ReadonlyArray<{ url: string }>;
   logger: Logger;
   maxParts?: number;
@@ -52,7 +54,7 @@ export class Keyspace<State, Value> {
     this.#settings = settings;
     this.#log = deps.log ?? memoryKeyedLog();
     this.#peers = deps.peers;
-    const client = createKeyedPeerClient(deps.http, type);
+    const client = deps.client ?? createKeyedPeerClient(deps.http, type);
     const { waitTimeoutMs, requestTimeoutMs, startupPullTimeoutMs } = settings;
     const logger = deps.logger.child({ type: type.name });
     const limits = { ...(deps.maxParts !== undefined && { maxParts: deps.maxParts }), ...(deps.onRefused !== undefined && { onRefused: deps.onRefused }) };
