@@ -32,15 +32,29 @@ const SEED_B = 0x1b873593;
 
 /** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
 export function hash32(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= text.length;
+  return finish32(mix32(seed >>> 0, text), text.length);
+}
+
+/**
+ * The running state of hash32 after `text`, from state `h`: hash32 takes one code unit per step,
+ * so the hash of `a + b` is finish32(mix32(mix32(seed, a), b), length). A counter's key prefix is
+ * then mixed once for all its slots instead of once per slot.
+ */
+function mix32(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = mixChar(h, text.charCodeAt(i));
+  return h;
+}
+
+function mixChar(h: number, code: number): number {
+  let k = Math.imul(code, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish32(h: number, length: number): number {
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -93,7 +107,11 @@ export class StateDigest {
       deltaA -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_A);
       deltaB -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_B);
     }
-    // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
+    this.#add(leaf, deltaA, deltaB);
+  }
+
+  /** Adds a delta to `leaf` and every node above it: one walk leaf -> root (Uint32Array wraps mod 2^32). */
+  #add(leaf: number, deltaA: number, deltaB: number): void {
     const block = this.#leafBlock(leaf);
     const slot = leaf % DIGEST_FANOUT;
     block[slot] = block[slot]! + deltaA;
@@ -105,6 +123,28 @@ export class StateDigest {
       this.#laneB[at] = this.#laneB[at]! + deltaB;
       index = Math.floor(index / DIGEST_FANOUT);
     }
+  }
+
+  /**
+   * Records every entry of a key the digest has NEVER seen (the caller guarantees it: the table
+   * adopts only counters it did not hold), at once: what a load or a join does for each counter
+   * it adopts whole. Equal to one change(key, part, undefined, version) per entry, but the leaf,
+   * the key's part of each hash and the walk to the root are done once per key, and no string is
+   * concatenated (a long concatenation is a rope, slow to hash char by char).
+   */
+  addNewKey(key: string, entries: Iterable<readonly [part: string, version: string]>): void {
+    const leaf = digestLeafOf(key);
+    const startA = mixChar(mix32(SEED_A, key), 0);
+    const startB = mixChar(mix32(SEED_B, key), 0);
+    let deltaA = 0;
+    let deltaB = 0;
+    for (const [part, version] of entries) {
+      const length = key.length + part.length + version.length + 2;
+      deltaA = (deltaA + finish32(mix32(mixChar(mix32(startA, part), 0), version), length)) >>> 0;
+      deltaB = (deltaB + finish32(mix32(mixChar(mix32(startB, part), 0), version), length)) >>> 0;
+    }
+    this.#keysOf(leaf).push(key);
+    this.#add(leaf, deltaA, deltaB);
   }
 
   /** The hash of node `index` of `level` (0 = root, DIGEST_DEPTH = leaves). */

@@ -72,7 +72,8 @@ function checkCounter(name: string, counter: Record<string, unknown>, now: numbe
   }
 }
 
-function nameProblem(name: string): RefusalReason | undefined {
+/** Why a counter name is refused in a frame or page; undefined when it is fine. */
+export function nameProblem(name: string): RefusalReason | undefined {
   if (FORBIDDEN_KEYS.has(name)) return 'prototype_key';
   return isCounterName(name) ? undefined : 'bad_counter_name';
 }

@@ -26,7 +26,8 @@ import {
   type StatePage,
 } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
-import { FrameIntake, type IntakeResult, type MergeOptions } from '../replication/intake.js';
+import { FrameIntake, type IntakeResult, type MergeOptions, type PageResult } from '../replication/intake.js';
+import type { CompactPage } from '../replication/compact-page-read.js';
 import type { PeerClient } from '../replication/peer-client.js';
 import { RelayCheck } from '../replication/relay-check.js';
 import type { Peer } from '../replication/membership.js';
@@ -40,6 +41,7 @@ import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOu
 import { ReplicaIntake } from './replica-intake.js';
 import { ServiceHealth, notReady, type MemberReason, type NotReadyReason, type RecoveryProgress } from './service-health.js';
 import { counterPull, digestNodes, leavesPage, statePage } from './state-pages.js';
+import { compactStatePage } from './compact-page.js';
 
 /** Records per store append when persisting a frame (see #persist). */
 const PERSIST_CHUNK = 500;
@@ -186,6 +188,16 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return this.#intake.merge(counters, source, options);
   }
 
+  /** Merges a peer's parsed compact state page (a pull at start); see FrameIntake#mergePage. */
+  mergePage(page: CompactPage, source: string, options?: Pick<MergeOptions, 'inspect'>): Promise<PageResult> {
+    return this.#intake.mergePage(page, source, options);
+  }
+
+  /** One page of our whole state in the compact line format (counter/compact-page.ts). */
+  compactStatePage(cursor: number, limit: number): Promise<string> {
+    return compactStatePage(this.#table, this.#liveOrThrow(), cursor, limit);
+  }
+
   statePage(cursor: number, limit: number): StatePage {
     return statePage(this.#table, this.#liveOrThrow(), cursor, limit);
   }
@@ -221,7 +233,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   async load(): Promise<LoadedState> {
     const loaded = await this.#deps.store.load();
     // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged.
-    for (const [name, replica] of loaded.built?.counters ?? []) this.#table.adopt(name, replica);
+    if (loaded.built !== undefined) this.#table.adoptAll(loaded.built.counters);
     for (const record of loaded.built?.rest ?? loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
     for (const request of loaded.requests) this.#idempotency.remember(request);
     return loaded;

@@ -3,9 +3,10 @@
  * before the body is read or the route is even matched.
  */
 import type Router from '@koa/router';
-import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
+import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_COMPACT_PAGE_COUNTERS, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { PeerApi } from '../counter/counter-service.js';
+import { COMPACT_PAGE_TYPE } from '../counter/compact-page.js';
 
 export function addInternalRoutes(router: Router, peers: PeerApi, config: ServerConfig): void {
 
@@ -28,11 +29,20 @@ export function addInternalRoutes(router: Router, peers: PeerApi, config: Server
     ctx.body = await peers.receiveFrame(parsed.data);
   });
 
-  router.get('/internal/state', (ctx) => {
+  // `format=compact` answers the compact line format (counter/compact-page.ts): bigger pages for
+  // a server that pulls everything at start. JSON stays the default, for older pullers.
+  router.get('/internal/state', async (ctx) => {
+    const isCompact = formatParam(ctx.query.format) === 'compact';
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
-    const limit = integerParam(ctx.query.limit, 'limit', 1, MAX_FRAME_COUNTERS, MAX_FRAME_COUNTERS);
+    const maxLimit = isCompact ? MAX_COMPACT_PAGE_COUNTERS : MAX_FRAME_COUNTERS;
+    const limit = integerParam(ctx.query.limit, 'limit', 1, maxLimit, maxLimit);
     peers.assertReady();
-    ctx.body = peers.statePage(cursor, limit);
+    if (!isCompact) {
+      ctx.body = peers.statePage(cursor, limit);
+      return;
+    }
+    ctx.body = await peers.compactStatePage(cursor, limit);
+    ctx.type = COMPACT_PAGE_TYPE;
   });
 
   // Anti-entropy's descent: the child hashes of a few nodes of one level of our digest.
@@ -57,6 +67,11 @@ export function addInternalRoutes(router: Router, peers: PeerApi, config: Server
     peers.assertReady();
     ctx.body = peers.counterPull(name);
   });
+}
+
+function formatParam(raw: unknown): 'json' | 'compact' {
+  if (raw === undefined || raw === 'json' || raw === 'compact') return raw ?? 'json';
+  throw new TallyError(400, 'bad_param', `format must be 'json' or 'compact', got ${JSON.stringify(raw)?.slice(0, 100)}`);
 }
 
 function integerParam(raw: unknown, name: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {

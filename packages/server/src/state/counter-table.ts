@@ -17,6 +17,11 @@ export type DigestView = Pick<StateDigest, 'node' | 'children' | 'root' | 'keysI
 export const COUNTER_KEY_PREFIX = 'c/';
 const versionOf = ({ p, n }: Readonly<Slot>): string => `${p}:${n}`;
 
+/** Every slot's `[slot, version]`, read from the tree's nodes (a number or a BigInt prints the same digits). */
+function* versionsOf(replica: CounterReplica): Generator<readonly [string, string]> {
+  for (const node of replica.nodes()) yield [node.key, `${node.p}:${node.n}`];
+}
+
 /** The read side of the table, for those that publish or page through it but never write. */
 export interface TableView {
   readonly liveSlot: SlotId | undefined;
@@ -29,7 +34,7 @@ export interface TableView {
 }
 
 export class CounterTable implements TableView {
-  readonly #replicas = new Map<string, CounterReplica>();
+  #replicas = new Map<string, CounterReplica>();
   // Names in insertion order: counters are never dropped, so an index into it is a stable page
   // cursor, and a page costs O(page) instead of a walk from the first counter.
   readonly #order: string[] = [];
@@ -72,9 +77,25 @@ export class CounterTable implements TableView {
     this.#replicas.set(name, replica);
     this.#order.push(name);
     // The digest must cover every slot held, however it arrived, or anti-entropy would see a
-    // difference that no merge can remove.
-    const key = COUNTER_KEY_PREFIX + name;
-    for (const [slot, held] of replica.slots()) this.#digest.change(key, slot, undefined, versionOf(held));
+    // difference that no merge can remove. One addNewKey per counter: at 1M counters, one change()
+    // per slot was most of a restart.
+    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, versionsOf(replica));
+  }
+
+  /**
+   * Adopts every counter of `counters` (a loaded snapshot's), which the table owns from then on.
+   * An empty table takes the map itself: at 1M counters, copying it cost a second of a restart.
+   */
+  adoptAll(counters: Map<string, CounterReplica>): void {
+    if (this.#replicas.size > 0) {
+      for (const [name, replica] of counters) this.adopt(name, replica);
+      return;
+    }
+    this.#replicas = counters;
+    for (const [name, replica] of counters) {
+      this.#order.push(name);
+      this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, versionsOf(replica));
+    }
   }
 
   get digest(): DigestView {
