@@ -39,7 +39,8 @@ export interface RecoveringService {
   /** Merges a parsed compact state page. */
   mergePage(page: CompactPage, source: string, options?: Pick<MergeOptions, 'inspect'>): Promise<unknown>;
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
-  slots(): Iterable<SlotRecord>;
+  /** Every slot id some counter holds (a handful), for the choice of a new incarnation. */
+  slotIds(): Iterable<SlotId>;
   open(liveSlot: SlotId, incarnation: number): Promise<void>;
   /** Recovery merged one more page of a peer's state (progress for `/readyz`). */
   notePagePulled(): void;
@@ -176,7 +177,7 @@ function isAhead(service: RecoveringService, { name, slot, p, n }: CheckedSlot):
 function nextIncarnation(deps: RecoveryDeps, previous: number): number {
   const now = deps.now();
   let highest = isSaneIncarnation(previous, now) ? previous : 0;
-  for (const { slot } of deps.service.slots()) {
+  for (const slot of deps.service.slotIds()) {
     const parts = parseSlotId(slot);
     if (parts?.serverId === deps.id && isSaneIncarnation(parts.incarnation, now)) highest = Math.max(highest, parts.incarnation);
   }

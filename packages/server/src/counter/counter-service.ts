@@ -219,6 +219,11 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return this.#table.records();
   }
 
+  /** Every slot id some counter holds. */
+  slotIds(): Iterable<SlotId> {
+    return this.#table.slotIds();
+  }
+
   /** What this server holds for one slot of one counter. */
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined {
     return this.#table.get(name)?.getSlot(slot);

@@ -92,8 +92,9 @@ export class FrameIntake {
     const result: PageResult = { adopted: 0, refused: [...page.refused] };
     let sliceStart = performance.now();
     for (const { name, slots } of page.counters) {
-      const kept = slots.filter(([slot, p, n]) => this.#isKept({ name, slot, p: BigInt(p), n: BigInt(n) }, result.refused, options));
-      if (kept.length > 0 && table.get(name) === undefined) {
+      const isHeld = table.get(name) !== undefined;
+      const kept = slots.filter(([slot, p, n]) => this.#isKept({ name, slot, p: BigInt(p), n: BigInt(n) }, isHeld, result.refused, options));
+      if (kept.length > 0 && !isHeld) {
         const replica = new CounterReplica();
         replica.fillSorted(kept);
         table.adopt(name, replica);
@@ -111,8 +112,8 @@ export class FrameIntake {
   }
 
   /** Whether a page's slot passes our rules; a refused one is recorded in `refused`. */
-  #isKept(slot: CheckedSlot, refused: SlotRefusal[], { inspect }: Pick<MergeOptions, 'inspect'>): boolean {
-    const reason = this.#stateProblem(slot);
+  #isKept(slot: CheckedSlot, isHeld: boolean, refused: SlotRefusal[], { inspect }: Pick<MergeOptions, 'inspect'>): boolean {
+    const reason = this.#stateProblem(slot, isHeld);
     if (reason !== undefined) {
       refused.push({ name: slot.name, slot: slot.slot, reason });
       return false;
@@ -136,11 +137,13 @@ export class FrameIntake {
     if (this.#deps.table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
   }
 
-  #stateProblem({ name, slot, p, n }: CheckedSlot): RefusalReason | undefined {
+  /** Our rules for one valid slot; `isHeld` (whether the table holds the counter) saves a lookup per slot. */
+  #stateProblem({ name, slot, p, n }: CheckedSlot, isHeld?: boolean): RefusalReason | undefined {
     const { table } = this.#deps;
     if (table.exceedsIssued(name, slot, p, n)) return 'own_slot_ahead';
     // An all-zero slot creates nothing, so only a slot with a count can pass the cap.
-    if ((p !== 0n || n !== 0n) && table.isOverCap(name)) return 'too_many_counters';
+    const isOverCap = isHeld === undefined ? table.isOverCap(name) : !isHeld && table.isFull;
+    if ((p !== 0n || n !== 0n) && isOverCap) return 'too_many_counters';
     return undefined;
   }
 

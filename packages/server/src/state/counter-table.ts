@@ -17,11 +17,6 @@ export type DigestView = Pick<StateDigest, 'node' | 'children' | 'root' | 'keysI
 export const COUNTER_KEY_PREFIX = 'c/';
 const versionOf = ({ p, n }: Readonly<Slot>): string => `${p}:${n}`;
 
-/** Every slot's `[slot, version]`, read from the tree's nodes (a number or a BigInt prints the same digits). */
-function* versionsOf(replica: CounterReplica): Generator<readonly [string, string]> {
-  for (const node of replica.nodes()) yield [node.key, `${node.p}:${node.n}`];
-}
-
 /** The read side of the table, for those that publish or page through it but never write. */
 export interface TableView {
   readonly liveSlot: SlotId | undefined;
@@ -47,6 +42,9 @@ export class CounterTable implements TableView {
   #liveSlot: SlotId | undefined;
   // Changed only in merge(), the one way a slot enters or grows: O(depth) per change, no rescan.
   readonly #digest = new StateDigest();
+  // Every slot id any counter holds (a handful: servers times incarnations), so recovery can
+  // pick an incarnation without walking millions of slots.
+  readonly #slotIds = new Set<SlotId>();
 
   constructor(maxCounters = Number.MAX_SAFE_INTEGER) {
     this.maxCounters = maxCounters;
@@ -76,10 +74,27 @@ export class CounterTable implements TableView {
     }
     this.#replicas.set(name, replica);
     this.#order.push(name);
-    // The digest must cover every slot held, however it arrived, or anti-entropy would see a
-    // difference that no merge can remove. One addNewKey per counter: at 1M counters, one change()
-    // per slot was most of a restart.
-    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, versionsOf(replica));
+    this.#noteNew(name, replica);
+  }
+
+  /**
+   * A counter entered whole. The digest must cover every slot held, however it arrived, or
+   * anti-entropy would see a difference that no merge can remove: one addNewKey per counter (at
+   * 1M counters, one change() per slot was most of a restart).
+   */
+  #noteNew(name: string, replica: CounterReplica): void {
+    const entries: Array<readonly [string, string]> = [];
+    for (const node of replica.nodes()) {
+      this.#slotIds.add(node.key);
+      // A number or a BigInt prints the same digits: the version versionOf() gives a merge.
+      entries.push([node.key, `${node.p}:${node.n}`]);
+    }
+    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, entries);
+  }
+
+  /** Every slot id that some counter holds. */
+  slotIds(): ReadonlySet<SlotId> {
+    return this.#slotIds;
   }
 
   /**
@@ -94,7 +109,7 @@ export class CounterTable implements TableView {
     this.#replicas = counters;
     for (const [name, replica] of counters) {
       this.#order.push(name);
-      this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, versionsOf(replica));
+      this.#noteNew(name, replica);
     }
   }
 
@@ -129,7 +144,12 @@ export class CounterTable implements TableView {
 
   /** Whether `name` would be a new counter beyond `maxCounters`. */
   isOverCap(name: string): boolean {
-    return !this.#replicas.has(name) && this.#replicas.size >= this.maxCounters;
+    return !this.#replicas.has(name) && this.isFull;
+  }
+
+  /** Whether the table holds `maxCounters` counters: no new one may enter. */
+  get isFull(): boolean {
+    return this.#replicas.size >= this.maxCounters;
   }
 
   /** Names from insertion index `from`, in insertion order (stable: counters are never dropped). */
@@ -190,6 +210,7 @@ export class CounterTable implements TableView {
     const isChanged = replica.mergeSlot(slot, p, n);
     if (!isChanged) return false;
     this.#tokens.delete(name);
+    if (before === undefined) this.#slotIds.add(slot);
     const after = replica.getSlot(slot) as Readonly<Slot>;
     this.#digest.change(COUNTER_KEY_PREFIX + name, slot, before === undefined ? undefined : versionOf(before), versionOf(after));
     return true;
