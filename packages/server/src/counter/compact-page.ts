@@ -1,6 +1,6 @@
 /**
  * One page of this server's whole state in the compact line format, for `GET /internal/state
- * ?format=compact`: what a joining or restarting server pulls, ~100 times fewer round trips
+ * ?format=compact`: what a joining or restarting server pulls, ~50 times fewer round trips
  * than JSON pages. The counter lines are those of compact snapshots (store/compact-line.ts):
  *
  *   tally-page 1
