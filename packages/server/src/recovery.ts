@@ -125,8 +125,10 @@ async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined, isJo
       pending = next === null || Date.now() >= deadline ? undefined : fetch(url, next);
       // Awaited on the next turn; until then a failure must not count as unhandled.
       pending?.catch(() => undefined);
-      if (pull.format === 'compact') await service.mergePage(pull.page, url, { inspect });
-      else await service.mergeCounters(pull.page.counters, url, { inspect });
+      // Only a server with an old slot inspects: a joiner's pages then make no per-slot objects.
+      const options = candidate === undefined ? {} : { inspect };
+      if (pull.format === 'compact') await service.mergePage(pull.page, url, options);
+      else await service.mergeCounters(pull.page.counters, url, options);
       service.notePagePulled();
       if (next === null) return true;
     }

@@ -37,6 +37,9 @@ export interface IntakeResult {
   held: CheckedSlot[];
 }
 
+/** A slot of a compact page: checked like a CheckedSlot, its counts numbers while they fit. */
+type PageSlot = Omit<CheckedSlot, 'p' | 'n'> & { p: bigint | number; n: bigint | number };
+
 /** What a compact page's merge did: counters built new, and every slot refused. */
 export interface PageResult {
   adopted: number;
@@ -93,7 +96,7 @@ export class FrameIntake {
     let sliceStart = performance.now();
     for (const { name, slots } of page.counters) {
       const isHeld = table.get(name) !== undefined;
-      const kept = slots.filter(([slot, p, n]) => this.#isKept({ name, slot, p: BigInt(p), n: BigInt(n) }, isHeld, result.refused, options));
+      const kept = slots.filter(([slot, p, n]) => this.#isKept({ name, slot, p, n }, isHeld, result.refused, options));
       if (kept.length > 0 && !isHeld) {
         const replica = new CounterReplica();
         replica.fillSorted(kept);
@@ -112,13 +115,14 @@ export class FrameIntake {
   }
 
   /** Whether a page's slot passes our rules; a refused one is recorded in `refused`. */
-  #isKept(slot: CheckedSlot, isHeld: boolean, refused: SlotRefusal[], { inspect }: Pick<MergeOptions, 'inspect'>): boolean {
+  #isKept(slot: PageSlot, isHeld: boolean, refused: SlotRefusal[], { inspect }: Pick<MergeOptions, 'inspect'>): boolean {
     const reason = this.#stateProblem(slot, isHeld);
     if (reason !== undefined) {
       refused.push({ name: slot.name, slot: slot.slot, reason });
       return false;
     }
-    inspect?.(slot);
+    // BigInts only for whoever inspects (a restart checking its old slot): a join makes none.
+    inspect?.({ name: slot.name, slot: slot.slot, p: BigInt(slot.p), n: BigInt(slot.n) });
     return true;
   }
 
@@ -138,12 +142,12 @@ export class FrameIntake {
   }
 
   /** Our rules for one valid slot; `isHeld` (whether the table holds the counter) saves a lookup per slot. */
-  #stateProblem({ name, slot, p, n }: CheckedSlot, isHeld?: boolean): RefusalReason | undefined {
+  #stateProblem({ name, slot, p, n }: CheckedSlot | PageSlot, isHeld?: boolean): RefusalReason | undefined {
     const { table } = this.#deps;
     if (table.exceedsIssued(name, slot, p, n)) return 'own_slot_ahead';
     // An all-zero slot creates nothing, so only a slot with a count can pass the cap.
     const isOverCap = isHeld === undefined ? table.isOverCap(name) : !isHeld && table.isFull;
-    if ((p !== 0n || n !== 0n) && isOverCap) return 'too_many_counters';
+    if ((p > 0 || n > 0) && isOverCap) return 'too_many_counters';
     return undefined;
   }
 

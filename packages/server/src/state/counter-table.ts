@@ -227,7 +227,8 @@ export class CounterTable implements TableView {
   }
 
   /** True when a value for our own live slot goes beyond what this incarnation issued. */
-  exceedsIssued(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
+  exceedsIssued(name: string, slot: SlotId, p: bigint | number, n: bigint | number): boolean {
+    // Mixed number/BigInt comparisons are exact: a page's small counts need no BigInt.
     if (slot !== this.#liveSlot) return false;
     const issued = this.issued(name);
     return p > issued.p || n > issued.n;
