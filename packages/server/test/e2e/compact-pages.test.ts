@@ -33,7 +33,7 @@ describe(`e2e: GET /internal/state?format=compact (1 server, ${COUNTERS} counter
   const names = async (): Promise<number> => ((await http.get(`${url}/counters`).json()) as string[]).length;
 
   it('answers 401 without the cluster secret, or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }] as Array<Record<string, string>>) {
       const res = await get('format=compact', headers);
       expect(res.statusCode).to.equal(401);
       expect(JSON.parse(res.body).error.code).to.equal('unauthorized');
