@@ -16,7 +16,7 @@ import type { Peer } from './replication/membership.js';
 import type { MergeOptions } from './replication/intake.js';
 import type { PeerClient, StatePull } from './replication/peer-client.js';
 import { PageError, type CompactPage } from './replication/compact-page-read.js';
-import type { LoadedState, SlotRecord } from './store/types.js';
+import type { LoadedState } from './store/types.js';
 
 /** A compact page is up to 4 MiB: it gets at least this long, whatever requestTimeoutMs says. */
 const PAGE_TIMEOUT_MS = 10_000;
