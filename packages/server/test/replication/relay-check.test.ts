@@ -47,7 +47,7 @@ describe('RelayCheck#isRelayedClaim()', () => {
 
 describe('RelayCheck#verify()', () => {
   it("merges the owner's copy and refuses a claim beyond it", async () => {
-    const ownerCopy = { 'c:9': ['4', '0'] };
+    const ownerCopy: CounterPull['counter'] = { 'c:9': ['4', '0'] };
     const { check, merged, reported } = relayCheck(async () => ({ slot: 'c:9', name: 'x', counter: ownerCopy }) as CounterPull);
     await check.verify([claim(5n)]);
     expect(merged).to.deep.equal([[{ x: ownerCopy }, C.url]]);
