@@ -1,19 +1,11 @@
 import { expect } from 'chai';
 import { answerError, assignmentOf, counterFields, errorFields, memberListOf, serverListOf, trimSlashes } from '../src/answers.js';
-import { TallyClientError } from '../src/errors.js';
 import type { HttpAnswer } from '../src/http-call.js';
+import { refusal } from './helpers/refusal.js';
 
 const answer = (status: number, body: unknown, text = JSON.stringify(body) ?? ''): HttpAnswer => ({ kind: 'answer', status, headers: {}, body, text });
-const badAnswer = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    expect(err).to.be.instanceOf(TallyClientError);
-    expect((err as TallyClientError).code).to.equal('bad_answer');
-    return (err as TallyClientError).message;
-  }
-};
+/** The message of the bad_answer error that `fn` throws. */
+const badAnswer = (fn: () => unknown): string => refusal(fn).replace(/^bad_answer: /, '');
 
 describe('errorFields()', () => {
   it("reads a 408's code, message, best value, acks and missing servers", () => {

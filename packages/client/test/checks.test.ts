@@ -1,17 +1,6 @@
 import { expect } from 'chai';
 import { checkAmount, checkCount, checkLevel, checkName, normalizeUrl } from '../src/checks.js';
-import { TallyClientError } from '../src/errors.js';
-
-/** The code and message of what `fn` throws. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    expect(err).to.be.instanceOf(TallyClientError);
-    return `${(err as TallyClientError).code}: ${(err as TallyClientError).message}`;
-  }
-}
+import { refusal } from './helpers/refusal.js';
 
 describe('checkName()', () => {
   it('passes a valid name and refuses another, quoting it', () => {

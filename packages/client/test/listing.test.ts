@@ -1,19 +1,9 @@
 import { expect } from 'chai';
-import { TallyClientError } from '../src/errors.js';
 import type { HttpAnswer } from '../src/http-call.js';
 import { counterPageOf, slotListOf } from '../src/listing.js';
+import { refusal } from './helpers/refusal.js';
 
 const answer = (body: unknown): HttpAnswer => ({ kind: 'answer', status: 200, headers: {}, body, text: JSON.stringify(body) });
-const refusal = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    expect(err).to.be.instanceOf(TallyClientError);
-    return `${(err as TallyClientError).code}: ${(err as TallyClientError).message}`;
-  }
-};
-
 describe('counterPageOf()', () => {
   it('reads names with exact values and the next cursor', () => {
     const big = '-123456789012345678901234567890';
