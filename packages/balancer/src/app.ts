@@ -89,7 +89,7 @@ function createChecker(config: BalancerConfig, deps: AppDeps, registry: Registry
     // A check that outlives its interval would only delay the next one and say nothing new.
     timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
     log: deps.log,
-    ...(deps.now !== undefined && { now: deps.now }),
+    now: deps.now ?? Date.now,
     onResult: (_transition, isOk) => {
       if (!isOk) metrics.healthCheckFailures.inc();
     },
