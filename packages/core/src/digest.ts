@@ -30,23 +30,53 @@ export const DIGEST_LEAVES = DIGEST_FANOUT ** DIGEST_DEPTH;
 const SEED_A = 0x9747b28c;
 const SEED_B = 0x1b873593;
 
-/** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
-export function hash32(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= text.length;
+/** One MurmurHash3 (x86, 32-bit) body step: mixes one UTF-16 code unit into the running hash. */
+function mixUnit(h: number, unit: number): number {
+  let k = Math.imul(unit, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function mixText(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = mixUnit(h, text.charCodeAt(i));
+  return h;
+}
+
+/** MurmurHash3's finalisation, given the number of code units mixed in. */
+function finish(h: number, length: number): number {
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
+export function hash32(text: string, seed: number): number {
+  return finish(mixText(seed >>> 0, text), text.length);
+}
+
+/**
+ * The running hash of `key \0 part \0`, to be finished with a version by `finishEntry`: equal to
+ * hash32 of the joined text, without building it. (Hashing a freshly joined string cost about 1 µs,
+ * five times a flat one, because V8 reads a concatenation's characters through its rope; every
+ * increment pays four of these.)
+ */
+function entryPrefix(key: string, part: string, seed: number): number {
+  return mixUnit(mixText(mixUnit(mixText(seed >>> 0, key), 0), part), 0);
+}
+
+function finishEntry(prefix: number, prefixLength: number, version: string): number {
+  return finish(mixText(prefix, version), prefixLength + version.length);
+}
+
+/** An entry's contribution to one lane: hash32 of `key \0 part \0 version`, streamed. */
+export function entryHash(key: string, part: string, version: string, seed: number): number {
+  return finishEntry(entryPrefix(key, part, seed), key.length + part.length + 2, version);
 }
 
 /** The leaf a key belongs to: stable across servers and restarts. */
@@ -85,13 +115,17 @@ export class StateDigest {
    */
   change(key: string, part: string, before: string | undefined, after: string): void {
     const leaf = digestLeafOf(key);
-    let deltaA = hash32(`${key}\u0000${part}\u0000${after}`, SEED_A);
-    let deltaB = hash32(`${key}\u0000${part}\u0000${after}`, SEED_B);
+    // hash32(`${key}\0${part}\0${version}`) per lane, with the shared prefix hashed once.
+    const prefixA = entryPrefix(key, part, SEED_A);
+    const prefixB = entryPrefix(key, part, SEED_B);
+    const prefixLength = key.length + part.length + 2;
+    let deltaA = finishEntry(prefixA, prefixLength, after);
+    let deltaB = finishEntry(prefixB, prefixLength, after);
     if (before === undefined) {
       if (!this.#isKnown(leaf, key)) this.#keysOf(leaf).push(key);
     } else {
-      deltaA -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_A);
-      deltaB -= hash32(`${key}\u0000${part}\u0000${before}`, SEED_B);
+      deltaA -= finishEntry(prefixA, prefixLength, before);
+      deltaB -= finishEntry(prefixB, prefixLength, before);
     }
     // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
     const block = this.#leafBlock(leaf);

@@ -5,13 +5,13 @@
  * store, logger and clock; tests pass their own. The item set (issue 9) and `/config` are wired
  * in items-wiring.ts.
  */
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { FrameEnvelope, ServerConfig } from '@tally/core';
 import { CounterService } from './counter/counter-service.js';
 import { errorMiddleware, type RequestObserver } from './http/errors.js';
 import { accessGuard } from './http/guard.js';
+import { SegmentRouter } from './http/segment-router.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { PeerClient } from './replication/peer-client.js';
@@ -58,8 +58,8 @@ export type AppDeps = CounterDeps & ItemsDeps;
 
 export interface TallyServerApp {
   app: Koa;
-  /** The one router; the OpenAPI consistency test walks its routes. */
-  router: Router;
+  /** The routes, by first segment; the OpenAPI consistency test walks their stack. */
+  router: SegmentRouter;
   service: CounterService;
   replicator: Replicator;
   /** The member set (members.json in the data dir). */
@@ -170,13 +170,14 @@ function replicationSettings(config: ServerConfig) {
 }
 
 /**
- * One router, so a request is matched once. Case-sensitive and strict: one spelling per route
+ * One route table, split by first path segment so a request is matched only against its
+ * segment's routes (http/segment-router.ts). Case-sensitive and strict: one spelling per route
  * (the guard in http/guard.ts reads paths permissively, so no other spelling slips past it).
  * Each group of routes gets the narrow view it needs, never the wiring itself.
  */
-function buildRouter(w: Wiring): Router {
+function buildRouter(w: Wiring): SegmentRouter {
   const { id, url, config, table, service, replicator, watchers, stats, now, metrics, items, members } = w;
-  const router = new Router({ sensitive: true, strict: true });
+  const router = new SegmentRouter({ sensitive: true, strict: true });
   addPublicRoutes(router, service, config);
   const peers = (): ReturnType<Replicator['peerProgress']> => replicator.peerProgress();
   addOpsRoutes(router, { identity: { id, url }, readiness: service, table, peers, names: new SortedNames(table), watchers, stats, now });
@@ -201,7 +202,7 @@ function buildRouter(w: Wiring): Router {
 }
 
 /** Two middlewares in front of the router: the whole per-request overhead on top of koa. */
-function buildKoa({ config, log, stats }: Wiring, router: Router): Koa {
+function buildKoa({ config, log, stats }: Wiring, router: SegmentRouter): Koa {
   const app = new Koa({ proxy: false });
   // A watcher that disconnects ends its stream early: that is how watching stops, not an error.
   app.on('error', (err: NodeJS.ErrnoException) => {

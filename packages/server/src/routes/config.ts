@@ -5,7 +5,7 @@
  * this server sends its state. The check is in the handler, so every spelling of the path that
  * routes here is guarded.
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { Context } from 'koa';
 import { TallyError, hasSecret, parseActors, parseJsonSafely, unauthorized, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
@@ -21,7 +21,7 @@ export interface ConfigRouteDeps {
   saveActors?: (urls: readonly string[]) => Promise<void>;
 }
 
-export function addConfigRoutes(router: Router, config: ServerConfig, deps: ConfigRouteDeps): void {
+export function addConfigRoutes(router: RouteTable, config: ServerConfig, deps: ConfigRouteDeps): void {
   router.get('/config', (ctx) => {
     ctx.body = describe(config, deps);
   });

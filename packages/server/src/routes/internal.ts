@@ -2,12 +2,12 @@
  * Replication and state pull, for peers only. The cluster secret is checked by http/guard.ts
  * before the body is read or the route is even matched.
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type FrameEnvelope, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { PeerApi } from '../counter/counter-service.js';
 
-export function addInternalRoutes(router: Router, peers: PeerApi, config: ServerConfig): void {
+export function addInternalRoutes(router: RouteTable, peers: PeerApi, config: ServerConfig): void {
   router.post('/internal/replicate', async (ctx) => {
     // The frame caps are shared with every sender (core/frame-limits.ts), so only a broken or
     // hostile sender ever meets these 413s.

@@ -3,7 +3,7 @@
  * `?wait=` / `?consistency=` and `Tally-Token` as counters have them; wrong methods answer 405.
  * And the item routes between servers, under `/internal/` (the guard checks the secret first).
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { RouterContext } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import {
@@ -53,7 +53,7 @@ export function itemMethodGuard(): Middleware {
   };
 }
 
-export function addItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
+export function addItemRoutes(router: RouteTable, items: ItemService, config: ServerConfig): void {
   router.post('/items', (ctx) => addItems(ctx, items, config));
   router.get('/items/:tenant/count', (ctx) => countItems(ctx, items));
   addInternalItemRoutes(router, items, config);
@@ -93,7 +93,7 @@ async function countItems(ctx: RouterContext, items: ItemService): Promise<void>
   ctx.body = { error: { code: 'timeout', message: `only ${out.acks} of ${out.required} servers answered within the timeout; count is the best known`, ...body } };
 }
 
-function addInternalItemRoutes(router: Router, items: ItemService, config: ServerConfig): void {
+function addInternalItemRoutes(router: RouteTable, items: ItemService, config: ServerConfig): void {
   router.post('/internal/items', async (ctx) => {
     const json = parseJsonSafely(await readBody(ctx, config.maxInternalBodyBytes), 'frame');
     const parsed = itemFrameSchema.safeParse(json);

@@ -2,7 +2,7 @@
  * Membership routes. Public: `GET /members`, the set as this server sees it. Internal (cluster
  * secret, checked by http/guard.ts): set exchange, join announcements, and decommissions.
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { Context } from 'koa';
 import {
   SERVER_ID_RULE,
@@ -35,7 +35,7 @@ export interface MemberRouteDeps {
   onDecommissioned: () => void;
 }
 
-export function addMemberRoutes(router: Router, deps: MemberRouteDeps): void {
+export function addMemberRoutes(router: RouteTable, deps: MemberRouteDeps): void {
   const { book } = deps;
   const answerSet = (ctx: Context): void => {
     ctx.body = { from: book.selfId, members: membersToJSON(book.set) };

@@ -1,8 +1,8 @@
 /** `GET /openapi.json`: built once, on first request. */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import { serverOpenApi } from '../openapi.js';
 
-export function addOpenApiRoute(router: Router): void {
+export function addOpenApiRoute(router: RouteTable): void {
   let text: string | undefined;
   router.get('/openapi.json', (ctx) => {
     text ??= JSON.stringify(serverOpenApi());

@@ -2,7 +2,7 @@
  * The operator routes of issue 11: the counter list (plain or paged), a counter's slot
  * breakdown, live watch streams, and `/internal/stats` (cluster secret, checked by the guard).
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import { assertCounterName, parseSlotId, type ServerStats, type SlotEntry } from '@tally/core';
 import type { PeerProgressView } from '../replication/replicator.js';
 import type { CounterTable } from '../state/counter-table.js';
@@ -24,7 +24,7 @@ export interface OpsRouteDeps {
   now: () => number;
 }
 
-export function addOpsRoutes(router: Router, deps: OpsRouteDeps): void {
+export function addOpsRoutes(router: RouteTable, deps: OpsRouteDeps): void {
   const { readiness, table, names, watchers } = deps;
 
   router.get('/counters', (ctx) => {

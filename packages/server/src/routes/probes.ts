@@ -1,5 +1,5 @@
 /** Liveness, readiness and metrics, and the probes earlier systems' clients call (`/ping`, `/health`). */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { SlotId } from '@tally/core';
 import type { NotReadyReason, RecoveryProgress } from '../counter/service-health.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -12,7 +12,7 @@ export interface ProbeTarget {
   join?: () => JoinStatus;
 }
 
-export function addProbeRoutes(router: Router, target: ProbeTarget, metrics: ServerMetrics): void {
+export function addProbeRoutes(router: RouteTable, target: ProbeTarget, metrics: ServerMetrics): void {
   // 003's clients read JSON `{"status": "OK"}`; the id says which server answered.
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'OK', id: target.id };

@@ -1,7 +1,7 @@
 /**
  * The public API: counters and requests.
  */
-import type Router from '@koa/router';
+import type { RouteTable } from '../http/segment-router.js';
 import type { RouterMiddleware } from '@koa/router';
 import {
   TallyError,
@@ -21,7 +21,7 @@ const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
-export function addPublicRoutes(router: Router, counters: CounterApi, config: ServerConfig): void {
+export function addPublicRoutes(router: RouteTable, counters: CounterApi, config: ServerConfig): void {
 
   router.post('/counter/:name', postCounter(counters, config));
 
