@@ -100,14 +100,15 @@ export async function spawnNode(name, script, args, { nodeArgs = [], timeoutMs =
 
 /**
  * Spawns a tally-server with the bench defaults (no balancer, no peers, loopback).
- * @param {{ id: string, dataDir: string, configPath: string, fsync: string, port?: number, extraArgs?: string[], nodeArgs?: string[] }} o
+ * @param {{ id: string, dataDir: string, configPath: string, fsync: string, port?: number, extraArgs?: string[], nodeArgs?: string[], bin?: string }} o
+ *   `bin`: another build's tally-server bin (BENCH_BASELINE_TREE); this tree's by default
  */
 export function spawnTallyServer(o) {
   const args = [
     '--id', o.id, '--port', String(o.port ?? 0), '--host', '127.0.0.1', '--secret', SECRET, '--data-dir', o.dataDir,
     '--fsync', o.fsync, '--log-level', 'warn', '--config', o.configPath, ...(o.extraArgs ?? []),
   ];
-  return spawnNode(`tally-server ${o.id}`, TALLY_SERVER_BIN, args, { nodeArgs: o.nodeArgs ?? [] });
+  return spawnNode(`tally-server ${o.id}`, o.bin ?? TALLY_SERVER_BIN, args, { nodeArgs: o.nodeArgs ?? [] });
 }
 
 /**
