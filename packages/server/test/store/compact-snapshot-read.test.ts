@@ -61,7 +61,7 @@ describe('readCompactSnapshot()', () => {
   });
 
   it('refuses an unknown slot index, a leading zero, a non-digit and a missing component', async () => {
-    expect(await failure(snapshot(['a 7:1:0\n']))).to.equal("counter 'a': unknown slot index");
+    expect(await failure(snapshot(['a 7:1:0\n']))).to.equal("counter 'a': unknown slot index 7");
     expect(await failure(snapshot(['a 0:01:0\n']))).to.match(/^counter 'a': bad slot entry at '01:0'/);
     expect(await failure(snapshot(['a 0:1x:0\n']))).to.equal("counter 'a': '1x' is not a decimal count");
     expect(await failure(snapshot(['a 0:1\n']))).to.match(/^counter 'a': bad slot entry/);
