@@ -32,6 +32,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   startupPullTimeoutMs: "how long start-up waits for peers' state",
   maxBodyBytes: 'size limit of a public request body',
   maxInternalBodyBytes: 'size limit of an internal (replication) body',
+  maxItemsBodyBytes: 'size limit of a POST /items body',
   idempotencyTtlMs: 'how long an Idempotency-Key is remembered',
   idempotencyMaxKeys: 'how many Idempotency-Keys are remembered at most',
   snapshotBytes: 'snapshot the embedded log once it grew this much',

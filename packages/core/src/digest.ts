@@ -105,6 +105,28 @@ export class SetHash {
   }
 }
 
+/** Where mixBoth leaves its two running states: two results without an allocation per call. */
+const lanes = new Int32Array(2);
+
+/**
+ * mixText of `text` from two states at once, into `lanes`: a code unit's `k` does not depend on
+ * the state, so both lanes share it, and each code unit is read once.
+ */
+function mixBoth(a: number, b: number, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  }
+  lanes[0] = a;
+  lanes[1] = b;
+}
+
 /** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
 export function hash32(text: string, seed: number): number {
   return finish(mixText(seed >>> 0, text), text.length);
@@ -177,7 +199,38 @@ export class StateDigest {
       deltaA -= finishEntry(prefixA, prefixLength, before);
       deltaB -= finishEntry(prefixB, prefixLength, before);
     }
-    // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
+    this.#add(leaf, deltaA, deltaB);
+  }
+
+  /**
+   * Records every entry of a key the digest has NEVER seen (the caller guarantees it: the table
+   * adopts only counters it did not hold), at once: what a load or a join does for each counter
+   * it adopts whole. Equal to one change(key, part, undefined, version) per entry, but the leaf,
+   * the key's part of each hash and the walk to the root are done once per key, both lanes are
+   * mixed in one pass, and no string is concatenated.
+   */
+  addNewKey(key: string, entries: Iterable<readonly [part: string, version: string]>): void {
+    const leaf = digestLeafOf(key);
+    mixBoth(SEED_A, SEED_B, key);
+    mixBoth(lanes[0]!, lanes[1]!, '\u0000');
+    const startA = lanes[0]!;
+    const startB = lanes[1]!;
+    let deltaA = 0;
+    let deltaB = 0;
+    for (const [part, version] of entries) {
+      const length = key.length + part.length + version.length + 2;
+      mixBoth(startA, startB, part);
+      mixBoth(lanes[0]!, lanes[1]!, '\u0000');
+      mixBoth(lanes[0]!, lanes[1]!, version);
+      deltaA = (deltaA + finish(lanes[0]!, length)) >>> 0;
+      deltaB = (deltaB + finish(lanes[1]!, length)) >>> 0;
+    }
+    this.#keysOf(leaf).push(key);
+    this.#add(leaf, deltaA, deltaB);
+  }
+
+  /** Adds a delta to `leaf` and every node above it: one walk leaf -> root (Uint32Array wraps mod 2^32). */
+  #add(leaf: number, deltaA: number, deltaB: number): void {
     const block = this.#leafBlock(leaf);
     const slot = leaf % DIGEST_FANOUT;
     block[slot] = block[slot]! + deltaA;

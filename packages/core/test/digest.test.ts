@@ -142,6 +142,33 @@ describe('StateDigest#change()', () => {
   });
 });
 
+describe('StateDigest#addNewKey()', () => {
+  it('equals one change() per entry, for any seeded set of new keys and later changes', () => {
+    const text = fc.string({ minLength: 1, maxLength: 40 });
+    const entries = fc.uniqueArray(fc.tuple(text, fc.string({ maxLength: 30 })), { minLength: 1, maxLength: 6, selector: ([part]) => part });
+    const keys = fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 220 }), entries), { maxLength: 30, selector: ([key]) => key });
+    fc.assert(
+      fc.property(keys, fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 10 })), { maxLength: 20 }), (list, later) => {
+        const bulk = new StateDigest();
+        const state: State = new Map();
+        for (const [key, parts] of list) {
+          bulk.addNewKey(key, parts);
+          state.set(key, new Map(parts));
+        }
+        // Changes after a bulk add keep it equal to the digest of the state from scratch.
+        for (const [pick, version] of later) {
+          const [key, parts] = list[pick % Math.max(1, list.length)] ?? ['k', [['p', '']]];
+          apply(state, bulk, key, (parts[0] as [string, string])[0], version);
+        }
+        const scratch = digestFromScratch(state);
+        expect(bulk.root()).to.equal(scratch.root());
+        for (const [key] of list) expect(bulk.keysIn(digestLeafOf(key))).to.deep.equal(scratch.keysIn(digestLeafOf(key)));
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
 describe('StateDigest#children()', () => {
   it('leads from the root to exactly the leaves whose keys differ', () => {
     fc.assert(
