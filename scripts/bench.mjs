@@ -20,7 +20,8 @@
  * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
  * BENCH_SEED (default 20261122), BENCH_MEMORY_COUNTERS and BENCH_SCALE_COUNTERS (default 1000000 each), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
- * --fsync none server and print its top self-time functions).
+ * --fsync none server and print its top self-time functions; in section 8, the restart and the joiner),
+ * BENCH_SCALE_SKIP_V1=1 (section 8 without the version 1 restart).
  * Needs the built packages: `npm run bench` builds first.
  */
 import { writeFileSync } from 'node:fs';
@@ -91,7 +92,7 @@ async function main() {
     frames: () => benchFrames({ configPath, log }),
     items: () => benchItems({ seconds: settings.seconds, configPath, log }),
     memory: () => benchMemory({ counters: settings.memoryCounters, log }),
-    scale: () => benchScale({ configPath, counters: settings.scaleCounters, log }),
+    scale: () => benchScale({ configPath, counters: settings.scaleCounters, log, isProfiled: settings.isProfiled, isOldSkipped: process.env.BENCH_SCALE_SKIP_V1 === '1' }),
     repl: () => benchRepl({ configPath, log, counters: numberFromEnv('BENCH_REPL_COUNTERS', 100_000), seconds: numberFromEnv('BENCH_REPL_SECONDS', 20) }),
   };
   for (const section of settings.sections) {

@@ -14,7 +14,7 @@ import { createServerCaller, type CallServer } from './dashboard/server-calls.js
 import { loadStaticFiles } from './dashboard/static-files.js';
 import { errorHandler, type RequestObserver } from './error-handler.js';
 import { checkReadyz, HealthChecker, type CheckHealth } from './health-checker.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type BalancerMetrics } from './metrics.js';
 import { redirectCounterRequests } from './redirect.js';
 import { Registry } from './registry.js';
 import { createRouter } from './routes.js';
@@ -51,28 +51,9 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
     now: deps.now ?? Date.now,
   });
   const metrics = createMetrics(deps.metrics, registry);
-  const checker = new HealthChecker({
-    registry,
-    check: deps.checkHealth ?? checkReadyz,
-    intervalMs: config.healthIntervalMs,
-    // A check that outlives its interval would only delay the next one and say nothing new.
-    timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
-    log: deps.log,
-    ...(deps.now !== undefined && { now: deps.now }),
-    onResult: (_transition, isOk) => {
-      if (!isOk) metrics.healthCheckFailures.inc();
-    },
-  });
-
+  const checker = createChecker(config, deps, registry, metrics);
   const callServer = deps.callServer ?? createServerCaller(config.secret);
-  const feed = new ClusterFeed({
-    registry,
-    callServer,
-    intervalMs: config.healthIntervalMs,
-    timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
-    now: deps.now ?? Date.now,
-    log: deps.log,
-  });
+  const feed = createFeed(config, deps, registry, callServer);
 
   const app = new Koa();
   app.on('error', (err: unknown) => deps.log.error({ err }, 'error outside the error middleware'));
@@ -97,6 +78,34 @@ export function createApp(config: BalancerConfig, deps: AppDeps): BalancerApp {
       dashboard.closeStreams();
     },
   };
+}
+
+/** The health checker of the registry's servers; a failed check counts in the metrics. */
+function createChecker(config: BalancerConfig, deps: AppDeps, registry: Registry, metrics: BalancerMetrics): HealthChecker {
+  return new HealthChecker({
+    registry,
+    check: deps.checkHealth ?? checkReadyz,
+    intervalMs: config.healthIntervalMs,
+    // A check that outlives its interval would only delay the next one and say nothing new.
+    timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
+    log: deps.log,
+    now: deps.now ?? Date.now,
+    onResult: (_transition, isOk) => {
+      if (!isOk) metrics.healthCheckFailures.inc();
+    },
+  });
+}
+
+/** The dashboard's feed of every server's stats, polled at the health-check interval. */
+function createFeed(config: BalancerConfig, deps: AppDeps, registry: Registry, callServer: CallServer): ClusterFeed {
+  return new ClusterFeed({
+    registry,
+    callServer,
+    intervalMs: config.healthIntervalMs,
+    timeoutMs: Math.min(config.requestTimeoutMs, config.healthIntervalMs),
+    now: deps.now ?? Date.now,
+    log: deps.log,
+  });
 }
 
 /** `--log-requests`: one line per request, with the same fields as tally-server's. */

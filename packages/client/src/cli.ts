@@ -69,6 +69,15 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .showHelpAfterError('(tally --help shows the usage)');
   addIncrement(program, 'inc', 'add N (default 1) to a counter', io, state);
   addIncrement(program, 'dec', 'subtract N (default 1) from a counter', io, state);
+  addGet(program, io, state);
+  addItems(program, io, state);
+  addServers(program, io, state);
+  addOpsCommands(program, io, state);
+  addRepl(program, io, state);
+  return program;
+}
+
+function addGet(program: Command, io: CliIo, state: { exitCode: number }): void {
   program
     .command('get')
     .description('read a counter')
@@ -78,7 +87,9 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       const run: TallyCommand = { kind: 'get', name, ...(options.consistency === undefined ? {} : { consistency: options.consistency }) };
       state.exitCode = await oneShot(command, () => run, io);
     });
-  addItems(program, io, state);
+}
+
+function addServers(program: Command, io: CliIo, state: { exitCode: number }): void {
   const servers = program
     .command('servers')
     .description("the balancer's servers (health, load and replication lag), next to the members as a server sees them")
@@ -93,9 +104,6 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .action(async (id: string, options: { force?: boolean }, command: Command) => {
       state.exitCode = await oneShot(command, () => ({ kind: 'remove', id, force: options.force === true }), io);
     });
-  addOpsCommands(program, io, state);
-  addRepl(program, io, state);
-  return program;
 }
 
 function addIncrement(program: Command, verb: 'inc' | 'dec', description: string, io: CliIo, state: { exitCode: number }): void {

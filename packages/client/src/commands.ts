@@ -126,9 +126,9 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return { output: formatRead(await ctx.client.get(command.name, { ...options, signal: ctx.signal }), ctx.json) };
     }
     case 'items-add':
-      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, { ...(command.wait !== undefined && { wait: command.wait }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
+      return { output: formatItemsAdd(await ctx.client.items.add(command.tenant, command.ids, { wait: command.wait, signal: ctx.signal }), ctx.json) };
     case 'items-count':
-      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, { ...(command.consistency !== undefined && { consistency: command.consistency }), ...(ctx.signal !== undefined && { signal: ctx.signal }) }), ctx.json) };
+      return { output: formatItemsCount(await ctx.client.items.count(command.tenant, { consistency: command.consistency, signal: ctx.signal }), ctx.json) };
     default:
       return runOpsCommand(command, ctx);
   }

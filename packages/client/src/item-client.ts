@@ -32,7 +32,7 @@ export interface ItemClientDeps {
 
 export interface ItemCallOptions {
   /** Aborting it rejects the call with code `cancelled`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Item tokens by tenant, then by the server that issued them (newest wins per server). */
@@ -47,7 +47,7 @@ export class ItemClient {
   }
 
   /** Adds `ids` to `tenant`'s set; `wait` answers once that many servers hold them. */
-  add(tenant: string, ids: readonly string[], options: { wait?: string } & ItemCallOptions = {}): Promise<ItemsAddResult> {
+  add(tenant: string, ids: readonly string[], options: { wait?: string | undefined } & ItemCallOptions = {}): Promise<ItemsAddResult> {
     checkTenant(tenant);
     if (ids.length > MAX_ITEMS_PER_REQUEST) throw new TallyClientError('bad_items', `one request holds at most ${MAX_ITEMS_PER_REQUEST} ids, got ${ids.length}`);
     const bad = ids.findIndex((id) => !isItemId(id));
@@ -64,7 +64,7 @@ export class ItemClient {
   }
 
   /** Counts `tenant`'s distinct ids; `consistency` as for counters. */
-  count(tenant: string, options: { consistency?: string } & ItemCallOptions = {}): Promise<ItemsCountResult> {
+  count(tenant: string, options: { consistency?: string | undefined } & ItemCallOptions = {}): Promise<ItemsCountResult> {
     checkTenant(tenant);
     const query = options.consistency === undefined ? '' : `?consistency=${encodeURIComponent(options.consistency)}`;
     const budget = this.#deps.failover.budget(options.signal, options.consistency);

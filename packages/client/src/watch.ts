@@ -43,8 +43,10 @@ export async function watchCounter(http: HttpCaller, target: WatchTarget, option
   });
   try {
     for await (const chunk of stream) {
-      if (failure !== undefined) break;
       parser.feed((chunk as Buffer).toString('utf8'));
+      // Checked after the chunk, not before the next one: a bad event is reported now, not after
+      // the next heartbeat (or as an idle timeout if none comes).
+      if (failure !== undefined) break;
     }
   } catch (err) {
     if (options.signal.aborted) return;

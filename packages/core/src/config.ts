@@ -73,6 +73,8 @@ export const serverConfigSchema = z.strictObject({
   maxInternalBodyBytes: int(1024, 1 << 30).default(64 << 20),
   /** Counters this server may hold; a write to a new name beyond it gets 507. Same on every server. */
   maxCounters: int(1, 1_000_000_000).default(1_000_000),
+  /** Item ids this server may hold, over every tenant; a `POST /items` that would pass it gets 507. */
+  maxItems: int(1, 1_000_000_000).default(10_000_000),
   /** `POST /items` body limit: 10,000 items of 200-character ids and tenants fit in the default. */
   maxItemsBodyBytes: int(16, 1 << 30).default(5 << 20),
   idempotencyTtlMs: int(1000).default(86_400_000),

@@ -3,8 +3,9 @@
  * O(depth) per change, so that two servers can find where they differ by exchanging a few KB.
  *
  * The state is seen as entries `(key, part) -> version`, whatever the data type: a counter is key
- * `c/<name>`, one entry per slot, versioned by its `p:n`; an item set is key `i/<tenant>`, one entry
- * per id, version ''. An entry contributes a 64-bit hash (two independent 32-bit lanes) of
+ * `c/<name>`, one entry per slot, versioned by its `p:n`; a keyed type's key (the item set's
+ * `i/<tenant>`) is one entry whose version is the hex of a running sum of its parts' hashes
+ * (`SetHash` below), so a write of many ids costs one cheap pass per id and one digest change. An entry contributes a 64-bit hash (two independent 32-bit lanes) of
  * `key, part, version`. A leaf holds the lane-wise sum, mod 2^32, of the entries of the keys that
  * hash to it; an inner node holds the sum of its children.
  *
@@ -53,6 +54,77 @@ function finish(h: number, length: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * A hash of a set of strings that is kept up to date as members come and go: the lane-wise sum,
+ * mod 2^32, of two 32-bit hashes of each member, both computed in one pass (cyrb53's mixing).
+ * Equal sets have equal sums whatever the order they were built in; a member costs one pass over
+ * its characters, which is what lets the item set hash every id on the write path.
+ */
+export class SetHash {
+  #a = 0;
+  #b = 0;
+  // The two lanes of the member being hashed (scratch for #mix).
+  #h1 = 0;
+  #h2 = 0;
+
+  /**
+   * Adds (`sign` 1) or removes (`sign` -1) the member (`slot`, `version`). Both strings are read
+   * in one pass, two UTF-16 units per step, each followed by its length as a separator.
+   */
+  change(slot: string, version: string, sign: 1 | -1): void {
+    this.#h1 = 0xdeadbeef ^ SEED_A;
+    this.#h2 = 0x41c6ce57 ^ SEED_B;
+    this.#mix(slot);
+    this.#mix(version);
+    const h1 = Math.imul(this.#h1 ^ (this.#h1 >>> 16), 2246822507) ^ Math.imul(this.#h2 ^ (this.#h2 >>> 13), 3266489909);
+    const h2 = Math.imul(this.#h2 ^ (this.#h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    this.#a = (this.#a + sign * (h1 >>> 0)) >>> 0;
+    this.#b = (this.#b + sign * (h2 >>> 0)) >>> 0;
+  }
+
+  #mix(text: string): void {
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    let i = 0;
+    for (; i + 1 < text.length; i += 2) {
+      const word = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+      h1 = Math.imul(h1 ^ word, 2654435761);
+      h2 = Math.imul(h2 ^ word, 1597334677);
+    }
+    // The odd last unit and the length: ("ab", "") and ("a", "b") hash apart.
+    const last = (i < text.length ? text.charCodeAt(i) : 0) ^ (text.length << 16);
+    this.#h1 = Math.imul(h1 ^ last, 2654435761);
+    this.#h2 = Math.imul(h2 ^ last, 1597334677);
+  }
+
+  /** 16 hex digits; the empty set's is all zeros. */
+  hex(): string {
+    return hex(this.#a, this.#b);
+  }
+}
+
+/** Where mixBoth leaves its two running states: two results without an allocation per call. */
+const lanes = new Int32Array(2);
+
+/**
+ * mixText of `text` from two states at once, into `lanes`: a code unit's `k` does not depend on
+ * the state, so both lanes share it, and each code unit is read once.
+ */
+function mixBoth(a: number, b: number, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  }
+  lanes[0] = a;
+  lanes[1] = b;
 }
 
 /** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units. */
@@ -127,7 +199,38 @@ export class StateDigest {
       deltaA -= finishEntry(prefixA, prefixLength, before);
       deltaB -= finishEntry(prefixB, prefixLength, before);
     }
-    // Walk leaf -> root, adding the same delta at each level (Uint32Array wraps mod 2^32).
+    this.#add(leaf, deltaA, deltaB);
+  }
+
+  /**
+   * Records every entry of a key the digest has NEVER seen (the caller guarantees it: the table
+   * adopts only counters it did not hold), at once: what a load or a join does for each counter
+   * it adopts whole. Equal to one change(key, part, undefined, version) per entry, but the leaf,
+   * the key's part of each hash and the walk to the root are done once per key, both lanes are
+   * mixed in one pass, and no string is concatenated.
+   */
+  addNewKey(key: string, entries: Iterable<readonly [part: string, version: string]>): void {
+    const leaf = digestLeafOf(key);
+    mixBoth(SEED_A, SEED_B, key);
+    mixBoth(lanes[0]!, lanes[1]!, '\u0000');
+    const startA = lanes[0]!;
+    const startB = lanes[1]!;
+    let deltaA = 0;
+    let deltaB = 0;
+    for (const [part, version] of entries) {
+      const length = key.length + part.length + version.length + 2;
+      mixBoth(startA, startB, part);
+      mixBoth(lanes[0]!, lanes[1]!, '\u0000');
+      mixBoth(lanes[0]!, lanes[1]!, version);
+      deltaA = (deltaA + finish(lanes[0]!, length)) >>> 0;
+      deltaB = (deltaB + finish(lanes[1]!, length)) >>> 0;
+    }
+    this.#keysOf(leaf).push(key);
+    this.#add(leaf, deltaA, deltaB);
+  }
+
+  /** Adds a delta to `leaf` and every node above it: one walk leaf -> root (Uint32Array wraps mod 2^32). */
+  #add(leaf: number, deltaA: number, deltaB: number): void {
     const block = this.#leafBlock(leaf);
     const slot = leaf % DIGEST_FANOUT;
     block[slot] = block[slot]! + deltaA;

@@ -72,7 +72,8 @@ function checkCounter(name: string, counter: Record<string, unknown>, now: numbe
   }
 }
 
-function nameProblem(name: string): RefusalReason | undefined {
+/** Why a counter name is refused in a frame or page; undefined when it is fine. */
+export function nameProblem(name: string): RefusalReason | undefined {
   if (FORBIDDEN_KEYS.has(name)) return 'prototype_key';
   return isCounterName(name) ? undefined : 'bad_counter_name';
 }
@@ -91,10 +92,10 @@ export function slotProblem(slot: string, now: number): RefusalReason | undefine
 /** `[p, n]` as canonical decimal strings of at most 2^128-1; undefined when not. */
 export function parsePair(raw: unknown): [bigint, bigint] | undefined {
   if (!Array.isArray(raw) || raw.length !== 2) return undefined;
-  const [p, n]: unknown[] = raw;
-  const P = parseValue(p);
-  const N = parseValue(n);
-  return P === undefined || N === undefined ? undefined : [P, N];
+  const [rawP, rawN]: unknown[] = raw;
+  const p = parseValue(rawP);
+  const n = parseValue(rawN);
+  return p === undefined || n === undefined ? undefined : [p, n];
 }
 
 function parseValue(raw: unknown): bigint | undefined {

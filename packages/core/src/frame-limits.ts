@@ -13,6 +13,15 @@ export const MAX_FRAME_COUNTERS = 1000;
  */
 export const FRAME_FILL_BYTES = MAX_FRAME_BYTES - (64 << 10);
 
+/**
+ * A state page in the compact line format (`GET /internal/state?format=compact`, what a joining or
+ * restarting server pulls) holds at most this many counters and bytes: a line costs ~30 bytes
+ * where a JSON counter costs ~100, and a join at 1M counters then takes ~20 round trips, not 1,000
+ * (each page is parsed in one go, so it stays small enough not to hold the event loop long).
+ */
+export const MAX_COMPACT_PAGE_COUNTERS = 50_000;
+export const MAX_COMPACT_PAGE_BYTES = 4 << 20;
+
 /** A slot's `p` and `n` are each at most 2^128-1: far beyond any real count, small on the wire. */
 export const MAX_SLOT_VALUE = (1n << 128n) - 1n;
 export const SLOT_VALUE_RULE = 'p and n must be canonical decimal integers from 0 to 2^128-1';

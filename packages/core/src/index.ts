@@ -31,5 +31,6 @@ export * from './digest.js';
 export * from './actors.js';
 export * from './item-set.js';
 export * from './items-body.js';
+export * from './keyed-wire.js';
 export * from './item-wire.js';
 export * from './members.js';

@@ -11,41 +11,31 @@ import { z } from 'zod';
 import { TallyError } from './errors.js';
 import { isCounterName, isServerId } from './names.js';
 import { isItemId } from './item-set.js';
+import { bootSchema, keyedWireSchemas, type KeyedAck, type KeyedFrame, type KeyedGroups, type KeyedKeyPull, type KeyedPage } from './keyed-wire.js';
 
 /** Ids grouped by tenant: `[[tenant, [id, ...]], ...]`. */
-export type ItemGroups = Array<[string, string[]]>;
+export type ItemGroups = KeyedGroups;
 
 const tenantSchema = z.string().refine(isCounterName, { message: 'not a valid tenant' });
-const idSchema = z.string().refine(isItemId, { message: 'not a valid item id' });
-const bootSchema = z.string().min(1).max(100);
-export const itemGroupsSchema = z.array(z.tuple([tenantSchema, z.array(idSchema)]));
+/** The item set's schemas: the keyed engine's, with tenants as keys and item ids as parts. */
+export const itemWire = keyedWireSchemas({ isKey: isCounterName, keyMessage: 'not a valid tenant', isPart: isItemId, partMessage: 'not a valid item id' });
+export const itemGroupsSchema = itemWire.groups;
 
 /** `POST /internal/items`: ids for the receiver to add. `range` marks a slice of the sender's journal. */
-export const itemFrameSchema = z.strictObject({
-  from: z.string().refine(isServerId, { message: 'not a server id' }),
-  boot: bootSchema,
-  range: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(),
-  items: itemGroupsSchema,
-});
-export type ItemFrame = z.infer<typeof itemFrameSchema>;
+export const itemFrameSchema = itemWire.frame;
+export type ItemFrame = KeyedFrame;
 
 /** The receiver's answer: its own boot, so the sender notices a restart and resends everything. */
-export const itemAckSchema = z.object({ boot: bootSchema, added: z.number().int().min(0) });
-export type ItemAck = z.infer<typeof itemAckSchema>;
+export const itemAckSchema = itemWire.ack;
+export type ItemAck = KeyedAck;
 
 /** `GET /internal/items?cursor=N&limit=M`: a page of the server's journal. */
-export const itemJournalPageSchema = z.object({
-  from: z.string(),
-  boot: bootSchema,
-  items: itemGroupsSchema,
-  /** The cursor for the next page; null once the page reached the journal's end. */
-  next: z.number().int().min(0).nullable(),
-});
-export type ItemJournalPage = z.infer<typeof itemJournalPageSchema>;
+export const itemJournalPageSchema = itemWire.page;
+export type ItemJournalPage = KeyedPage;
 
 /** `GET /internal/items/:tenant`: one tenant's whole set. */
-export const itemTenantPullSchema = z.object({ from: z.string(), boot: bootSchema, ids: z.array(idSchema) });
-export type ItemTenantPull = z.infer<typeof itemTenantPullSchema>;
+export const itemTenantPullSchema = itemWire.keyPull;
+export type ItemTenantPull = KeyedKeyPull;
 
 /** What an item answer reflects: server `server`'s journal up to `index`, in its run `boot`. */
 export interface ItemToken {

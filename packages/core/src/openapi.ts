@@ -115,16 +115,21 @@ export function sharedComponents(): JsonObject {
 export const headers = { token: headerRef('Tally-Token'), applied: headerRef('Tally-Applied'), retryAfter: headerRef('Retry-After'), location: headerRef('Location') };
 export const parameter = (name: string): JsonObject => ({ $ref: `#/components/parameters/${name}` });
 
+/** `answer` with response headers, or as it is when there are none to add. */
+const withHeaders = (answer: JsonObject, headers: Record<string, JsonObject> | undefined): JsonObject =>
+  headers === undefined ? answer : { ...answer, headers };
+
 /** A JSON error answer with the given description. */
 export function errorAnswer(description: string, extraHeaders: Record<string, JsonObject> = {}): JsonObject {
-  return { description, content: { 'application/json': { schema: ref('Error') } }, ...(Object.keys(extraHeaders).length > 0 && { headers: extraHeaders }) };
+  const answer = { description, content: { 'application/json': { schema: ref('Error') } } };
+  return withHeaders(answer, Object.keys(extraHeaders).length > 0 ? extraHeaders : undefined);
 }
 
 export const jsonAnswer = (description: string, schema: JsonObject, extraHeaders?: Record<string, JsonObject>): JsonObject =>
-  ({ description, content: { 'application/json': { schema } }, ...(extraHeaders !== undefined && { headers: extraHeaders }) });
+  withHeaders({ description, content: { 'application/json': { schema } } }, extraHeaders);
 
 export const textAnswer = (description: string, extraHeaders?: Record<string, JsonObject>): JsonObject =>
-  ({ description, content: { 'text/plain': { schema: { type: 'string' } } }, ...(extraHeaders !== undefined && { headers: extraHeaders }) });
+  withHeaders({ description, content: { 'text/plain': { schema: { type: 'string' } } } }, extraHeaders);
 
 /** `/counter/:name/value` -> `/counter/{name}/value`. */
 export const openApiPath = (koaPath: string): string => koaPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

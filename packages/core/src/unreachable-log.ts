@@ -27,11 +27,11 @@ interface Outage {
 export const UNREACHABLE_WARN_EVERY_MS = 30_000;
 
 export class UnreachableLog {
-  readonly #o: Required<UnreachableLogOptions>;
+  readonly #options: Required<UnreachableLogOptions>;
   readonly #outages = new Map<string, Outage>();
 
   constructor(options: UnreachableLogOptions) {
-    this.#o = { everyMs: UNREACHABLE_WARN_EVERY_MS, ...options };
+    this.#options = { everyMs: UNREACHABLE_WARN_EVERY_MS, ...options };
   }
 
   /** Consecutive failures of `peer` so far (0 when it answered last). */
@@ -40,24 +40,24 @@ export class UnreachableLog {
   }
 
   failed(peer: string, err: string): void {
-    const now = this.#o.now();
+    const now = this.#options.now();
     const outage = this.#outages.get(peer);
     if (outage === undefined) {
       this.#outages.set(peer, { since: now, failures: 1, lastWarnAt: now });
-      this.#o.log.warn({ peer, err, failures: 1 }, `${this.#o.what} unreachable`);
+      this.#options.log.warn({ peer, err, failures: 1 }, `${this.#options.what} unreachable`);
       return;
     }
     outage.failures++;
-    if (now - outage.lastWarnAt < this.#o.everyMs) return;
+    if (now - outage.lastWarnAt < this.#options.everyMs) return;
     outage.lastWarnAt = now;
-    this.#o.log.warn({ peer, err, failures: outage.failures, downSeconds: Math.round((now - outage.since) / 1000) }, `${this.#o.what} still unreachable`);
+    this.#options.log.warn({ peer, err, failures: outage.failures, downSeconds: Math.round((now - outage.since) / 1000) }, `${this.#options.what} still unreachable`);
   }
 
   succeeded(peer: string): void {
     const outage = this.#outages.get(peer);
     if (outage === undefined) return;
     this.#outages.delete(peer);
-    const downSeconds = Math.round((this.#o.now() - outage.since) / 1000);
-    this.#o.log.info({ peer, failures: outage.failures, downSeconds }, `${this.#o.what} reachable again`);
+    const downSeconds = Math.round((this.#options.now() - outage.since) / 1000);
+    this.#options.log.info({ peer, failures: outage.failures, downSeconds }, `${this.#options.what} reachable again`);
   }
 }

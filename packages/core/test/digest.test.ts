@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   DIGEST_DEPTH,
   DIGEST_FANOUT,
+  SetHash,
   StateDigest,
   differingChildren,
   digestLeafOf,
@@ -141,6 +142,33 @@ describe('StateDigest#change()', () => {
   });
 });
 
+describe('StateDigest#addNewKey()', () => {
+  it('equals one change() per entry, for any seeded set of new keys and later changes', () => {
+    const text = fc.string({ minLength: 1, maxLength: 40 });
+    const entries = fc.uniqueArray(fc.tuple(text, fc.string({ maxLength: 30 })), { minLength: 1, maxLength: 6, selector: ([part]) => part });
+    const keys = fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 220 }), entries), { maxLength: 30, selector: ([key]) => key });
+    fc.assert(
+      fc.property(keys, fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 10 })), { maxLength: 20 }), (list, later) => {
+        const bulk = new StateDigest();
+        const state: State = new Map();
+        for (const [key, parts] of list) {
+          bulk.addNewKey(key, parts);
+          state.set(key, new Map(parts));
+        }
+        // Changes after a bulk add keep it equal to the digest of the state from scratch.
+        for (const [pick, version] of later) {
+          const [key, parts] = list[pick % Math.max(1, list.length)] ?? ['k', [['p', '']]];
+          apply(state, bulk, key, (parts[0] as [string, string])[0], version);
+        }
+        const scratch = digestFromScratch(state);
+        expect(bulk.root()).to.equal(scratch.root());
+        for (const [key] of list) expect(bulk.keysIn(digestLeafOf(key))).to.deep.equal(scratch.keysIn(digestLeafOf(key)));
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
 describe('StateDigest#children()', () => {
   it('leads from the root to exactly the leaves whose keys differ', () => {
     fc.assert(
@@ -171,5 +199,30 @@ describe('differingChildren()', () => {
   it('returns the positions that differ, and refuses lists of different lengths', () => {
     expect(differingChildren(['a', 'b', 'c'], ['a', 'x', 'c'])).to.deep.equal([1]);
     expect(() => differingChildren(['a'], ['a', 'b'])).to.throw(RangeError);
+  });
+});
+
+describe('SetHash#change()', () => {
+  it('gives equal sets equal hashes in any order, and a removal undoes an add', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ maxLength: 40 }), { maxLength: 30 }), fc.string({ maxLength: 40 }), (members, extra) => {
+        const forward = new SetHash();
+        const backward = new SetHash();
+        for (const m of members) forward.change(m, '', 1);
+        for (const m of [...members].reverse()) backward.change(m, '', 1);
+        expect(forward.hex()).to.equal(backward.hex());
+        const before = forward.hex();
+        forward.change(extra, '', 1);
+        if (!members.includes(extra)) expect(forward.hex()).not.to.equal(before);
+        forward.change(extra, '', -1);
+        expect(forward.hex()).to.equal(before);
+      }),
+      { seed: 20261201, numRuns: 200 },
+    );
+    expect(new SetHash().hex()).to.equal('0000000000000000');
+    const [split, joined] = [new SetHash(), new SetHash()];
+    split.change('a', 'b', 1);
+    joined.change('ab', '', 1);
+    expect(split.hex()).not.to.equal(joined.hex());
   });
 });

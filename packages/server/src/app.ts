@@ -87,9 +87,12 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   const stats = new RollingStats(now);
   let replicator: Replicator | undefined;
   let service: CounterService | undefined;
+  let items: ItemsWiring | undefined;
   const metrics = createServerMetrics({
     counters: () => table.size,
     countersLimit: () => config.maxCounters,
+    items: () => items?.service.table.journalLength ?? 0,
+    itemsLimit: () => config.maxItems,
     peers: () => replicator?.peers().length ?? 0,
     isReady: () => service?.isReady ?? false,
     peerProgress: () => (replicator?.peerProgress() ?? []).map(({ peer, lag, pendingCounters }) => ({ label: peerLabel(peer), lagSeconds: lag.lagSeconds(now()), pendingCounters })),
@@ -104,7 +107,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
   service = new CounterService({ id, config, table, store, replication: replicator, client, log, metrics, now, memberReason: members.reason });
   const watching = { valueOf: (name: string) => table.value(name), intervalMs: config.publishIntervalMs, now };
   const watchers = new WatchHub(deps.maxWatchers === undefined ? watching : { ...watching, maxWatchers: deps.maxWatchers });
-  const items = createItems(config, deps, replicator);
+  items = createItems(config, { ...deps, onRefused: (reason, count) => metrics.itemsRefused.inc({ reason }, count) }, replicator);
   const wiring: Wiring = { id, url, config, log, now, client, table, stats, watchers, metrics, service, replicator, items, book, members };
   const router = buildRouter(wiring);
   const memberRoutes = { book, readiness: service, decommissioner: members.decommissioner, decommissionTimeoutMs: config.waitTimeoutMs * 2, onDecommissioned: deps.onDecommissioned ?? (() => undefined) };

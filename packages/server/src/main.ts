@@ -9,7 +9,8 @@ import { pino, type Logger } from 'pino';
 import { answerConnect, configFromCli, handleClientError, type ServerConfig } from '@tally/core';
 import { createApp, type TallyServerApp } from './app.js';
 import { MemberBook } from './members/member-book.js';
-import { ItemLog } from './items/item-log.js';
+import { itemType } from './items/item-type.js';
+import { KeyedLog } from './keyspace/keyed-log.js';
 import { openActorsFile } from './state/actors-file.js';
 import { EmbeddedStore, RedisStore } from './store/index.js';
 import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.js';
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   const book = await MemberBook.open({ dir: dataDirOf(config, id), self: { id, url }, now: Date.now, log });
   let onDecommissioned = (): void => undefined;
   const actors = await openActorsFile(dataDirOf(config, id));
-  const itemLog = new ItemLog({ dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
+  const itemLog = new KeyedLog(itemType, { dir: dataDirOf(config, id), fsync: config.fsync, fsyncIntervalMs: config.fsyncIntervalMs });
   const tally = createApp(config, { id, url, store, log, actors, itemLog, book, onDecommissioned: () => onDecommissioned() });
   server.on('request', tally.app.callback());
   const bound = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -14,6 +14,9 @@ export interface PeerGaugeSource {
 export interface MetricSources {
   counters: () => number;
   countersLimit: () => number;
+  /** Item ids this server holds, over every tenant, and its cap (maxItems); absent: not shown. */
+  items?: () => number;
+  itemsLimit?: () => number;
   peers: () => number;
   isReady: () => boolean;
   peerProgress: () => PeerGaugeSource[];
@@ -35,6 +38,8 @@ export interface ServerMetrics {
   /** From an increment's ack here to the ack of its push by a peer; one observation per batch. */
   visibilityLag: Histogram<'peer'>;
   slotsRefused: Counter<'reason'>;
+  /** Item ids from other servers refused one by one (reason `limit`: past maxItems). */
+  itemsRefused: Counter<'reason'>;
 }
 
 export function createServerMetrics(gauges: MetricSources): ServerMetrics {
@@ -43,6 +48,9 @@ export function createServerMetrics(gauges: MetricSources): ServerMetrics {
   const on = { registers: [registry] };
   new Gauge({ name: 'tally_counters', help: 'Counters this server knows', ...on, collect() { this.set(gauges.counters()); } });
   new Gauge({ name: 'tally_counters_limit', help: 'Counters this server may hold (maxCounters)', ...on, collect() { this.set(gauges.countersLimit()); } });
+  const { items, itemsLimit } = gauges;
+  if (items !== undefined) new Gauge({ name: 'tally_items', help: 'Item ids this server holds, over every tenant', ...on, collect() { this.set(items()); } });
+  if (itemsLimit !== undefined) new Gauge({ name: 'tally_items_limit', help: 'Item ids this server may hold (maxItems)', ...on, collect() { this.set(itemsLimit()); } });
   new Gauge({ name: 'tally_peers', help: 'Peers this server publishes to', ...on, collect() { this.set(gauges.peers()); } });
   new Gauge({ name: 'tally_ready', help: '1 once recovery is done', ...on, collect() { this.set(gauges.isReady() ? 1 : 0); } });
   addPeerGauges(registry, gauges);
@@ -57,6 +65,7 @@ export function createServerMetrics(gauges: MetricSources): ServerMetrics {
     replays: new Counter({ name: 'tally_idempotent_replays_total', help: 'Increments answered from an Idempotency-Key record', ...on }),
     earlyEvictions: new Counter({ name: 'tally_idempotency_evicted_early_total', help: 'Unexpired keys evicted because the table was full', ...on }),
     slotsRefused: new Counter({ name: 'tally_replication_slots_refused_total', help: 'Slots refused in frames and pulls from other servers, by reason', labelNames: ['reason'], ...on }),
+    itemsRefused: new Counter({ name: 'tally_replication_items_refused_total', help: 'Item ids refused in frames, pulls and repairs from other servers, by reason', labelNames: ['reason'], ...on }),
     levelWait: new Histogram({ name: 'tally_level_wait_seconds', help: 'Time spent waiting for peers on wait=/consistency= requests', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5], ...on }),
     visibilityLag: new Histogram({
       name: 'tally_visibility_lag_seconds',

@@ -47,6 +47,7 @@ function itemOperations(): Record<string, Partial<Record<'get' | 'post', OpenApi
           413: errorAnswer('The body is over maxItemsBodyBytes.'),
           500: errorAnswer('store_failed: the item log failed mid-write; retry the request (ids are idempotent) once the server is back.'),
           503: notReady,
+          507: errorAnswer('too_many_items: the new ids would pass maxItems (ids this server holds, over every tenant); nothing was added.'),
         },
         security: CLIENT_SECURITY,
       },

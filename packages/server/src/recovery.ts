@@ -10,13 +10,19 @@
  * Riak/Cassandra counter bug); a fresh slot can't be swallowed by anything.
  */
 import type { Logger } from 'pino';
-import { MAX_FRAME_COUNTERS, formatSlotId, isSaneIncarnation, parseSlotId, type CheckedSlot, type ServerConfig, type Slot, type SlotId } from '@tally/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSlotId, isSaneIncarnation, parseSlotId, type CheckedSlot, type ServerConfig, type Slot, type SlotId } from '@tally/core';
 import type { Peer } from './replication/membership.js';
 import type { MergeOptions } from './replication/intake.js';
-import type { PeerClient } from './replication/peer-client.js';
-import type { LoadedState, SlotRecord } from './store/types.js';
+import type { PeerClient, StatePull } from './replication/peer-client.js';
+import { PageError, type CompactPage } from './replication/compact-page-read.js';
+import type { LoadedState } from './store/types.js';
 
-const PAGE_LIMIT = MAX_FRAME_COUNTERS;
+/** A compact page is up to 4 MiB: it gets at least this long, whatever requestTimeoutMs says. */
+const PAGE_TIMEOUT_MS = 10_000;
+/** Tries at one page while joining, and the pause before the second (doubled before the third). */
+const JOIN_PAGE_ATTEMPTS = 3;
+const RETRY_BASE_MS = 250;
 
 export interface RecoveryReport {
   liveSlot: SlotId;
@@ -30,8 +36,11 @@ export interface RecoveryReport {
 export interface RecoveringService {
   load(): Promise<LoadedState>;
   mergeCounters(counters: Readonly<Record<string, unknown>>, source: string, options?: MergeOptions): Promise<unknown>;
+  /** Merges a parsed compact state page. */
+  mergePage(page: CompactPage, source: string, options?: Pick<MergeOptions, 'inspect'>): Promise<unknown>;
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
-  slots(): Iterable<SlotRecord>;
+  /** Every slot id some counter holds (a handful), for the choice of a new incarnation. */
+  slotIds(): Iterable<SlotId>;
   open(liveSlot: SlotId, incarnation: number): Promise<void>;
   /** Recovery merged one more page of a peer's state (progress for `/readyz`). */
   notePagePulled(): void;
@@ -51,7 +60,7 @@ export interface RecoveryDeps {
   now: () => number;
   service: RecoveringService;
   replication: { refresh(): Promise<void>; peers(): readonly Peer[] };
-  client: Pick<PeerClient, 'statePage'>;
+  client: Pick<PeerClient, 'statePull'>;
   /** The join protocol (members/join.ts): resolves once this server is a member. */
   joiner: { run(): Promise<void> };
   /** This server's own member epoch, if it has one: a higher one after the join means it rejoined. */
@@ -98,27 +107,57 @@ function whyNotContinue(loaded: LoadedState, previous: LoadedState['meta'], isCa
  * more for `candidate` than we loaded, which proves our store incomplete.
  */
 async function pullPeers(deps: RecoveryDeps, candidate: SlotId | undefined, isJoining: boolean): Promise<{ peers: number; isCandidateBehind: boolean }> {
-  const { config, client, service } = deps;
+  const { config, service, log } = deps;
   const deadline = Date.now() + (isJoining ? Math.max(config.startupPullTimeoutMs, JOIN_PULL_LIMIT_MS) : config.startupPullTimeoutMs);
   let isCandidateBehind = false;
-  const pullOne = async (url: string): Promise<boolean> => {
-    let cursor: string | null = '0';
-    while (cursor !== null && Date.now() < deadline) {
-      const timeoutMs = Math.min(config.requestTimeoutMs, deadline - Date.now());
-      const page = await client.statePage(url, cursor, PAGE_LIMIT, timeoutMs);
-      if (page === undefined) return false;
-      // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
-      const inspect = (slot: CheckedSlot): void => {
-        if (slot.slot === candidate && isAhead(service, slot)) isCandidateBehind = true;
-      };
-      await service.mergeCounters(page.counters, url, { inspect });
-      service.notePagePulled();
-      cursor = page.next;
-    }
-    return cursor === null;
+  // Every slot is checked on its own: one bad slot in a page costs that slot, not the pull.
+  const inspect = (slot: CheckedSlot): void => {
+    if (slot.slot === candidate && isAhead(service, slot)) isCandidateBehind = true;
   };
-  const results = await Promise.all(deps.replication.peers().map((peer) => pullOne(peer.url).catch(() => false)));
+  const fetch = (url: string, cursor: string): Promise<StatePull | undefined> => fetchPage(deps, url, cursor, deadline, isJoining ? JOIN_PAGE_ATTEMPTS : 1);
+  const pullOne = async (url: string): Promise<boolean> => {
+    // Pipelined: the next page is on its way while this one merges.
+    let pending: Promise<StatePull | undefined> | undefined = fetch(url, '0');
+    while (pending !== undefined) {
+      const pull: StatePull | undefined = await pending;
+      if (pull === undefined) return false;
+      const next: string | null = pull.page.next;
+      pending = next === null || Date.now() >= deadline ? undefined : fetch(url, next);
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      pending?.catch(() => undefined);
+      // Only a server with an old slot inspects: a joiner's pages then make no per-slot objects.
+      const options = candidate === undefined ? {} : { inspect };
+      if (pull.format === 'compact') await service.mergePage(pull.page, url, options);
+      else await service.mergeCounters(pull.page.counters, url, options);
+      service.notePagePulled();
+      if (next === null) return true;
+    }
+    return false;
+  };
+  const failed = (url: string) => (err: unknown): false => {
+    log.warn({ peer: url, reason: err instanceof Error ? err.message : String(err) }, 'state pull from a peer failed');
+    return false;
+  };
+  const results = await Promise.all(deps.replication.peers().map((peer) => pullOne(peer.url).catch(failed(peer.url))));
   return { peers: results.filter(Boolean).length, isCandidateBehind };
+}
+
+/**
+ * One page, asked up to `attempts` times: a joiner must not give up its whole pull (and report
+ * ready short of the state) because one page was slow on a loaded peer. A page refused as broken
+ * is not asked again: the same peer would send the same bytes.
+ */
+async function fetchPage(deps: RecoveryDeps, url: string, cursor: string, deadline: number, attempts: number): Promise<StatePull | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const timeoutMs = Math.min(Math.max(deps.config.requestTimeoutMs, PAGE_TIMEOUT_MS), deadline - Date.now());
+    try {
+      const pull = await deps.client.statePull(url, cursor, timeoutMs, deps.now());
+      if (pull !== undefined || attempt >= attempts) return pull;
+    } catch (err) {
+      if (err instanceof PageError || attempt >= attempts || Date.now() >= deadline) throw err;
+    }
+    await sleep(RETRY_BASE_MS * attempt);
+  }
 }
 
 function hasAnySlot(loaded: LoadedState): boolean {
@@ -140,7 +179,7 @@ function isAhead(service: RecoveringService, { name, slot, p, n }: CheckedSlot):
 function nextIncarnation(deps: RecoveryDeps, previous: number): number {
   const now = deps.now();
   let highest = isSaneIncarnation(previous, now) ? previous : 0;
-  for (const { slot } of deps.service.slots()) {
+  for (const slot of deps.service.slotIds()) {
     const parts = parseSlotId(slot);
     if (parts?.serverId === deps.id && isSaneIncarnation(parts.incarnation, now)) highest = Math.max(highest, parts.incarnation);
   }

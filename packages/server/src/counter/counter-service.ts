@@ -1,6 +1,6 @@
 /**
- * The counting half of a server: the write path, reads at every level, session tokens, receipts,
- * and the store. It owns the counter table and the idempotency table; replication reaches it
+ * The counting half of a server: the write path, reads at every level (counter/counter-reads.ts,
+ * with session tokens), receipts, and the store. It owns the counter table and the idempotency table; replication reaches it
  * through ReplicationPort, and routes through CounterApi and PeerApi.
  *
  * Write path: validate -> idempotency check -> issue on our live slot -> durable append (group
@@ -9,11 +9,9 @@
  * increment can be lost by a crash of this server, and peers never hold a value this server
  * could forget.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
   TallyError,
-  encodeToken,
   resolveLevel,
   type CounterPull,
   type DigestAnswer,
@@ -26,23 +24,21 @@ import {
   type StatePage,
 } from '@tally/core';
 import type { ServerMetrics } from '../metrics.js';
-import { FrameIntake, type IntakeResult, type MergeOptions } from '../replication/intake.js';
+import { FrameIntake, type IntakeResult, type MergeOptions, type PageResult } from '../replication/intake.js';
+import type { CompactPage } from '../replication/compact-page-read.js';
 import type { PeerClient } from '../replication/peer-client.js';
 import { RelayCheck } from '../replication/relay-check.js';
-import type { Peer } from '../replication/membership.js';
-import { fanOut } from '../replication/quorum.js';
 import type { ReplicationPort } from '../replication/replicator.js';
 import type { CounterTable } from '../state/counter-table.js';
 import { IdempotencyTable } from '../state/idempotency.js';
-import { reflects, tokenVersions } from '../state/token-versions.js';
 import type { IssuedRecord, LoadedState, SlotRecord, SnapshotSource, Store, StoredRequest } from '../store/types.js';
 import { receiptOf, type CounterApi, type PeerApi, type ReadOptions, type ReadOutcome, type WriteOptions, type WriteOutcome } from './outcomes.js';
+import { appendInChunks } from './chunked-append.js';
+import { CounterReads } from './counter-reads.js';
 import { ReplicaIntake } from './replica-intake.js';
 import { ServiceHealth, notReady, type MemberReason, type NotReadyReason, type RecoveryProgress } from './service-health.js';
 import { counterPull, digestNodes, leavesPage, statePage } from './state-pages.js';
-
-/** Records per store append when persisting a frame (see #persist). */
-const PERSIST_CHUNK = 500;
+import { compactStatePage } from './compact-page.js';
 
 export type { CounterApi, PeerApi } from './outcomes.js';
 
@@ -67,6 +63,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   readonly #intake: FrameIntake;
   readonly #frames: ReplicaIntake;
   readonly #health: ServiceHealth;
+  readonly #reads: CounterReads;
   #writesInFlight = 0;
 
   constructor(deps: CounterServiceDeps) {
@@ -81,6 +78,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
       onEvictEarly: () => metrics.earlyEvictions.inc(),
     });
     this.#intake = new FrameIntake({ table, log, metrics, now });
+    this.#reads = new CounterReads({ config, table, intake: this.#intake, replication, client: deps.client, metrics });
     const ownerOf = (slot: SlotId) => replication.ownerOf(slot);
     const relayCheck = new RelayCheck({ table, ownerOf, intake: this.#intake, client: deps.client, timeoutMs: config.requestTimeoutMs });
     this.#frames = new ReplicaIntake({
@@ -135,34 +133,14 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   }
 
   /** Reads a counter: locally, or after enough peers answered, or once a session token is met. */
-  async read(name: string, options: ReadOptions): Promise<ReadOutcome> {
+  read(name: string, options: ReadOptions): Promise<ReadOutcome> {
     this.assertReady();
-    const level = options.level ?? 'local';
-    const required = resolveLevel(level, this.#deps.replication.clusterSize, options.param ?? 'consistency');
-    this.#deps.metrics.countRead(level);
-    const token = options.token?.name === name ? options.token : undefined;
-    const isTokenMet = (): boolean => token === undefined || reflects(this.#table.get(name), token);
-    if (required <= 1 && isTokenMet()) {
-      return { name, value: this.#table.value(name), acks: 1, required, isComplete: true };
-    }
-    const started = performance.now();
-    const pull = (peer: Peer, timeoutMs: number): Promise<boolean> => this.#pullCounter(peer, name, timeoutMs);
-    const isDone = (acks: number): boolean => acks + 1 >= required && isTokenMet();
-    const result = await fanOut(this.#deps.replication.levelPeers(), pull, isDone, this.#deps.config.waitTimeoutMs);
-    this.#deps.metrics.levelWait.observe({ op: 'read' }, (performance.now() - started) / 1000);
-    return { name, value: this.#table.value(name), acks: result.acks + 1, required, isComplete: isDone(result.acks) };
+    return this.#reads.read(name, options);
   }
 
-  /**
-   * The session token of an answer about `name`: every slot's version as this server knows it,
-   * encoded. A write's answer uses it too: the write is applied to the replica before it is
-   * answered (a replay's slot only grew since), so the token covers the write.
-   */
+  /** The session token of an answer about `name` (see CounterReads#tokenFor). */
   tokenFor(name: string): string {
-    const replica = this.#table.get(name);
-    // Unknown names are not cached: reads of random names must not grow memory.
-    if (replica === undefined) return encodeToken({ name, versions: new Map() });
-    return this.#table.cachedToken(name, () => encodeToken({ name, versions: tokenVersions(name, replica) }));
+    return this.#reads.tokenFor(name);
   }
 
   names(): Iterable<string> {
@@ -186,6 +164,16 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return this.#intake.merge(counters, source, options);
   }
 
+  /** Merges a peer's parsed compact state page (a pull at start); see FrameIntake#mergePage. */
+  mergePage(page: CompactPage, source: string, options?: Pick<MergeOptions, 'inspect'>): Promise<PageResult> {
+    return this.#intake.mergePage(page, source, options);
+  }
+
+  /** One page of our whole state in the compact line format (counter/compact-page.ts). */
+  compactStatePage(cursor: number, limit: number): Promise<string> {
+    return compactStatePage(this.#table, this.#liveOrThrow(), cursor, limit);
+  }
+
   statePage(cursor: number, limit: number): StatePage {
     return statePage(this.#table, this.#liveOrThrow(), cursor, limit);
   }
@@ -207,6 +195,11 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return this.#table.records();
   }
 
+  /** Every slot id some counter holds. */
+  slotIds(): Iterable<SlotId> {
+    return this.#table.slotIds();
+  }
+
   /** What this server holds for one slot of one counter. */
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined {
     return this.#table.get(name)?.getSlot(slot);
@@ -221,7 +214,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   async load(): Promise<LoadedState> {
     const loaded = await this.#deps.store.load();
     // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged.
-    for (const [name, replica] of loaded.built?.counters ?? []) this.#table.adopt(name, replica);
+    if (loaded.built !== undefined) this.#table.adoptAll(loaded.built.counters);
     for (const record of loaded.built?.rest ?? loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
     for (const request of loaded.requests) this.#idempotency.remember(request);
     return loaded;
@@ -299,26 +292,9 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
     return { ...outcome, acks, required, isComplete: acks >= required };
   }
 
-  async #pullCounter(peer: Peer, name: string, timeoutMs: number): Promise<boolean> {
-    const pull = await this.#deps.client.pullCounter(peer.url, name, timeoutMs);
-    if (pull === undefined) return false;
-    await this.#intake.merge({ [name]: pull.counter }, peer.url);
-    this.#deps.replication.observe({ url: peer.url }, pull.slot);
-    return true;
-  }
-
-  /**
-   * Appends merged records in chunks, yielding between them: encoding a whole 1 MiB frame's
-   * records at once would hold the event loop.
-   */
   async #persist(records: SlotRecord[]): Promise<void> {
     try {
-      const appends: Array<Promise<void>> = [];
-      for (let i = 0; i < records.length; i += PERSIST_CHUNK) {
-        if (i > 0) await yieldToLoop();
-        appends.push(this.#deps.store.append(records.slice(i, i + PERSIST_CHUNK)));
-      }
-      await Promise.all(appends);
+      await appendInChunks(this.#deps.store, records);
     } catch (err) {
       throw this.#health.storeFailed(err as Error);
     }

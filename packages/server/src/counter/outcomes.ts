@@ -65,6 +65,8 @@ export interface PeerApi {
   assertReady(): void;
   receiveFrame(frame: FrameEnvelope): Promise<ReplicateAck>;
   statePage(cursor: number, limit: number): StatePage;
+  /** One page of the whole state in the compact line format (counter/compact-page.ts). */
+  compactStatePage(cursor: number, limit: number): Promise<string>;
   counterPull(name: string): CounterPull;
   /** The child hashes of digest nodes (anti-entropy's descent). */
   digestNodes(level: number, nodes: readonly number[]): DigestAnswer;

@@ -17,11 +17,11 @@ export interface GossipOptions {
 }
 
 export class MemberGossip {
-  readonly #o: GossipOptions;
+  readonly #options: GossipOptions;
   #isRunning = false;
 
   constructor(options: GossipOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** One exchange with every peer; a round still running is not doubled up. */
@@ -29,14 +29,14 @@ export class MemberGossip {
     if (this.#isRunning) return;
     this.#isRunning = true;
     try {
-      await Promise.all(this.#o.peers().map((peer) => this.#exchange(peer)));
+      await Promise.all(this.#options.peers().map((peer) => this.#exchange(peer)));
     } finally {
       this.#isRunning = false;
     }
   }
 
   async #exchange(peer: Peer): Promise<void> {
-    const { book, client, log, timeoutMs } = this.#o;
+    const { book, client, log, timeoutMs } = this.#options;
     try {
       const theirs = await client.exchangeMembers(peer.url, { from: book.selfId, set: book.set }, timeoutMs);
       await book.merge(theirs.set);

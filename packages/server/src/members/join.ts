@@ -50,12 +50,12 @@ export interface JoinStatus {
 }
 
 export class Joiner {
-  readonly #o: JoinOptions;
+  readonly #options: JoinOptions;
   #status: JoinStatus = { phase: 'discovering', waitingFor: [] };
   #isJoining = false;
 
   constructor(options: JoinOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   status(): JoinStatus {
@@ -69,7 +69,7 @@ export class Joiner {
 
   /** Resolves once this server is an active member (at once when it already is one). */
   async run(): Promise<void> {
-    const { book } = this.#o;
+    const { book } = this.#options;
     if (book.isMember) {
       await book.refreshSelfUrl();
       // A restart starts from its own set plus whatever any reachable server knows; one round,
@@ -87,39 +87,39 @@ export class Joiner {
   }
 
   async #join(): Promise<void> {
-    const { book } = this.#o;
+    const { book } = this.#options;
     const acked = new Set<string>();
     let me: Member | undefined;
-    while (this.#o.isRunning()) {
+    while (this.#options.isRunning()) {
       const { isAnyKnown, unreachable } = await this.#gather();
       if (!isAnyKnown && this.#others().length === 0) {
         // The first server of a new cluster, unless a server we could not reach may be a member
         // that levels would not count yet (static peers are counted anyway).
-        if (unreachable.every(this.#o.isStaticPeer)) break;
-        await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs));
+        if (unreachable.every(this.#options.isStaticPeer)) break;
+        await new Promise((resolve) => setTimeout(resolve, this.#options.retryMs));
         continue;
       }
       me ??= book.proposedSelf();
       const missing = await this.#announce(me, acked);
       if (missing.length === 0 && this.#others().every((m) => acked.has(m.id))) break;
       this.#status = { phase: 'announcing', waitingFor: missing };
-      await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs));
+      await new Promise((resolve) => setTimeout(resolve, this.#options.retryMs));
     }
-    if (!this.#o.isRunning()) return;
+    if (!this.#options.isRunning()) return;
     me ??= book.proposedSelf();
     await book.admit(me);
     this.#status = { phase: 'member', waitingFor: [] };
-    this.#o.log.info({ member: me, members: book.active().map((m) => m.id) }, 'joined the cluster');
+    this.#options.log.info({ member: me, members: book.active().map((m) => m.id) }, 'joined the cluster');
   }
 
   #others(): Member[] {
-    return this.#o.book.active().filter((m) => m.id !== this.#o.book.selfId);
+    return this.#options.book.active().filter((m) => m.id !== this.#options.book.selfId);
   }
 
   /** Merges every reachable server's set; says whether any of them knows a member. */
   async #gather(): Promise<{ isAnyKnown: boolean; unreachable: string[] }> {
-    const { book, client, timeoutMs } = this.#o;
-    const urls = new Set([...(await this.#o.discover()), ...this.#others().map((m) => m.url)]);
+    const { book, client, timeoutMs } = this.#options;
+    const urls = new Set([...(await this.#options.discover()), ...this.#others().map((m) => m.url)]);
     const unreachable: JoinWaiting[] = [];
     const sets = await Promise.all([...urls].map((url) => client.exchangeMembers(url, { from: book.selfId, set: book.set }, timeoutMs).then((answer) => answer.set, (err: Error) => {
       unreachable.push({ id: undefined, url, reason: err.message });
@@ -132,7 +132,7 @@ export class Joiner {
 
   /** Announces `me` to every member that has not acknowledged yet; returns the ones that failed. */
   async #announce(me: Member, acked: Set<string>): Promise<JoinWaiting[]> {
-    const { book, client, timeoutMs } = this.#o;
+    const { book, client, timeoutMs } = this.#options;
     const missing: JoinWaiting[] = [];
     await Promise.all(this.#others().filter((m) => !acked.has(m.id)).map(async (m) => {
       try {

@@ -27,13 +27,13 @@ interface Watcher {
 }
 
 export class WatchHub {
-  readonly #o: Required<WatchHubOptions>;
+  readonly #options: Required<WatchHubOptions>;
   readonly #watchers = new Set<Watcher>();
   #timer: NodeJS.Timeout | undefined;
   #isClosed = false;
 
   constructor(options: WatchHubOptions) {
-    this.#o = { maxWatchers: MAX_WATCHERS, keepAliveMs: KEEP_ALIVE_MS, ...options };
+    this.#options = { maxWatchers: MAX_WATCHERS, keepAliveMs: KEEP_ALIVE_MS, ...options };
   }
 
   get size(): number {
@@ -42,7 +42,7 @@ export class WatchHub {
 
   /** False when open() would refuse for the watcher limit. */
   get hasRoom(): boolean {
-    return this.#watchers.size < this.#o.maxWatchers;
+    return this.#watchers.size < this.#options.maxWatchers;
   }
 
   /** A stream that starts with the current value; throws 503 when the hub is full or closing. */
@@ -51,21 +51,21 @@ export class WatchHub {
     if (!this.hasRoom) {
       throw new TallyError(503, 'too_many_watchers', `this server already streams to ${this.#watchers.size} watchers, its limit; retry later or watch through another server`);
     }
-    const watcher: Watcher = { name, stream: new PassThrough(), last: this.#o.valueOf(name), lastWriteAt: 0 };
+    const watcher: Watcher = { name, stream: new PassThrough(), last: this.#options.valueOf(name), lastWriteAt: 0 };
     this.#watchers.add(watcher);
     watcher.stream.once('close', () => this.#remove(watcher));
     this.#send(watcher, watcher.last);
-    this.#timer ??= setInterval(() => this.tick(), this.#o.intervalMs).unref();
+    this.#timer ??= setInterval(() => this.tick(), this.#options.intervalMs).unref();
     return watcher.stream;
   }
 
   /** One look at every watched counter (the timer calls it; tests may too). */
   tick(): void {
-    const now = this.#o.now();
+    const now = this.#options.now();
     for (const watcher of this.#watchers) {
-      const value = this.#o.valueOf(watcher.name);
+      const value = this.#options.valueOf(watcher.name);
       if (value !== watcher.last) this.#send(watcher, value);
-      else if (now - watcher.lastWriteAt >= this.#o.keepAliveMs) this.#write(watcher, ': keep-alive\n\n');
+      else if (now - watcher.lastWriteAt >= this.#options.keepAliveMs) this.#write(watcher, ': keep-alive\n\n');
     }
   }
 
@@ -84,7 +84,7 @@ export class WatchHub {
   }
 
   #write(watcher: Watcher, text: string): void {
-    watcher.lastWriteAt = this.#o.now();
+    watcher.lastWriteAt = this.#options.now();
     watcher.stream.write(text);
   }
 

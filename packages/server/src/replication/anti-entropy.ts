@@ -9,11 +9,7 @@
  * Each step awaits the network, so a repair never holds the event loop for long.
  */
 import {
-  DIGEST_DEPTH,
-  DIGEST_FANOUT,
   MAX_DIGEST_LEAVES,
-  MAX_DIGEST_NODES,
-  differingChildren,
   parseSlotId,
   type FrameEnvelope,
   type ReplicateFrame,
@@ -21,6 +17,7 @@ import {
   type SlotId,
 } from '@tally/core';
 import { COUNTER_KEY_PREFIX, type TableView } from '../state/counter-table.js';
+import { differingLeaves } from './digest-descent.js';
 import { packCounters, type CountersJSON } from './frame-packer.js';
 import type { Peer } from './membership.js';
 import type { PeerClient } from './peer-client.js';
@@ -70,24 +67,8 @@ export class AntiEntropy {
   }
 
   /** The leaves where the peer's digest and ours differ, found top-down. */
-  async differingLeaves(peer: Peer): Promise<number[] | undefined> {
-    const digest = this.#deps.table.digest;
-    let differing = [0];
-    for (let level = 0; level < DIGEST_DEPTH && differing.length > 0; level++) {
-      const next: number[] = [];
-      for (let at = 0; at < differing.length; at += MAX_DIGEST_NODES) {
-        const nodes = differing.slice(at, at + MAX_DIGEST_NODES);
-        const answer = await this.#deps.client.digest(peer.url, level, nodes);
-        if (answer === undefined || answer.level !== level) return undefined;
-        for (const index of nodes) {
-          const theirs = answer.children[String(index)];
-          if (theirs?.length !== DIGEST_FANOUT) return undefined;
-          for (const child of differingChildren(digest.children(level, index), theirs)) next.push(index * DIGEST_FANOUT + child);
-        }
-      }
-      differing = next;
-    }
-    return differing;
+  differingLeaves(peer: Peer): Promise<number[] | undefined> {
+    return differingLeaves(this.#deps.table.digest, (level, nodes) => this.#deps.client.digest(peer.url, level, nodes));
   }
 
   /** Our counters of `leaves`, every slot, in frames; how many were sent, undefined on a failure. */

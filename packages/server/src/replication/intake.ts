@@ -9,7 +9,8 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { checkEntry, type CheckedSlot, type RefusalReason, type SlotRefusal } from '@tally/core';
+import { CounterReplica, checkEntry, type CheckedSlot, type RefusalReason, type SlotRefusal } from '@tally/core';
+import type { CompactPage } from './compact-page-read.js';
 import type { CounterTable } from '../state/counter-table.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { SlotRecord } from '../store/types.js';
@@ -34,6 +35,15 @@ export interface IntakeResult {
   refused: SlotRefusal[];
   /** Slots `hold` kept back unmerged (see MergeOptions). */
   held: CheckedSlot[];
+}
+
+/** A slot of a compact page: checked like a CheckedSlot, its counts numbers while they fit. */
+type PageSlot = Omit<CheckedSlot, 'p' | 'n'> & { p: bigint | number; n: bigint | number };
+
+/** What a compact page's merge did: counters built new, and every slot refused. */
+export interface PageResult {
+  adopted: number;
+  refused: SlotRefusal[];
 }
 
 export interface MergeOptions {
@@ -73,6 +83,49 @@ export class FrameIntake {
     return result;
   }
 
+  /**
+   * Merges a parsed compact state page (compact-page-read.ts, which applied frame-check's rules):
+   * each slot still meets ours (never more for our live slot than we issued, never a counter
+   * beyond `maxCounters`). A counter we do not hold is built whole from its sorted slots and
+   * adopted (one digest update per counter); one we hold merges slot by slot. Answers how many
+   * counters were new and the refusals, the page's own included (counted and logged here).
+   */
+  async mergePage(page: CompactPage, source: string, options: Pick<MergeOptions, 'inspect'> = {}): Promise<PageResult> {
+    const { table } = this.#deps;
+    const result: PageResult = { adopted: 0, refused: [...page.refused] };
+    let sliceStart = performance.now();
+    for (const { name, slots } of page.counters) {
+      const isHeld = table.get(name) !== undefined;
+      const kept = slots.filter(([slot, p, n]) => this.#isKept({ name, slot, p, n }, isHeld, result.refused, options));
+      if (kept.length > 0 && !isHeld) {
+        const replica = new CounterReplica();
+        replica.fillSorted(kept);
+        table.adopt(name, replica);
+        result.adopted++;
+      } else {
+        for (const [slot, p, n] of kept) table.merge(name, slot, BigInt(p), BigInt(n));
+      }
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    this.report(result.refused, source);
+    return result;
+  }
+
+  /** Whether a page's slot passes our rules; a refused one is recorded in `refused`. */
+  #isKept(slot: PageSlot, isHeld: boolean, refused: SlotRefusal[], { inspect }: Pick<MergeOptions, 'inspect'>): boolean {
+    const reason = this.#stateProblem(slot, isHeld);
+    if (reason !== undefined) {
+      refused.push({ name: slot.name, slot: slot.slot, reason });
+      return false;
+    }
+    // BigInts only for whoever inspects (a restart checking its old slot): a join makes none.
+    inspect?.({ name: slot.name, slot: slot.slot, p: BigInt(slot.p), n: BigInt(slot.n) });
+    return true;
+  }
+
   #mergeOne(slot: CheckedSlot, result: IntakeResult, { inspect, hold }: MergeOptions): void {
     const reason = this.#stateProblem(slot);
     if (reason !== undefined) {
@@ -88,11 +141,13 @@ export class FrameIntake {
     if (this.#deps.table.merge(slot.name, slot.slot, slot.p, slot.n)) result.changed.push(this.#recordOf(slot));
   }
 
-  #stateProblem({ name, slot, p, n }: CheckedSlot): RefusalReason | undefined {
+  /** Our rules for one valid slot; `isHeld` (whether the table holds the counter) saves a lookup per slot. */
+  #stateProblem({ name, slot, p, n }: CheckedSlot | PageSlot, isHeld?: boolean): RefusalReason | undefined {
     const { table } = this.#deps;
     if (table.exceedsIssued(name, slot, p, n)) return 'own_slot_ahead';
     // An all-zero slot creates nothing, so only a slot with a count can pass the cap.
-    if ((p !== 0n || n !== 0n) && table.isOverCap(name)) return 'too_many_counters';
+    const isOverCap = isHeld === undefined ? table.isOverCap(name) : !isHeld && table.isFull;
+    if ((p > 0 || n > 0) && isOverCap) return 'too_many_counters';
     return undefined;
   }
 

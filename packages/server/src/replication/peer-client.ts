@@ -7,7 +7,10 @@
  * for a network error or a timeout; callers decide whether and when to ask again.
  */
 import type { Got } from 'got';
+import { COMPACT_PAGE_TYPE } from '../counter/compact-page.js';
+import { PageError, parseCompactPage, type CompactPage } from './compact-page-read.js';
 import {
+  MAX_COMPACT_PAGE_BYTES,
   membersFromJSON,
   membersMessageSchema,
   membersToJSON,
@@ -27,6 +30,9 @@ import {
 /** A peer's counter or state page as validated: its slots are checked one by one on merge. */
 export type PulledCounter = ReturnType<typeof counterPullSchema.parse>;
 export type PulledPage = ReturnType<typeof statePageSchema.parse>;
+
+/** One page of a state pull: compact, or JSON from a peer that predates the compact format. */
+export type StatePull = { format: 'compact'; page: CompactPage } | { format: 'json'; page: PulledPage };
 
 /** A peer's member set, and who it is. */
 export interface PeerSet {
@@ -77,6 +83,31 @@ export class PeerClient {
   async statePage(url: string, cursor: string, limit: number, timeoutMs: number): Promise<PulledPage | undefined> {
     const res = await this.#http.get(`${url}/internal/state`, { searchParams: { cursor, limit }, ...timeout(timeoutMs) });
     return res.statusCode === 200 ? parseAnswer(res.body, statePageSchema) : undefined;
+  }
+
+  /**
+   * One page of the peer's whole state for a pull at start, asked in the compact line format:
+   * parsed (compact-page-read.ts; a broken page throws a PageError saying why), or a JSON page
+   * from a peer too old to know the format. A page past MAX_COMPACT_PAGE_BYTES is cut off and
+   * refused; `now` bounds the incarnations it may name.
+   */
+  async statePull(url: string, cursor: string, timeoutMs: number, now: number): Promise<StatePull | undefined> {
+    const request = this.#http.get(`${url}/internal/state`, { searchParams: { format: 'compact', cursor }, responseType: 'buffer', ...timeout(timeoutMs) });
+    let isTooBig = false;
+    request.on('downloadProgress', ({ transferred }: { transferred: number }) => {
+      if (transferred <= MAX_COMPACT_PAGE_BYTES || isTooBig) return;
+      isTooBig = true;
+      request.cancel();
+    });
+    const res = await request.catch((err: unknown) => {
+      throw isTooBig ? new PageError(`the page passed ${MAX_COMPACT_PAGE_BYTES} bytes, the cap of a compact page`) : err;
+    });
+    if (res.statusCode !== 200) return undefined;
+    const type = res.headers['content-type'] ?? '';
+    if (type.startsWith(COMPACT_PAGE_TYPE)) return { format: 'compact', page: parseCompactPage(res.body, now) };
+    if (!type.startsWith('application/json')) throw new PageError(`a state page is ${COMPACT_PAGE_TYPE} or JSON, got '${type.slice(0, 80)}'`);
+    const page = parseAnswer(res.body.toString('utf8'), statePageSchema);
+    return page === undefined ? undefined : { format: 'json', page };
   }
 
   /** The child hashes of nodes `nodes` of level `level` of the peer's digest. */

@@ -3,36 +3,34 @@
  * before the body is read or the route is even matched.
  */
 import type { RouteTable } from '../http/segment-router.js';
-import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type ServerConfig } from '@tally/core';
+import { DIGEST_DEPTH, DIGEST_FANOUT, MAX_DIGEST_LEAVES, MAX_DIGEST_NODES, MAX_COMPACT_PAGE_COUNTERS, MAX_FRAME_BYTES, MAX_FRAME_COUNTERS, TallyError, assertCounterName, frameEnvelopeSchema, parseJsonSafely, type FrameEnvelope, type ServerConfig } from '@tally/core';
 import { readBody } from '../http/body.js';
+import { indexList, integerParam } from '../http/query-params.js';
 import type { PeerApi } from '../counter/counter-service.js';
+import { COMPACT_PAGE_TYPE } from '../counter/compact-page.js';
 
 export function addInternalRoutes(router: RouteTable, peers: PeerApi, config: ServerConfig): void {
-
   router.post('/internal/replicate', async (ctx) => {
     // The frame caps are shared with every sender (core/frame-limits.ts), so only a broken or
     // hostile sender ever meets these 413s.
     const text = await readBody(ctx, Math.min(config.maxInternalBodyBytes, MAX_FRAME_BYTES));
-    // Prototype keys get a 400 here, before any slot is looked at: no honest sender can build
-    // one (they are not counter names or slot ids). Pulled pages meet frame-check's refusal.
-    const json = parseJsonSafely(text, 'frame');
-    const parsed = frameEnvelopeSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TallyError(400, 'bad_frame', `invalid frame at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-    }
-    const counters = Object.keys(parsed.data.counters).length;
-    if (counters > MAX_FRAME_COUNTERS) {
-      throw new TallyError(413, 'frame_too_large', `a frame holds at most ${MAX_FRAME_COUNTERS} counters, got ${counters}`);
-    }
-    ctx.body = await peers.receiveFrame(parsed.data);
+    ctx.body = await peers.receiveFrame(parseFrame(text));
   });
 
-  router.get('/internal/state', (ctx) => {
+  // `format=compact` answers the compact line format (counter/compact-page.ts): bigger pages for
+  // a server that pulls everything at start. JSON stays the default, for older pullers.
+  router.get('/internal/state', async (ctx) => {
+    const isCompact = formatParam(ctx.query.format) === 'compact';
     const cursor = integerParam(ctx.query.cursor, 'cursor', 0, 0);
-    const limit = integerParam(ctx.query.limit, 'limit', 1, MAX_FRAME_COUNTERS, MAX_FRAME_COUNTERS);
+    const maxLimit = isCompact ? MAX_COMPACT_PAGE_COUNTERS : MAX_FRAME_COUNTERS;
+    const limit = integerParam(ctx.query.limit, 'limit', 1, maxLimit, maxLimit);
     peers.assertReady();
-    ctx.body = peers.statePage(cursor, limit);
+    if (!isCompact) {
+      ctx.body = peers.statePage(cursor, limit);
+      return;
+    }
+    ctx.body = await peers.compactStatePage(cursor, limit);
+    ctx.type = COMPACT_PAGE_TYPE;
   });
 
   // Anti-entropy's descent: the child hashes of a few nodes of one level of our digest.
@@ -59,21 +57,23 @@ export function addInternalRoutes(router: RouteTable, peers: PeerApi, config: Se
   });
 }
 
-function integerParam(raw: unknown, name: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new TallyError(400, 'bad_param', `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+/** The frame envelope of a replicate body: 400 if it is not one, 413 above the counter cap. */
+function parseFrame(text: string): FrameEnvelope {
+  // Prototype keys get a 400 here, before any slot is looked at: no honest sender can build
+  // one (they are not counter names or slot ids). Pulled pages meet frame-check's refusal.
+  const parsed = frameEnvelopeSchema.safeParse(parseJsonSafely(text, 'frame'));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TallyError(400, 'bad_frame', `invalid frame at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
-  return Number(raw);
+  const counters = Object.keys(parsed.data.counters).length;
+  if (counters > MAX_FRAME_COUNTERS) {
+    throw new TallyError(413, 'frame_too_large', `a frame holds at most ${MAX_FRAME_COUNTERS} counters, got ${counters}`);
+  }
+  return parsed.data;
 }
 
-/** A comma-separated list of 1..`maxCount` distinct node indexes below `bound`. */
-function indexList(raw: unknown, name: string, bound: number, maxCount: number): number[] {
-  const rule = `${name} must be 1 to ${maxCount} distinct comma-separated integers from 0 to ${bound - 1}`;
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > maxCount * 8) throw new TallyError(400, 'bad_param', `${rule}, got ${JSON.stringify(raw)?.slice(0, 100)}`);
-  const parts = raw.split(',');
-  const indexes = parts.map(Number);
-  const isValid = parts.length <= maxCount && parts.every((part, i) => /^[0-9]{1,7}$/.test(part) && indexes[i]! < bound) && new Set(indexes).size === indexes.length;
-  if (!isValid) throw new TallyError(400, 'bad_param', `${rule}, got ${JSON.stringify(raw.slice(0, 100))}`);
-  return indexes;
+function formatParam(raw: unknown): 'json' | 'compact' {
+  if (raw === undefined || raw === 'json' || raw === 'compact') return raw ?? 'json';
+  throw new TallyError(400, 'bad_param', `format must be 'json' or 'compact', got ${JSON.stringify(raw)?.slice(0, 100)}`);
 }

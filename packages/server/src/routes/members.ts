@@ -16,6 +16,7 @@ import {
   membersToJSON,
   withMember,
   createMembers,
+  type Member,
 } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { MemberBook } from '../members/member-book.js';
@@ -54,14 +55,7 @@ export function addMemberRoutes(router: RouteTable, deps: MemberRouteDeps): void
 
   router.post('/internal/join', async (ctx) => {
     const { member } = parseMemberJson(await readBody(ctx, MAX_MEMBER_BODY), joinRequestSchema, 'a join {"member": {...}}');
-    // A server still joining acknowledges too: two joiners that learned of each other would
-    // otherwise wait for each other forever. Its ack means the same: it persisted the joiner, and
-    // counts it from the moment it is a member itself.
-    if (book.isDecommissioned) throw new TallyError(503, 'not_member', `this server was decommissioned; announce the join to a member`);
-    const known = book.set.get(member.id);
-    if (known !== undefined && known.state === 'decommissioned' && known.epoch >= member.epoch) {
-      throw new TallyError(409, 'decommissioned', `server id '${member.id}' was decommissioned in epoch ${known.epoch}; it can come back only as a new member with a higher epoch, got ${member.epoch}`);
-    }
+    assertJoinable(book, member);
     // Persisted before the answer: an acknowledged join survives our crash.
     await book.merge(withMember(createMembers(), member));
     book.touch(member.id);
@@ -80,4 +74,18 @@ export function addMemberRoutes(router: RouteTable, deps: MemberRouteDeps): void
     if (!(await book.decommission(id))) throw new TallyError(404, 'unknown_member', `no member with id '${id}' in this server's member set`);
     answerSet(ctx);
   });
+}
+
+/**
+ * Refuses a join that must not happen: announced to a decommissioned server (503), or for an id
+ * decommissioned in the same or a later epoch (409). A server still joining acknowledges too:
+ * two joiners that learned of each other would otherwise wait for each other forever. Its ack
+ * means the same: it persisted the joiner, and counts it from the moment it is a member itself.
+ */
+function assertJoinable(book: MemberBook, member: Member): void {
+  if (book.isDecommissioned) throw new TallyError(503, 'not_member', `this server was decommissioned; announce the join to a member`);
+  const known = book.set.get(member.id);
+  if (known !== undefined && known.state === 'decommissioned' && known.epoch >= member.epoch) {
+    throw new TallyError(409, 'decommissioned', `server id '${member.id}' was decommissioned in epoch ${known.epoch}; it can come back only as a new member with a higher epoch, got ${member.epoch}`);
+  }
 }

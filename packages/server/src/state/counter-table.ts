@@ -29,7 +29,7 @@ export interface TableView {
 }
 
 export class CounterTable implements TableView {
-  readonly #replicas = new Map<string, CounterReplica>();
+  #replicas = new Map<string, CounterReplica>();
   // Names in insertion order: counters are never dropped, so an index into it is a stable page
   // cursor, and a page costs O(page) instead of a walk from the first counter.
   readonly #order: string[] = [];
@@ -42,6 +42,9 @@ export class CounterTable implements TableView {
   #liveSlot: SlotId | undefined;
   // Changed only in merge(), the one way a slot enters or grows: O(depth) per change, no rescan.
   readonly #digest = new StateDigest();
+  // Every slot id any counter holds (a handful: servers times incarnations), so recovery can
+  // pick an incarnation without walking millions of slots.
+  readonly #slotIds = new Set<SlotId>();
 
   constructor(maxCounters = Number.MAX_SAFE_INTEGER) {
     this.maxCounters = maxCounters;
@@ -71,10 +74,43 @@ export class CounterTable implements TableView {
     }
     this.#replicas.set(name, replica);
     this.#order.push(name);
-    // The digest must cover every slot held, however it arrived, or anti-entropy would see a
-    // difference that no merge can remove.
-    const key = COUNTER_KEY_PREFIX + name;
-    for (const [slot, held] of replica.slots()) this.#digest.change(key, slot, undefined, versionOf(held));
+    this.#noteNew(name, replica);
+  }
+
+  /**
+   * A counter entered whole. The digest must cover every slot held, however it arrived, or
+   * anti-entropy would see a difference that no merge can remove: one addNewKey per counter (at
+   * 1M counters, one change() per slot was most of a restart).
+   */
+  #noteNew(name: string, replica: CounterReplica): void {
+    const entries: Array<readonly [string, string]> = [];
+    for (const node of replica.nodes()) {
+      this.#slotIds.add(node.key);
+      // A number or a BigInt prints the same digits: the version versionOf() gives a merge.
+      entries.push([node.key, `${node.p}:${node.n}`]);
+    }
+    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, entries);
+  }
+
+  /** Every slot id that some counter holds. */
+  slotIds(): ReadonlySet<SlotId> {
+    return this.#slotIds;
+  }
+
+  /**
+   * Adopts every counter of `counters` (a loaded snapshot's), which the table owns from then on.
+   * An empty table takes the map itself: at 1M counters, copying it cost a second of a restart.
+   */
+  adoptAll(counters: Map<string, CounterReplica>): void {
+    if (this.#replicas.size > 0) {
+      for (const [name, replica] of counters) this.adopt(name, replica);
+      return;
+    }
+    this.#replicas = counters;
+    for (const [name, replica] of counters) {
+      this.#order.push(name);
+      this.#noteNew(name, replica);
+    }
   }
 
   get digest(): DigestView {
@@ -108,7 +144,12 @@ export class CounterTable implements TableView {
 
   /** Whether `name` would be a new counter beyond `maxCounters`. */
   isOverCap(name: string): boolean {
-    return !this.#replicas.has(name) && this.#replicas.size >= this.maxCounters;
+    return !this.#replicas.has(name) && this.isFull;
+  }
+
+  /** Whether the table holds `maxCounters` counters: no new one may enter. */
+  get isFull(): boolean {
+    return this.#replicas.size >= this.maxCounters;
   }
 
   /** Names from insertion index `from`, in insertion order (stable: counters are never dropped). */
@@ -169,6 +210,7 @@ export class CounterTable implements TableView {
     const isChanged = replica.mergeSlot(slot, p, n);
     if (!isChanged) return false;
     this.#tokens.delete(name);
+    if (before === undefined) this.#slotIds.add(slot);
     const after = replica.getSlot(slot) as Readonly<Slot>;
     this.#digest.change(COUNTER_KEY_PREFIX + name, slot, before === undefined ? undefined : versionOf(before), versionOf(after));
     return true;
@@ -185,7 +227,8 @@ export class CounterTable implements TableView {
   }
 
   /** True when a value for our own live slot goes beyond what this incarnation issued. */
-  exceedsIssued(name: string, slot: SlotId, p: bigint, n: bigint): boolean {
+  exceedsIssued(name: string, slot: SlotId, p: bigint | number, n: bigint | number): boolean {
+    // Mixed number/BigInt comparisons are exact: a page's small counts need no BigInt.
     if (slot !== this.#liveSlot) return false;
     const issued = this.issued(name);
     return p > issued.p || n > issued.n;

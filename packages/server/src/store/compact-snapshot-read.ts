@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CounterReplica, type SortedSlot } from '@tally/core';
 import { COMPACT_MAGIC } from './compact-snapshot.js';
+import { NEWLINE, scanCounterLine, type LineEntry } from './compact-line.js';
 import { decodeStoredRequest } from './record-codec.js';
 import { decodeLiveSeq, decodeMeta, type LiveSeq } from './snapshot-format.js';
 import type { StoreMeta, StoredRequest } from './types.js';
@@ -20,11 +21,7 @@ export interface CompactSnapshot {
   counters: Map<string, CounterReplica>;
 }
 
-const NEWLINE = 10;
-const SPACE = 32;
-const COLON = 58;
 const HASH = 35;
-const ZERO = 48;
 
 /** Whether `head` (the file's first bytes) starts a compact snapshot. */
 export const isCompactSnapshot = (head: Buffer): boolean => head.toString('latin1', 0, COMPACT_MAGIC.length) === COMPACT_MAGIC;
@@ -48,6 +45,7 @@ class LineReader {
   #header: { meta: StoreMeta; liveSeq: LiveSeq | undefined; requests: StoredRequest[]; slotIds: string[] } | undefined;
   readonly #counters = new Map<string, CounterReplica>();
   #end: { count: number; crc: string } | undefined;
+  readonly #entries: LineEntry[] = [];
 
   /** Takes every whole line of `data`; returns how many bytes it consumed. */
   feed(data: Buffer): number {
@@ -90,18 +88,13 @@ class LineReader {
     this.#takeCounter(data, start, end, this.#header.slotIds);
   }
 
-  /** One counter line, scanned byte by byte: no substring but the name, no array but the slots. */
+  /** One counter line (compact-line.ts): its slots mapped to ids, its tree built bottom-up. */
   #takeCounter(data: Buffer, start: number, end: number, slotIds: string[]): void {
-    const space = data.indexOf(SPACE, start);
-    if (space === -1 || space > end) throw new Error(`line at byte ${start}: a counter line needs a name and slots`);
-    const name = data.toString('latin1', start, space);
+    const name = scanCounterLine(data, start, end, this.#entries);
     const slots: SortedSlot[] = [];
-    const cursor = { at: space + 1 };
-    while (cursor.at < end) {
-      const slot = slotIds[readCount(data, cursor, end, COLON, name) as number];
-      if (slot === undefined) throw new Error(`counter '${name}': unknown slot index`);
-      const p = readCount(data, cursor, end, COLON, name);
-      const n = readCount(data, cursor, end, SPACE, name);
+    for (const [index, p, n] of this.#entries) {
+      const slot = typeof index === 'number' ? slotIds[index] : undefined;
+      if (slot === undefined) throw new Error(`counter '${name}': unknown slot index ${index}`);
       slots.push([slot, p, n]);
     }
     const known = this.#counters.get(name);
@@ -114,27 +107,6 @@ class LineReader {
     // A second line for a name (a source that did not group it): merged, not rebuilt.
     for (const [slot, p, n] of slots) known.mergeSlot(slot, BigInt(p), BigInt(n));
   }
-}
-
-/**
- * Reads a strict decimal (no sign, no leading zero) at `cursor.at` up to `stop` or the line's end,
- * and moves past the separator. A number while it fits 15 digits (always safe), else a BigInt.
- */
-function readCount(data: Buffer, cursor: { at: number }, end: number, stop: number, name: string): number | bigint {
-  const from = cursor.at;
-  let value = 0;
-  let i = from;
-  for (; i < end && data[i] !== stop; i++) {
-    const digit = (data[i] as number) - ZERO;
-    if (digit < 0 || digit > 9) throw new Error(`counter '${name}': '${data.toString('latin1', from, i + 1)}' is not a decimal count`);
-    value = value * 10 + digit;
-  }
-  const length = i - from;
-  if (length === 0 || (length > 1 && data[from] === ZERO) || (stop === COLON && i >= end)) {
-    throw new Error(`counter '${name}': bad slot entry at '${data.toString('latin1', from, Math.min(end, from + 40))}'`);
-  }
-  cursor.at = i + 1;
-  return length <= 15 ? value : BigInt(data.toString('latin1', from, i));
 }
 
 function parseHeader(line: string): { meta: StoreMeta; liveSeq: LiveSeq | undefined; requests: StoredRequest[]; slotIds: string[] } {

@@ -53,8 +53,9 @@ export interface LoadedState {
    * The fast path of a compact snapshot: its counters, built whole by the loader, and the records
    * (from the log) still to merge on top. Together they hold exactly what `slots` yields; a
    * loader that sets this lets the service adopt the counters instead of re-merging every slot.
+   * The map is handed over: the counter table takes it as its own (no copy of a million entries).
    */
-  built?: { counters: ReadonlyMap<string, CounterReplica>; rest: Iterable<SlotRecord> };
+  built?: { counters: Map<string, CounterReplica>; rest: Iterable<SlotRecord> };
   /** Every unexpired request found. */
   requests: Iterable<StoredRequest>;
   /** Highest `seq` recorded for the live slot in `meta`, 0n if none. */

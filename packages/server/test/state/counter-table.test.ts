@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { CounterReplica } from '@tally/core';
 import { CounterTable } from '../../src/state/counter-table.js';
 
 function table(): CounterTable {
@@ -55,5 +56,47 @@ describe('CounterTable#records()', () => {
     ]);
     expect([...t.names()]).to.deep.equal(['x', 'y']);
     expect(t.size).to.equal(2);
+  });
+});
+
+describe('CounterTable#adoptAll()', () => {
+  const built = (): Map<string, CounterReplica> => {
+    const x = new CounterReplica();
+    x.fillSorted([['a:1', 2, 1], ['b:1', 1n << 60n, 0]]);
+    const y = new CounterReplica();
+    y.fillSorted([['c:9', 4, 0]]);
+    return new Map([['x', x], ['y', y]]);
+  };
+
+  it('takes the map of an empty table as its own, with the digest and slot ids a merge of every slot gives', () => {
+    const counters = built();
+    const adopted = new CounterTable();
+    adopted.adoptAll(counters);
+    const merged = new CounterTable();
+    for (const [name, replica] of built()) for (const [slot, { p, n }] of replica.slots()) merged.merge(name, slot, p, n);
+    expect(adopted.value('x')).to.equal((1n << 60n) + 1n);
+    expect(adopted.get('y')).to.equal(counters.get('y'));
+    expect(adopted.digest.root()).to.equal(merged.digest.root());
+    expect([...adopted.slotIds()].sort()).to.deep.equal(['a:1', 'b:1', 'c:9']);
+    expect([...adopted.namesFrom(0)]).to.deep.equal([[0, 'x'], [1, 'y']]);
+  });
+
+  it('merges into a table that already holds counters, slot by slot', () => {
+    const table = new CounterTable();
+    table.merge('x', 'a:1', 5n, 0n);
+    table.adoptAll(built());
+    expect(table.get('x')?.getSlot('a:1')).to.deep.equal({ p: 5n, n: 1n });
+    expect(table.size).to.equal(2);
+  });
+});
+
+describe('CounterTable#slotIds()', () => {
+  it('holds every slot id a merge brought in, once', () => {
+    const table = new CounterTable();
+    table.merge('x', 'a:1', 1n, 0n);
+    table.merge('y', 'a:1', 1n, 0n);
+    table.merge('y', 'b:2', 0n, 0n);
+    table.merge('z', 'c:3', 0n, 4n);
+    expect([...table.slotIds()]).to.deep.equal(['a:1', 'c:3']);
   });
 });

@@ -1,11 +1,11 @@
 /** A PeerClient double: answers from a script per URL, and records every call. */
 import { createMembers, type CounterPull, type DigestAnswer, type MemberSet, type ReplicateFrame, type ServerInfo, type StatePage } from '@tally/core';
 import { createServerMetrics, type ServerMetrics } from '../../src/metrics.js';
-import type { PeerClient, PeerSet, PushResult } from '../../src/replication/peer-client.js';
+import type { PeerClient, PeerSet, PushResult, StatePull } from '../../src/replication/peer-client.js';
 
 export type ReplicateAnswer = (url: string, frame: ReplicateFrame) => PushResult | Promise<PushResult>;
 
-export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'register' | 'listServers' | 'exchangeMembers' | 'announceJoin' | 'digest' | 'leaves'> {
+export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCounter' | 'statePage' | 'statePull' | 'register' | 'listServers' | 'exchangeMembers' | 'announceJoin' | 'digest' | 'leaves'> {
   readonly pushes: Array<{ url: string; frame: ReplicateFrame }> = [];
   servers: ServerInfo[] | undefined = [];
   answer: ReplicateAnswer = (url) => ackFrom(`${idOf(url)}:1`);
@@ -21,6 +21,15 @@ export class FakePeerClient implements Pick<PeerClient, 'replicate' | 'pullCount
 
   async statePage(): Promise<StatePage | undefined> {
     return undefined;
+  }
+
+  /** No peer hands over its state by default; a test scripts pages per URL and cursor. */
+  pullAnswer: (url: string, cursor: string) => StatePull | undefined | Promise<StatePull | undefined> = () => undefined;
+  readonly pulls: Array<{ url: string; cursor: string }> = [];
+
+  async statePull(url: string, cursor: string): Promise<StatePull | undefined> {
+    this.pulls.push({ url, cursor });
+    return this.pullAnswer(url, cursor);
   }
 
   /** No peer answers digests by default: a repair then fails and is retried. */
