@@ -51,4 +51,56 @@ describe('MemberGossip#round()', () => {
     await gossip.round();
     expect(calls).to.equal(2);
   });
+
+  it('thins swaps out once the set stops changing, and swaps every round again after a change', async () => {
+    const book = MemberBook.volatile({ self: { id: 's1', url: 'http://127.0.0.1:7001' }, now: () => 1, log: silentLog });
+    await book.admit(book.proposedSelf());
+    const calls: number[] = [];
+    let round = 0;
+    let answer: MemberSet = createMembers();
+    const gossip = new MemberGossip({
+      book,
+      peers: () => peers.slice(0, 1),
+      client: { exchangeMembers: async () => (calls.push(round), { from: 's2', set: answer }) },
+      log: silentLog,
+      timeoutMs: 100,
+      quietAfter: 3,
+      quietEvery: 4,
+    });
+    for (round = 1; round <= 12; round++) await gossip.round();
+    // Loud for rounds 1-3, then every 4th round after the last swap.
+    expect(calls).to.deep.equal([1, 2, 3, 7, 11]);
+    answer = withMember(createMembers(), member('s5'));
+    calls.length = 0;
+    for (round = 13; round <= 20; round++) await gossip.round();
+    // Round 15 (due) brings s5: the set changed, so rounds 16-18 swap again, then it thins out.
+    expect(calls).to.deep.equal([15, 16, 17, 18]);
+    expect(book.set.has('s5')).to.equal(true);
+  });
+
+  it('tries a peer it has never swapped with every round, however quiet the set is', async () => {
+    const book = MemberBook.volatile({ self: { id: 's1', url: 'http://127.0.0.1:7001' }, now: () => 1, log: silentLog });
+    const calls: string[] = [];
+    let current: Peer[] = peers.slice(0, 1);
+    const gossip = new MemberGossip({
+      book,
+      peers: () => current,
+      client: {
+        exchangeMembers: async (url: string) => {
+          calls.push(url);
+          if (url.endsWith('7003')) throw new Error('down');
+          return { from: 's2', set: createMembers() };
+        },
+      },
+      log: silentLog,
+      timeoutMs: 100,
+      quietAfter: 1,
+      quietEvery: 100,
+    });
+    for (let i = 0; i < 5; i++) await gossip.round();
+    current = peers;
+    calls.length = 0;
+    for (let i = 0; i < 3; i++) await gossip.round();
+    expect(calls).to.deep.equal(['http://127.0.0.1:7003', 'http://127.0.0.1:7003', 'http://127.0.0.1:7003']);
+  });
 });
