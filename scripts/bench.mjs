@@ -22,6 +22,7 @@
  * BENCH_SEED (default 20261122), BENCH_MEMORY_COUNTERS and BENCH_SCALE_COUNTERS (default 1000000 each), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
  * --fsync none server and print its top self-time functions; in section 8, the restart and the joiner),
  * BENCH_SCALE_SKIP_V1=1 (section 8 without the version 1 restart).
+ * BENCH_BASELINE_TREE=<dir> (section 1 also measures an earlier built checkout's server, same slices).
  * Needs the built packages: `npm run bench` builds first.
  */
 import { writeFileSync } from 'node:fs';
