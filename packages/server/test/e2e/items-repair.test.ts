@@ -84,7 +84,8 @@ describe('e2e: item digest repair and maxItems', function () {
       const refused = await metric(s1.url, 'tally_replication_items_refused_total', 'reason="limit"');
       return refused >= 3 && (await metric(s1.url, 'tally_items')) === 10;
     }, 10_000, 100);
-    expect(await countAt(s2.url, 'capped')).to.equal(8);
+    // s1's ids reach s2 on s1's next publish round (or s2's repair), which may come after the refusal.
+    await waitFor('s2 holds the 8 ids s1 took', async () => (await countAt(s2.url, 'capped')) === 8, 10_000, 100);
     expect(await isReady(s1.url)).to.equal(true);
     expect(await countAt(s1.url, 'other')).to.equal(2);
   });
