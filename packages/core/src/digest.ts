@@ -268,6 +268,11 @@ export class StateDigest {
     return this.node(0, 0);
   }
 
+  /** Whether `key` has entered the digest (by change() or addNewKey()). */
+  hasKey(key: string): boolean {
+    return this.#isKnown(digestLeafOf(key), key);
+  }
+
   /** The keys whose entries live in `leaf`. */
   keysIn(leaf: number): readonly string[] {
     assertNode(DIGEST_DEPTH, leaf);

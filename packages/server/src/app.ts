@@ -95,6 +95,7 @@ export function createApp(config: ServerConfig, deps: AppDeps): TallyServerApp {
     itemsLimit: () => config.maxItems,
     peers: () => replicator?.peers().length ?? 0,
     isReady: () => service?.isReady ?? false,
+    isDigestComplete: () => table.isDigestComplete,
     peerProgress: () => (replicator?.peerProgress() ?? []).map(({ peer, lag, pendingCounters }) => ({ label: peerLabel(peer), lagSeconds: lag.lagSeconds(now()), pendingCounters })),
     latencyP99Ms: () => stats.latencyP99Ms(),
     onIncrement: () => stats.countIncrement(),

@@ -19,6 +19,8 @@ export interface MetricSources {
   itemsLimit?: () => number;
   peers: () => number;
   isReady: () => boolean;
+  /** Whether the counter digest is complete (false while built in the background after a load). */
+  isDigestComplete?: () => boolean;
   peerProgress: () => PeerGaugeSource[];
   /** p99 of public requests over the last ~10 s, in ms (null without requests). */
   latencyP99Ms: () => number | null;
@@ -53,6 +55,10 @@ export function createServerMetrics(gauges: MetricSources): ServerMetrics {
   if (itemsLimit !== undefined) new Gauge({ name: 'tally_items_limit', help: 'Item ids this server may hold (maxItems)', ...on, collect() { this.set(itemsLimit()); } });
   new Gauge({ name: 'tally_peers', help: 'Peers this server publishes to', ...on, collect() { this.set(gauges.peers()); } });
   new Gauge({ name: 'tally_ready', help: '1 once recovery is done', ...on, collect() { this.set(gauges.isReady() ? 1 : 0); } });
+  const { isDigestComplete } = gauges;
+  if (isDigestComplete !== undefined) {
+    new Gauge({ name: 'tally_digest_ready', help: '1 once the counter digest is complete (it is built in the background after a load)', ...on, collect() { this.set(isDigestComplete() ? 1 : 0); } });
+  }
   addPeerGauges(registry, gauges);
   const increments = new Counter({ name: 'tally_increments_total', help: 'Increments applied', labelNames: ['result'], ...on });
   const reads = new Counter({ name: 'tally_reads_total', help: 'Counter reads by consistency level', labelNames: ['level'], ...on });

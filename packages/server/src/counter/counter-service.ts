@@ -213,8 +213,12 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
   /** Loads the store into memory (recovery's first step); answers what it found. */
   async load(): Promise<LoadedState> {
     const loaded = await this.#deps.store.load();
-    // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged.
-    if (loaded.built !== undefined) this.#table.adoptAll(loaded.built.counters);
+    // A compact snapshot's counters come built (trees made bottom-up): adopted, not re-merged,
+    // and hashed into the digest in the background: ready does not wait for it.
+    if (loaded.built !== undefined) {
+      this.#table.adoptAll(loaded.built.counters);
+      this.#buildDigest();
+    }
     for (const record of loaded.built?.rest ?? loaded.slots) this.#table.merge(record.name, record.slot, record.p, record.n);
     for (const request of loaded.requests) this.#idempotency.remember(request);
     return loaded;
@@ -242,6 +246,15 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   closeStore(): Promise<void> {
     return this.#deps.store.close();
+  }
+
+  /** Completes the table's digest in slices; logs when done (or cut short by closing). */
+  #buildDigest(): void {
+    const started = performance.now();
+    void this.#table.buildDigest(() => this.#health.isClosing).then((isDone) => {
+      const { total } = this.#table.digestProgress;
+      this.#deps.log.info({ counters: total, ms: Math.round(performance.now() - started), isDone }, isDone ? 'digest built' : 'digest build stopped');
+    });
   }
 
   async #apply(name: string, amount: bigint, key: string | undefined): Promise<WriteOutcome> {

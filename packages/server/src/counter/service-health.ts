@@ -57,6 +57,11 @@ export class ServiceHealth {
     return this.#isRecovered;
   }
 
+  /** True once closing began (whatever membership says). */
+  get isClosing(): boolean {
+    return this.#isClosing;
+  }
+
   /** Recovery merged one more page of a peer's state. */
   notePagePulled(): void {
     this.#pagesPulled++;

@@ -1,5 +1,5 @@
 /** What peers pull from this server: one counter, or the whole state in pages. */
-import { DIGEST_DEPTH, FRAME_FILL_BYTES, MAX_FRAME_COUNTERS, type CounterPull, type DigestAnswer, type SlotId, type StatePage } from '@tally/core';
+import { DIGEST_DEPTH, FRAME_FILL_BYTES, MAX_FRAME_COUNTERS, TallyError, type CounterPull, type DigestAnswer, type SlotId, type StatePage } from '@tally/core';
 import { counterOverhead, slotBytes } from '../replication/frame-packer.js';
 import { COUNTER_KEY_PREFIX, type TableView } from '../state/counter-table.js';
 
@@ -13,6 +13,7 @@ export function statePage(table: TableView, live: SlotId, cursor: number, limit:
 
 /** The child hashes of nodes `nodes` of digest level `level` (the route bounds the count). */
 export function digestNodes(table: TableView, live: SlotId, level: number, nodes: readonly number[]): DigestAnswer {
+  assertDigestComplete(table);
   const children: DigestAnswer['children'] = {};
   for (const index of nodes) children[String(index)] = table.digest.children(level, index);
   return { slot: live, level, children };
@@ -23,6 +24,7 @@ export function digestNodes(table: TableView, live: SlotId, level: number, nodes
  * the order given: what a peer pulls for the leaves where our digests differ.
  */
 export function leavesPage(table: TableView, live: SlotId, leaves: readonly number[], cursor: number, limit: number): StatePage {
+  assertDigestComplete(table);
   function* names(): Generator<[number, string]> {
     let index = 0;
     for (const leaf of leaves) {
@@ -33,6 +35,16 @@ export function leavesPage(table: TableView, live: SlotId, leaves: readonly numb
     }
   }
   return pageOf(table, live, names(), limit);
+}
+
+/**
+ * A 503 while the digest is built in the background (state/counter-digest.ts): a peer that
+ * compared with a partial digest would see differences that are not there and ship whole leaves,
+ * or agree where we differ. The peer skips its repair this round and asks again next interval.
+ */
+function assertDigestComplete(table: TableView): void {
+  if (table.isDigestComplete) return;
+  throw new TallyError(503, 'not_ready', "this server is still building its digest after a restart; it answers digest and leaf requests once that is done");
 }
 
 /** The leaf level of the digest, for the routes' bounds. */

@@ -183,6 +183,9 @@ export class Publisher {
 
   /** A digest repair; false when the peer could not be reached at all. */
   async #repair(peer: Peer): Promise<boolean> {
+    // Our digest is still built in the background after a load: compared now, it would differ
+    // from the peer's everywhere we have not hashed yet. The repair stays due for the next round.
+    if (!this.#deps.table.isDigestComplete) return true;
     const progress = this.#deps.progressOf(peer);
     progress.beginFullSync();
     let isReachable = true;

@@ -8,13 +8,10 @@
  * the replica, so only durable values ever leave this server.
  */
 import type { SlotRecord } from '../store/types.js';
-import { incrementSlot, MAX_SLOT_VALUE, pnCounter, StateDigest, TallyError, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
+import { incrementSlot, MAX_SLOT_VALUE, pnCounter, TallyError, ZERO_SLOT, type CounterReplica, type Slot, type SlotId } from '@tally/core';
+import { CounterDigest, buildInBackground, type DigestBuildProgress, type DigestView } from './counter-digest.js';
 
-/** The digest as readers see it: hashes and the keys of a leaf, never a way to change it. */
-export type DigestView = Pick<StateDigest, 'node' | 'children' | 'root' | 'keysIn'>;
-
-/** A counter's key in the digest: `c/<name>` (core/digest.ts; item sets will use `i/<tenant>`). */
-export const COUNTER_KEY_PREFIX = 'c/';
+export { COUNTER_KEY_PREFIX, type DigestView } from './counter-digest.js';
 const versionOf = ({ p, n }: Readonly<Slot>): string => `${p}:${n}`;
 
 /** The read side of the table, for those that publish or page through it but never write. */
@@ -26,6 +23,8 @@ export interface TableView {
   namesFrom(from: number): Iterable<[number, string]>;
   /** A Merkle digest of every durable slot, kept in step by merge() (anti-entropy compares it). */
   readonly digest: DigestView;
+  /** False while the digest is built in the background after a load: it must not be read then. */
+  readonly isDigestComplete: boolean;
 }
 
 export class CounterTable implements TableView {
@@ -40,8 +39,9 @@ export class CounterTable implements TableView {
   // after no change answers the token it answered last time without re-encoding it.
   readonly #tokens = new Map<string, string>();
   #liveSlot: SlotId | undefined;
-  // Changed only in merge(), the one way a slot enters or grows: O(depth) per change, no rescan.
-  readonly #digest = new StateDigest();
+  // Changed only in merge(), the one way a slot enters or grows: O(depth) per change, no rescan;
+  // after adoptAll() it is built in the background (state/counter-digest.ts).
+  readonly #digest = new CounterDigest(this.#order, (name) => this.#replicas.get(name));
   // Every slot id any counter holds (a handful: servers times incarnations), so recovery can
   // pick an incarnation without walking millions of slots.
   readonly #slotIds = new Set<SlotId>();
@@ -79,17 +79,12 @@ export class CounterTable implements TableView {
 
   /**
    * A counter entered whole. The digest must cover every slot held, however it arrived, or
-   * anti-entropy would see a difference that no merge can remove: one addNewKey per counter (at
-   * 1M counters, one change() per slot was most of a restart).
+   * anti-entropy would see a difference that no merge can remove: one addNewKey per counter, now
+   * or (after adoptAll) when the background build reaches it.
    */
   #noteNew(name: string, replica: CounterReplica): void {
-    const entries: Array<readonly [string, string]> = [];
-    for (const node of replica.nodes()) {
-      this.#slotIds.add(node.key);
-      // A number or a BigInt prints the same digits: the version versionOf() gives a merge.
-      entries.push([node.key, `${node.p}:${node.n}`]);
-    }
-    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, entries);
+    for (const node of replica.nodes()) this.#slotIds.add(node.key);
+    this.#digest.noteNew(name, replica);
   }
 
   /** Every slot id that some counter holds. */
@@ -99,13 +94,15 @@ export class CounterTable implements TableView {
 
   /**
    * Adopts every counter of `counters` (a loaded snapshot's), which the table owns from then on.
-   * An empty table takes the map itself: at 1M counters, copying it cost a second of a restart.
+   * An empty table takes the map itself (at 1M counters, copying it cost a second of a restart)
+   * and leaves the digest to `buildDigest()`: hashing every counter was 3 s of that restart.
    */
   adoptAll(counters: Map<string, CounterReplica>): void {
     if (this.#replicas.size > 0) {
       for (const [name, replica] of counters) this.adopt(name, replica);
       return;
     }
+    this.#digest.defer();
     this.#replicas = counters;
     for (const [name, replica] of counters) {
       this.#order.push(name);
@@ -113,8 +110,29 @@ export class CounterTable implements TableView {
     }
   }
 
+  /**
+   * Completes the digest in slices that yield to the event loop (at once when it is complete);
+   * resolves true when done, false when `isStopped()` ended it first.
+   */
+  buildDigest(isStopped: () => boolean = () => false): Promise<boolean> {
+    return buildInBackground(this.#digest, isStopped);
+  }
+
+  /** Enters up to `maxCounters` more counters into a digest being built; true once complete. */
+  buildDigestSlice(maxCounters: number): boolean {
+    return this.#digest.buildSlice(maxCounters);
+  }
+
   get digest(): DigestView {
-    return this.#digest;
+    return this.#digest.view;
+  }
+
+  get isDigestComplete(): boolean {
+    return this.#digest.isComplete;
+  }
+
+  get digestProgress(): DigestBuildProgress {
+    return this.#digest.progress;
   }
 
   get size(): number {
@@ -212,7 +230,7 @@ export class CounterTable implements TableView {
     this.#tokens.delete(name);
     if (before === undefined) this.#slotIds.add(slot);
     const after = replica.getSlot(slot) as Readonly<Slot>;
-    this.#digest.change(COUNTER_KEY_PREFIX + name, slot, before === undefined ? undefined : versionOf(before), versionOf(after));
+    this.#digest.noteChange(name, slot, before === undefined ? undefined : versionOf(before), versionOf(after));
     return true;
   }
 

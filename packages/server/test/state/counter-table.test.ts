@@ -68,10 +68,12 @@ describe('CounterTable#adoptAll()', () => {
     return new Map([['x', x], ['y', y]]);
   };
 
-  it('takes the map of an empty table as its own, with the digest and slot ids a merge of every slot gives', () => {
+  it('takes the map of an empty table as its own, with the digest (once built) and slot ids a merge of every slot gives', async () => {
     const counters = built();
     const adopted = new CounterTable();
     adopted.adoptAll(counters);
+    expect(adopted.isDigestComplete).to.equal(false);
+    expect(await adopted.buildDigest()).to.equal(true);
     const merged = new CounterTable();
     for (const [name, replica] of built()) for (const [slot, { p, n }] of replica.slots()) merged.merge(name, slot, p, n);
     expect(adopted.value('x')).to.equal((1n << 60n) + 1n);
