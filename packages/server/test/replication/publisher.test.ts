@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { CounterReplica } from '@tally/core';
 import { Publisher } from '../../src/replication/publisher.js';
 import { PeerProgress } from '../../src/replication/peer-progress.js';
 import type { Peer } from '../../src/replication/membership.js';
@@ -8,8 +9,7 @@ import { silentLog } from '../support/start-server.js';
 
 const B: Peer = { url: 'http://127.0.0.1:2', id: 'p2' };
 
-function publisher(clock = { now: 0 }) {
-  const table = new CounterTable();
+function publisher(clock = { now: 0 }, antiEntropy: 'full' | 'digest' = 'full', table = new CounterTable()) {
   table.setLiveSlot('a:1');
   const client = new FakePeerClient();
   const progress = new PeerProgress(0);
@@ -23,7 +23,7 @@ function publisher(clock = { now: 0 }) {
     client,
     log: silentLog,
     metrics: testMetrics(),
-    antiEntropy: 'full',
+    antiEntropy,
     antiEntropyIntervalMs: 10_000,
     receivePulled: async () => undefined,
     now: () => clock.now,
@@ -63,6 +63,24 @@ describe('Publisher#publishRound()', () => {
     await pub.publishRound();
     expect(progress.isFullSyncDue(0, 10_000)).to.equal(true);
     expect(progress.pendingCount).to.equal(1);
+  });
+
+  it('skips its digest repair while the digest is built after a load, and repairs once it is complete', async () => {
+    const replica = new CounterReplica();
+    replica.mergeSlot('c:5', 9n, 0n);
+    const loaded = new CounterTable();
+    loaded.adoptAll(new Map([['x', replica]]));
+    const { client, pub } = publisher({ now: 1 }, 'digest', loaded);
+    const asked: number[] = [];
+    client.digestAnswer = (_url, level) => {
+      asked.push(level);
+      return undefined;
+    };
+    await pub.publishRound();
+    expect(asked).to.deep.equal([]);
+    await loaded.buildDigest();
+    await pub.publishRound();
+    expect(asked).to.deep.equal([0]);
   });
 
   it('skips a peer another push still holds', async () => {
