@@ -102,11 +102,25 @@ export class CounterReplica extends SumTree {
    */
   fillSorted(sorted: ReadonlyArray<SortedSlot>): void {
     if (this.size !== 0) throw new Error('fillSorted: the replica already holds slots');
-    for (const [slot, p, n] of sorted) {
+    // Interned into a scratch list shared by every call (the tree copies what it keeps): a load
+    // fills a million counters, and a new list and tuple per slot were garbage at once.
+    fillScratch.length = sorted.length;
+    for (let i = 0; i < sorted.length; i++) {
+      const [slot, p, n] = sorted[i] as SortedSlot;
       if (p < 0 || n < 0 || (typeof p === 'number' && !Number.isSafeInteger(p)) || (typeof n === 'number' && !Number.isSafeInteger(n))) {
         throw new Error(`slot '${slot}': p and n must be non-negative integers, got [${p}, ${n}]`);
       }
+      const entry = fillScratch[i];
+      if (entry === undefined) fillScratch[i] = [internSlot(slot), p, n];
+      else {
+        entry[0] = internSlot(slot);
+        entry[1] = p;
+        entry[2] = n;
+      }
     }
-    super.fill(sorted.map(([slot, p, n]) => [internSlot(slot), p, n] as const));
+    super.fill(fillScratch);
   }
 }
+
+/** fillSorted's interned entries; overwritten by each call, never read after it returns. */
+const fillScratch: Array<[SlotId, bigint | number, bigint | number]> = [];

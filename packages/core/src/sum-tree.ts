@@ -97,6 +97,11 @@ export class SumTree {
   }
 
   /** The nodes in ascending key order, read-only. The tree must not change while iterating. */
+  /** Calls `visit` with every key in order: no generator, stack or array per call (a load walks a million trees). */
+  forEachKey(visit: (key: string) => void): void {
+    visitKeys(this.#root, visit);
+  }
+
   *nodes(): IterableIterator<Readonly<SumTreeNode>> {
     // An explicit stack rather than recursion: generators can't delegate cheaply.
     const stack: SumTreeNode[] = [];
@@ -122,4 +127,12 @@ export class SumTree {
     this.#root = buildBalanced(sorted, 0, sorted.length);
     this.#size = sorted.length;
   }
+}
+
+/** In-order walk for forEachKey; recursion depth is the tree's height (O(log S), AVL). */
+function visitKeys(node: SumTreeNode | null, visit: (key: string) => void): void {
+  if (node === null) return;
+  visitKeys(node.left, visit);
+  visit(node.key);
+  visitKeys(node.right, visit);
 }

@@ -15,23 +15,36 @@ const ZERO = 48;
 export type LineEntry = [index: number | bigint, p: number | bigint, n: number | bigint];
 
 /**
- * Scans the line `data[start, end)` (no newline): answers the name and fills `entries` (emptied
- * first). Throws saying where the line is wrong; the caller decides what an index means.
+ * Scans the line `data[start, end)` (no newline): answers the name and fills `entries` with the
+ * line's entries (its length set to their count). The tuples are reused from call to call (a
+ * load scans a million lines), so a caller copies what it keeps before the next call. Throws
+ * saying where the line is wrong; the caller decides what an index means.
  */
-export function scanCounterLine(data: Uint8Array, start: number, end: number, entries: LineEntry[]): string {
+export function scanCounterLine(data: Buffer, start: number, end: number, entries: LineEntry[]): string {
   const space = data.indexOf(SPACE, start);
   if (space === -1 || space >= end - 1 || space === start) throw new Error(`line at byte ${start}: a counter line needs a name and slots`);
-  const name = Buffer.from(data.buffer, data.byteOffset + start, space - start).toString('latin1');
-  entries.length = 0;
-  const cursor = { at: space + 1 };
+  const name = data.toString('latin1', start, space);
+  let count = 0;
+  cursor.at = space + 1;
   while (cursor.at < end) {
     const index = readCount(data, cursor, end, COLON, name);
     const p = readCount(data, cursor, end, COLON, name);
     const n = readCount(data, cursor, end, SPACE, name);
-    entries.push([index, p, n]);
+    const entry = entries[count];
+    if (entry === undefined) entries[count] = [index, p, n];
+    else {
+      entry[0] = index;
+      entry[1] = p;
+      entry[2] = n;
+    }
+    count++;
   }
+  entries.length = count;
   return name;
 }
+
+// The scan position, shared by every (synchronous) scan: one object, not one per line.
+const cursor = { at: 0 };
 
 /**
  * Reads a strict decimal (no sign, no leading zero) at `cursor.at` up to `stop` or the line's end,

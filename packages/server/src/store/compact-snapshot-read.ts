@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { CounterReplica, type SortedSlot } from '@tally/core';
+import { CounterReplica, internSlot, type SlotId } from '@tally/core';
 import { COMPACT_MAGIC } from './compact-snapshot.js';
 import { NEWLINE, scanCounterLine, type LineEntry } from './compact-line.js';
 import { decodeStoredRequest } from './record-codec.js';
@@ -46,6 +46,8 @@ class LineReader {
   readonly #counters = new Map<string, CounterReplica>();
   #end: { count: number; crc: string } | undefined;
   readonly #entries: LineEntry[] = [];
+  // A counter's slots as ids, reused from line to line like #entries (fillSorted copies them).
+  readonly #slots: Array<[SlotId, number | bigint, number | bigint]> = [];
 
   /** Takes every whole line of `data`; returns how many bytes it consumed. */
   feed(data: Buffer): number {
@@ -89,13 +91,21 @@ class LineReader {
   }
 
   /** One counter line (compact-line.ts): its slots mapped to ids, its tree built bottom-up. */
-  #takeCounter(data: Buffer, start: number, end: number, slotIds: string[]): void {
+  #takeCounter(data: Buffer, start: number, end: number, slotIds: readonly SlotId[]): void {
     const name = scanCounterLine(data, start, end, this.#entries);
-    const slots: SortedSlot[] = [];
-    for (const [index, p, n] of this.#entries) {
+    const slots = this.#slots;
+    slots.length = this.#entries.length;
+    for (let i = 0; i < slots.length; i++) {
+      const [index, p, n] = this.#entries[i] as LineEntry;
       const slot = typeof index === 'number' ? slotIds[index] : undefined;
       if (slot === undefined) throw new Error(`counter '${name}': unknown slot index ${index}`);
-      slots.push([slot, p, n]);
+      const entry = slots[i];
+      if (entry === undefined) slots[i] = [slot, p, n];
+      else {
+        entry[0] = slot;
+        entry[1] = p;
+        entry[2] = n;
+      }
     }
     const known = this.#counters.get(name);
     if (known === undefined) {
@@ -114,7 +124,9 @@ function parseHeader(line: string): { meta: StoreMeta; liveSeq: LiveSeq | undefi
   if (!Array.isArray(o.slotIds) || !o.slotIds.every((id) => typeof id === 'string') || !Array.isArray(o.requests)) {
     throw new Error('bad header: slotIds and requests must be arrays');
   }
-  return { meta: decodeMeta(o.meta), liveSeq: decodeLiveSeq(o.liveSeq), requests: o.requests.map(decodeStoredRequest), slotIds: o.slotIds as string[] };
+  // Interned once here, so every counter's slots share the one copy of each id.
+  const slotIds = (o.slotIds as string[]).map(internSlot);
+  return { meta: decodeMeta(o.meta), liveSeq: decodeLiveSeq(o.liveSeq), requests: o.requests.map(decodeStoredRequest), slotIds };
 }
 
 function parseEnd(line: string): { count: number; crc: string } {
