@@ -22,11 +22,13 @@
  * BENCH_SEED (default 20261122), BENCH_MEMORY_COUNTERS and BENCH_SCALE_COUNTERS (default 1000000 each), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
  * --fsync none server and print its top self-time functions; in section 8, the restart and the joiner),
  * BENCH_SCALE_SKIP_V1=1 (section 8 without the version 1 restart).
- * BENCH_BASELINE_TREE=<dir> (section 1 also measures an earlier built checkout's server, same slices).
+ * BENCH_BASELINE_TREE=<dir> (section `baseline`: an earlier built checkout's server against this one, several
+ * processes each, with the same-run A/A noise; BENCH_BASELINE_INSTANCES, default 4, BENCH_BASELINE_ROUNDS, default 5).
  * Needs the built packages: `npm run bench` builds first.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchBaseline } from './bench/baseline-bench.mjs';
 import { benchCluster } from './bench/cluster-bench.mjs';
 import { benchFrames } from './bench/frame-bench.mjs';
 import { benchHttp } from './bench/http-bench.mjs';
@@ -40,7 +42,7 @@ import { benchScale } from './bench/scale-bench.mjs';
 import { benchTree } from './bench/tree-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('bench-results.md', import.meta.url));
-const SECTIONS = ['http', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale', 'repl'];
+const SECTIONS = ['http', 'baseline', 'tree', 'restart', 'cluster', 'frames', 'items', 'memory', 'scale', 'repl'];
 
 /**
  * @param {string} name
@@ -87,6 +89,7 @@ async function main() {
       if (out.profileReport !== undefined) log(out.profileReport);
       return out.rows;
     },
+    baseline: () => benchBaseline({ configPath, log, instances: numberFromEnv('BENCH_BASELINE_INSTANCES', 4), rounds: numberFromEnv('BENCH_BASELINE_ROUNDS', 5) }),
     tree: () => benchTree({ seed: settings.seed, budgetMs: settings.treeMs, log }),
     restart: () => benchRestart({ configPath, log }),
     cluster: () => benchCluster({ seconds: settings.clusterSeconds, configPath, log }),

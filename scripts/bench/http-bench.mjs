@@ -3,12 +3,11 @@
  * node:http counter and a koa + @koa/router counter. Each server is its own process; all are
  * started first and then measured in interleaved slices (see load.mjs), the same way.
  *
- * BENCH_BASELINE_TREE=<dir> adds an earlier build of Tally (a built checkout or worktree of an
- * older commit) for --fsync always and none, measured in the same interleaved slices: a change to
- * the hot path is judged against the code before it in one run, not against a figure from another
- * day on a machine whose load has changed since.
+ * A change to the hot path is judged against the code before it in section `baseline`
+ * (baseline-bench.mjs), which runs several processes per tree: one process against one differs
+ * by up to 20 % between identical builds on this VM.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTop } from './cpu-profile.mjs';
@@ -23,17 +22,6 @@ const FSYNCS = ['always', 'interval', 'none'];
 /** Reads touch no disk, so they are measured on one policy only: the default. */
 const READ_FSYNC = 'always';
 const AIMS = /** @type {Record<string, number | undefined>} */ ({ always: 0.3, none: 0.5 });
-/** The policies a baseline tree is measured with (interval sits between them). */
-const BASELINE_FSYNCS = ['always', 'none'];
-
-/** The earlier build to measure next to this one, if BENCH_BASELINE_TREE names one. */
-function baselineTree() {
-  const dir = process.env.BENCH_BASELINE_TREE;
-  if (dir === undefined || dir === '') return undefined;
-  const bin = join(dir, 'packages/server/bin/tally-server.js');
-  if (!existsSync(join(dir, 'packages/server/dist/main.js'))) throw new Error(`BENCH_BASELINE_TREE=${dir} holds no built server (run npm run build there)`);
-  return { dir, bin };
-}
 
 /**
  * @typedef {import('./load.mjs').LoadResult} LoadResult
@@ -58,10 +46,6 @@ export async function benchHttp(o) {
         ...(isProfiled && { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
       }));
     }
-    const baseline = baselineTree();
-    for (const fsync of baseline === undefined ? [] : BASELINE_FSYNCS) {
-      procs.push(await spawnTallyServer({ id: `base-${fsync}`, dataDir: makeTempDir('tally-bench-data-'), configPath: o.configPath, fsync, bin: baseline?.bin }));
-    }
     await Promise.all(procs.map((p) => waitReady(p)));
     const rows = await measure(procs, o);
     if (profileDir === undefined) return { rows };
@@ -78,28 +62,21 @@ export async function benchHttp(o) {
  * @returns {Promise<Row[]>}
  */
 async function measure(procs, o) {
-  const [bare, koa, ...rest] = procs;
-  const tally = rest.slice(0, FSYNCS.length);
-  const old = rest.slice(FSYNCS.length);
-  const oldFsyncs = BASELINE_FSYNCS.slice(0, old.length);
-  const oldName = `baseline tree ${process.env.BENCH_BASELINE_TREE ?? ''}`;
-  const labels = ['bare node:http', 'koa + @koa/router (no Tally logic)', ...FSYNCS.map((f) => `Tally --fsync ${f}`), ...oldFsyncs.map((f) => `${oldName} --fsync ${f}`)];
+  const [bare, koa, ...tally] = procs;
+  const labels = ['bare node:http', 'koa + @koa/router (no Tally logic)', ...FSYNCS.map((f) => `Tally --fsync ${f}`)];
   const load = { connections: CONNECTIONS, seconds: o.seconds };
 
   const incs = await measureInterleaved(procs.map((p) => ({ url: p.url, method: 'POST', path: '/counter/bench', body: '1' })), load);
   incs.forEach((r, i) => o.log(`  ${labels[i]}: ${rate(r.rps)} increments, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${problems(r)}`));
   for (const [i, p] of procs.entries()) await checkCount(p.url, /** @type {LoadResult} */ (incs[i]), labels[i] ?? '', o.log);
 
-  const oldRead = old[oldFsyncs.indexOf(READ_FSYNC)];
-  const readProcs = [bare, koa, tally[FSYNCS.indexOf(READ_FSYNC)], ...(oldRead === undefined ? [] : [oldRead])].map((p) => /** @type {Proc} */ (p));
-  const readLabels = [labels[0], labels[1], labels[2 + FSYNCS.indexOf(READ_FSYNC)], `${oldName} --fsync ${READ_FSYNC}`];
+  const readProcs = [bare, koa, tally[FSYNCS.indexOf(READ_FSYNC)]].map((p) => /** @type {Proc} */ (p));
+  const readLabels = [labels[0], labels[1], labels[2 + FSYNCS.indexOf(READ_FSYNC)]];
   const reads = await measureInterleaved(readProcs.map((p) => ({ url: p.url, method: 'GET', path: '/counter/bench/value' })), load);
   reads.forEach((r, i) => o.log(`  ${readLabels[i]}: ${rate(r.rps)} reads, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${problems(r)}`));
 
   const [bareInc, koaInc, ...tallyIncs] = incs;
-  const [bareRead, koaRead, tallyRead, oldReadResult] = reads;
-  const baselineRows = oldFsyncs.map((fsync, i) => row(`POST increments/s, ${oldName} --fsync ${fsync}`, tallyIncs[FSYNCS.length + i], bareInc));
-  if (oldReadResult !== undefined) baselineRows.push(row(`GET reads/s, ${oldName} (--fsync ${READ_FSYNC})`, oldReadResult, bareRead));
+  const [bareRead, koaRead, tallyRead] = reads;
   return [
     row(`POST increments/s, bare node:http, ${CONNECTIONS} conns`, bareInc),
     row('POST increments/s, koa + @koa/router (no Tally logic)', koaInc, bareInc),
@@ -107,7 +84,6 @@ async function measure(procs, o) {
     row(`GET reads/s, bare node:http, ${CONNECTIONS} conns`, bareRead),
     row('GET reads/s, koa + @koa/router', koaRead, bareRead),
     row(`GET reads/s, Tally (--fsync ${READ_FSYNC})`, tallyRead, bareRead),
-    ...baselineRows,
   ];
 }
 
