@@ -26,7 +26,7 @@ const innerIndex = (level: number, index: number): number => (DIGEST_FANOUT ** l
 export class SharedStartTable implements TableView {
   readonly #start: CounterTable;
   readonly #own = new CounterTable();
-  readonly #copied = new StateDigest();
+  readonly #copied = new StateDigest({ keyPrefix: COUNTER_KEY_PREFIX });
   /** Names created here that the start state does not hold, in creation order (page cursors). */
   readonly #added: string[] = [];
   // Inner nodes' combined hashes (levels 0..DIGEST_DEPTH-1, flat), dropped along the path of
@@ -37,6 +37,11 @@ export class SharedStartTable implements TableView {
 
   constructor(start: CounterTable) {
     this.#start = start;
+  }
+
+  /** Both layers are filled by merges, never by a load: their digests are always complete. */
+  get isDigestComplete(): boolean {
+    return true;
   }
 
   get liveSlot(): SlotId | undefined {
@@ -107,7 +112,7 @@ export class SharedStartTable implements TableView {
     root: () => this.#node(0, 0),
     keysIn: (leaf) => {
       const start = this.#start.digest.keysIn(leaf);
-      const added = this.#own.digest.keysIn(leaf).filter((key) => this.#start.get(key.slice(COUNTER_KEY_PREFIX.length)) === undefined);
+      const added = this.#own.digest.keysIn(leaf).filter((name) => this.#start.get(name) === undefined);
       return added.length === 0 ? start : [...start, ...added];
     },
   };
@@ -165,7 +170,7 @@ export class SharedStartTable implements TableView {
     if (start === undefined) return true;
     for (const [slot, held] of start.slots()) {
       this.#own.merge(name, slot, held.p, held.n);
-      this.#copied.change(COUNTER_KEY_PREFIX + name, slot, undefined, versionOf(held));
+      this.#copied.change(name, slot, undefined, versionOf(held));
     }
     this.#forget(name);
     return false;

@@ -142,6 +142,36 @@ describe('StateDigest#change()', () => {
   });
 });
 
+describe('StateDigest with a keyPrefix', () => {
+  it('hashes each key as keyPrefix + key and keeps the bare key, for any seeded keys and changes', () => {
+    const text = fc.string({ maxLength: 30 });
+    const ops = fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), text, text, fc.boolean()), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 5 }), ops, (prefix, list) => {
+        const bare = new StateDigest({ keyPrefix: prefix });
+        const full = new StateDigest();
+        for (const [key, part, version, isBulk] of list) {
+          if (isBulk && !bare.hasKey(key)) {
+            bare.addNewKey(key, [[part, version]]);
+            full.addNewKey(prefix + key, [[part, version]]);
+          } else {
+            bare.change(key, part, undefined, version);
+            full.change(prefix + key, part, undefined, version);
+          }
+        }
+        expect(bare.root()).to.equal(full.root());
+        for (const [key] of list) {
+          const leaf = digestLeafOf(prefix + key);
+          expect(bare.node(DIGEST_DEPTH, leaf)).to.equal(full.node(DIGEST_DEPTH, leaf));
+          expect(bare.keysIn(leaf)).to.deep.equal(full.keysIn(leaf).map((k) => k.slice(prefix.length)));
+          expect(bare.hasKey(key)).to.equal(true);
+        }
+      }),
+      { seed: SEED + 7, numRuns: 200 },
+    );
+  });
+});
+
 describe('StateDigest#addNewKey()', () => {
   it('equals one change() per entry, for any seeded set of new keys and later changes', () => {
     const text = fc.string({ minLength: 1, maxLength: 40 });

@@ -1,7 +1,7 @@
 /** What peers pull from this server: one counter, or the whole state in pages. */
 import { DIGEST_DEPTH, FRAME_FILL_BYTES, MAX_FRAME_COUNTERS, TallyError, type CounterPull, type DigestAnswer, type SlotId, type StatePage } from '@tally/core';
 import { counterOverhead, slotBytes } from '../replication/frame-packer.js';
-import { COUNTER_KEY_PREFIX, type TableView } from '../state/counter-table.js';
+import type { TableView } from '../state/counter-table.js';
 
 /**
  * One page of our whole state from insertion index `cursor`: at most `limit` counters and about
@@ -28,8 +28,9 @@ export function leavesPage(table: TableView, live: SlotId, leaves: readonly numb
   function* names(): Generator<[number, string]> {
     let index = 0;
     for (const leaf of leaves) {
-      for (const key of table.digest.keysIn(leaf)) {
-        if (index >= cursor && key.startsWith(COUNTER_KEY_PREFIX)) yield [index, key.slice(COUNTER_KEY_PREFIX.length)];
+      // The counter digest's keys are the counters' names (its `c/` prefix is not kept).
+      for (const name of table.digest.keysIn(leaf)) {
+        if (index >= cursor) yield [index, name];
         index++;
       }
     }

@@ -16,7 +16,7 @@ import {
   type Slot,
   type SlotId,
 } from '@tally/core';
-import { COUNTER_KEY_PREFIX, type TableView } from '../state/counter-table.js';
+import type { TableView } from '../state/counter-table.js';
 import { differingLeaves } from './digest-descent.js';
 import { packCounters, type CountersJSON } from './frame-packer.js';
 import type { Peer } from './membership.js';
@@ -76,9 +76,9 @@ export class AntiEntropy {
     const { table } = this.#deps;
     function* counters(): Generator<[string, Iterable<[SlotId, Readonly<Slot>]>]> {
       for (const leaf of leaves) {
-        for (const key of table.digest.keysIn(leaf)) {
-          const name = key.slice(COUNTER_KEY_PREFIX.length);
-          const replica = key.startsWith(COUNTER_KEY_PREFIX) ? table.get(name) : undefined;
+        // The counter digest's keys are the counters' names (its `c/` prefix is not kept).
+        for (const name of table.digest.keysIn(leaf)) {
+          const replica = table.get(name);
           if (replica !== undefined) yield [name, replica.slots()];
         }
       }

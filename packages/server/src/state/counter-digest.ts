@@ -22,7 +22,10 @@ import { StateDigest, type CounterReplica, type SlotId } from '@tally/core';
 /** The digest as readers see it: hashes and the keys of a leaf, never a way to change it. */
 export type DigestView = Pick<StateDigest, 'node' | 'children' | 'root' | 'keysIn'>;
 
-/** A counter's key in the digest: `c/<name>` (core/digest.ts; item sets use `i/<tenant>`). */
+/**
+ * A counter's key in the digest is `c/<name>` (core/digest.ts; item sets use `i/<tenant>`). The
+ * digest is given the prefix and keeps bare names: no prefixed copy of each name in memory.
+ */
 export const COUNTER_KEY_PREFIX = 'c/';
 
 export interface DigestBuildProgress {
@@ -31,7 +34,7 @@ export interface DigestBuildProgress {
 }
 
 export class CounterDigest {
-  readonly #digest = new StateDigest();
+  readonly #digest = new StateDigest({ keyPrefix: COUNTER_KEY_PREFIX });
   // The table's names in insertion order (it appends; this reads): what the build walks.
   readonly #order: readonly string[];
   readonly #replicaOf: (name: string) => CounterReplica | undefined;
@@ -72,10 +75,9 @@ export class CounterDigest {
 
   /** One slot of `name` went from `before` (undefined: absent) to `after` (`p:n` versions). */
   noteChange(name: string, slot: SlotId, before: string | undefined, after: string): void {
-    const key = COUNTER_KEY_PREFIX + name;
     // Not reached by the build yet: it will hash this slot as it stands then.
-    if (!this.#isComplete && !this.#digest.hasKey(key)) return;
-    this.#digest.change(key, slot, before, after);
+    if (!this.#isComplete && !this.#digest.hasKey(name)) return;
+    this.#digest.change(name, slot, before, after);
   }
 
   /** Enters up to `maxCounters` more counters; true once the digest is complete. */
@@ -97,7 +99,7 @@ export class CounterDigest {
     const entries: Array<readonly [string, string]> = [];
     // A number or a BigInt prints the same digits: the version a merge's change() gives.
     for (const node of replica.nodes()) entries.push([node.key, `${node.p}:${node.n}`]);
-    this.#digest.addNewKey(COUNTER_KEY_PREFIX + name, entries);
+    this.#digest.addNewKey(name, entries);
   }
 }
 

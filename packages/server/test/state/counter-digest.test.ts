@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CounterReplica, StateDigest } from '@tally/core';
+import { CounterReplica, StateDigest, digestLeafOf } from '@tally/core';
 import { COUNTER_KEY_PREFIX, CounterDigest, buildInBackground } from '../../src/state/counter-digest.js';
 
 /** A digest over `count` counters of one slot each, deferred as after a load. */
@@ -37,6 +37,7 @@ describe('CounterDigest#noteChange()', () => {
     expected.change(`${COUNTER_KEY_PREFIX}k0`, 's2:1', undefined, '10:0');
     expected.change(`${COUNTER_KEY_PREFIX}k1`, 's2:1', undefined, '20:0');
     expect(digest.view.root()).to.equal(expected.root());
+    expect(digest.view.keysIn(digestLeafOf(`${COUNTER_KEY_PREFIX}k0`))).to.include('k0');
   });
 });
 

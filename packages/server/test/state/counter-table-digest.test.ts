@@ -28,7 +28,11 @@ function apply(table: CounterTable, op: Op): void {
   table.merge(op.name, LIVE, slot.p, slot.n);
 }
 
-/** The digest recomputed from scratch: every slot of every counter, entered once. */
+/**
+ * The digest recomputed from scratch: every slot of every counter, entered once, under its full
+ * key `c/<name>` in a digest without a key prefix (the table's digest keeps bare names and hashes
+ * them with the prefix: its hashes must be these).
+ */
 function fromScratch(table: CounterTable): StateDigest {
   const digest = new StateDigest();
   for (const { name, slot, p, n } of table.records()) digest.change(COUNTER_KEY_PREFIX + name, slot, undefined, `${p}:${n}`);
@@ -40,7 +44,9 @@ function view(digest: Pick<StateDigest, 'root' | 'children' | 'keysIn' | 'node'>
   const leaves = [...new Set([...names].map((name) => digestLeafOf(COUNTER_KEY_PREFIX + name)))].sort((a, b) => a - b);
   const level1 = digest.children(0, 0);
   const level2 = Array.from({ length: DIGEST_FANOUT }, (_, i) => digest.children(1, i));
-  const leafView = leaves.map((leaf) => [leaf, digest.node(DIGEST_DEPTH, leaf), [...digest.keysIn(leaf)].sort()]);
+  // Names, whether the digest keeps them bare (the table's) or under their full key (fromScratch).
+  const nameOf = (key: string): string => (key.startsWith(COUNTER_KEY_PREFIX) ? key.slice(COUNTER_KEY_PREFIX.length) : key);
+  const leafView = leaves.map((leaf) => [leaf, digest.node(DIGEST_DEPTH, leaf), digest.keysIn(leaf).map(nameOf).sort()]);
   return { root: digest.root(), level1, level2, leafView };
 }
 
