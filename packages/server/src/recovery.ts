@@ -41,7 +41,8 @@ export interface RecoveringService {
   slotOf(name: string, slot: SlotId): Readonly<Slot> | undefined;
   /** Every slot id some counter holds (a handful), for the choice of a new incarnation. */
   slotIds(): Iterable<SlotId>;
-  open(liveSlot: SlotId, incarnation: number): Promise<void>;
+  /** `isCheckpointed`: write the whole (pulled) state to the store before taking requests. */
+  open(liveSlot: SlotId, incarnation: number, options?: { isCheckpointed?: boolean }): Promise<void>;
   /** Recovery merged one more page of a peer's state (progress for `/readyz`). */
   notePagePulled(): void;
 }
@@ -91,7 +92,9 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryReport> {
   const isContinued = reason === undefined && previous !== undefined;
   const incarnation = isContinued ? previous.incarnation : nextIncarnation(deps, previous?.incarnation ?? 0);
   const liveSlot = formatSlotId(id, incarnation);
-  await service.open(liveSlot, incarnation);
+  // A joiner's pulled state goes to disk right after ready: a restart then loads it, instead of
+  // pulling again for only startupPullTimeoutMs (its own writes would make it a non-joiner).
+  await service.open(liveSlot, incarnation, { isCheckpointed: isJoining && pulled.peers > 0 });
   return { liveSlot, isContinued, reason: reason ?? 'store proven complete', peersPulled: pulled.peers, repairs: loaded.repairs };
 }
 

@@ -227,8 +227,30 @@ export class EmbeddedStore implements Store {
    * snapshot itself runs outside the loop.
    */
   async #maybeRotate(): Promise<void> {
+    if (this.#segment === undefined || this.#snapshotting !== undefined || this.#bytesSinceSnapshot < this.#options.snapshotBytes) return;
+    await this.#rotate();
+  }
+
+  /** Store#checkpoint: a rotation run in the commit loop (see #maybeRotate), then its snapshot. */
+  async checkpoint(): Promise<void> {
+    let isRotated = false;
+    this.#group.schedule(async () => {
+      while (this.#snapshotting !== undefined) await this.#snapshotting;
+      isRotated = await this.#rotate();
+    });
+    await this.#group.idle();
+    const refusal = this.#group.refusal();
+    if (refusal !== undefined) throw refusal;
+    if (!isRotated) throw new Error('checkpoint() needs an open store');
+    const written = this.#stats.snapshots;
+    await this.#snapshotting;
+    if (this.#stats.snapshots === written) throw new Error('checkpoint: the snapshot was not written (see the warning above); the log still holds our own writes');
+  }
+
+  /** Starts segment n+1 and a snapshot standing in for every segment before it; false if not open. */
+  async #rotate(): Promise<boolean> {
     const old = this.#segment;
-    if (old === undefined || this.#snapshotting !== undefined || this.#bytesSinceSnapshot < this.#options.snapshotBytes) return;
+    if (old === undefined) return false;
     const n = this.#nextSegment;
     this.#segment = { n, handle: await this.#openSegment(n) };
     await this.#writeOwnMeta(false, n);
@@ -238,6 +260,7 @@ export class EmbeddedStore implements Store {
     if (this.#isDirty) await old.handle.datasync();
     this.#isDirty = false;
     await old.handle.close();
+    return true;
   }
 
   /**

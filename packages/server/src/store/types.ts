@@ -109,6 +109,14 @@ export interface Store {
    * promise resolves to the same seq.
    */
   appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint>;
+  /**
+   * Writes the whole state the snapshot source holds durably now, standing in for the log so
+   * far; resolves once it is on disk. A joiner calls it once it is ready: its pulled state is
+   * otherwise only in memory until the log grows enough for a snapshot, and a restart before that
+   * would load only its own writes. Optional: the Redis store has no snapshots (a Redis-backed
+   * joiner that restarts pulls again, within `startupPullTimeoutMs`).
+   */
+  checkpoint?(): Promise<void>;
   /** Flushes, fsyncs and marks the store cleanly closed. */
   close(): Promise<void>;
   /** A short description for logs, e.g. `embedded:/path (fsync always)`. */

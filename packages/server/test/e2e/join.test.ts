@@ -3,6 +3,7 @@
  * pulls the peers' state, it reports ready only once it holds every counter the peers hold, and
  * no local read after that answers less than it held when it reported ready.
  */
+import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import { Cluster, http, isReady, killAll, sleep, waitFor } from './harness.js';
 import { incOk, runBounded, valueAt } from './counter-calls.js';
@@ -22,6 +23,8 @@ describe(`e2e: join with an empty data dir (${COUNTERS} counters, seed ${SEED})`
   this.timeout(180_000);
   let cluster: Cluster;
   const rand = mulberry32(SEED);
+  /** What the joiner held for a sample of counters when it reported ready (set by the first test). */
+  let joined: { sample: string[]; atReady: bigint[] } | undefined;
 
   before(async function () {
     this.timeout(150_000);
@@ -58,6 +61,7 @@ describe(`e2e: join with an empty data dir (${COUNTERS} counters, seed ${SEED})`
     expect((await countersAt(joiner.url)).length).to.equal(COUNTERS);
     expect(atReady).to.deep.equal(await Promise.all(sample.map((name) => valueAt(peer, name))));
     expect(progress.length, 'at least one progress answer was seen').to.be.above(0);
+    joined = { sample, atReady };
     for (let i = 1; i < progress.length; i++) {
       expect((progress[i] as { pagesPulled: number }).pagesPulled).to.be.at.least((progress[i - 1] as { pagesPulled: number }).pagesPulled);
     }
@@ -68,5 +72,20 @@ describe(`e2e: join with an empty data dir (${COUNTERS} counters, seed ${SEED})`
       const now = await Promise.all(sample.map((name) => valueAt(joiner.url, name)));
       now.forEach((value, i) => expect(value >= (atReady[i] as bigint), `${sample[i]}: ${value} < ${atReady[i]}`).to.equal(true));
     }
+  });
+
+  it('still holds what it held at ready after a SIGKILL and a restart with every peer down', async () => {
+    expect(joined, 'the join test above ran').to.not.equal(undefined);
+    const { sample, atReady } = joined as { sample: string[]; atReady: bigint[] };
+    // The joiner writes its pulled state to its store right after ready (it took no write of its
+    // own, so its log alone holds nothing): wait for that snapshot, then kill everything.
+    const dir = cluster.dataDir('s3');
+    await waitFor('s3 wrote its joined state to a snapshot', () => readdirSync(dir).some((f) => f.startsWith('snapshot-')), 30_000, 100);
+    for (const id of ['s3', 's1', 's2']) await cluster.kill(id);
+    // No peer to pull from: whatever s3 answers now comes from its own data dir.
+    const restarted = await cluster.restart('s3', ['--startup-pull-timeout-ms', '500']);
+    expect((await countersAt(restarted.url)).length).to.equal(COUNTERS);
+    const now = await Promise.all(sample.map((name) => valueAt(restarted.url, name)));
+    now.forEach((value, i) => expect(value >= (atReady[i] as bigint), `${sample[i]}: ${value} < ${atReady[i]} held at ready`).to.equal(true));
   });
 });

@@ -202,6 +202,46 @@ describe('EmbeddedStore', () => {
     }
   });
 
+  describe('#checkpoint()', () => {
+    it('makes state held only in memory durable: a reload after a kill finds it, and the old segment is gone', async () => {
+      const h = await openStore(dir);
+      // A joiner's pulled state: merged into memory, never appended.
+      const pulled = [slotRecord('hits', PEER, 40n, 2n), slotRecord('misses', 'srv-c:3', 7n, 0n)];
+      h.memory.apply(pulled);
+      await h.store.append([slotRecord('hits', LIVE, 5n, 0n, { seq: 1n })]);
+      h.memory.apply([slotRecord('hits', LIVE, 5n, 0n, { seq: 1n })]);
+      await h.store.checkpoint();
+      await h.kill();
+
+      const files = await readdir(dir);
+      expect(files.filter((f) => f.startsWith('snapshot-'))).to.have.length(1);
+      const { state } = await reload(dir);
+      const held = Array.from(state.slots, (r) => `${r.name} ${r.slot} ${r.p} ${r.n}`).sort();
+      expect(held).to.deep.equal(['hits srv-a:1 5 0', 'hits srv-b:7 40 2', 'misses srv-c:3 7 0']);
+      expect(state.seq).to.equal(1n);
+    });
+
+    it('keeps taking appends after it, into the new segment', async () => {
+      const h = await openStore(dir);
+      h.memory.apply([slotRecord('a', PEER, 1n, 0n)]);
+      await h.store.checkpoint();
+      await h.store.append([slotRecord('b', PEER, 2n, 0n)]);
+      await h.kill();
+      const { state } = await reload(dir);
+      expect(Array.from(state.slots, (r) => r.name).sort()).to.deep.equal(['a', 'b']);
+    });
+
+    it('rejects on a closed store and changes nothing', async () => {
+      const h = await openStore(dir);
+      await h.store.close();
+      const before = (await readdir(dir)).sort();
+      let error: unknown;
+      await h.store.checkpoint().catch((err: unknown) => (error = err));
+      expect(String(error)).to.match(/open store/);
+      expect((await readdir(dir)).sort()).to.deep.equal(before);
+    });
+  });
+
   describe('snapshots', () => {
     it('lose nothing when the log rotates under concurrent appends (seeded property)', async () => {
       const call = fc.record({
