@@ -96,12 +96,12 @@ export class SumTree {
     for (const node of this.nodes()) yield [node.key, big(node.value)];
   }
 
-  /** The nodes in ascending key order, read-only. The tree must not change while iterating. */
   /** Calls `visit` with every key in order: no generator, stack or array per call (a load walks a million trees). */
   forEachKey(visit: (key: string) => void): void {
     visitKeys(this.#root, visit);
   }
 
+  /** The nodes in ascending key order, read-only. The tree must not change while iterating. */
   *nodes(): IterableIterator<Readonly<SumTreeNode>> {
     // An explicit stack rather than recursion: generators can't delegate cheaply.
     const stack: SumTreeNode[] = [];

@@ -233,18 +233,20 @@ export class EmbeddedStore implements Store {
 
   /** Store#checkpoint: a rotation run in the commit loop (see #maybeRotate), then its snapshot. */
   async checkpoint(): Promise<void> {
-    let isRotated = false;
+    let ours: { before: number; snapshot: Promise<void> | undefined } | undefined;
     this.#group.schedule(async () => {
       while (this.#snapshotting !== undefined) await this.#snapshotting;
-      isRotated = await this.#rotate();
+      // No other snapshot can start until ours ends (#maybeRotate waits for it): a count above
+      // `before` once it settled means ours was written.
+      const before = this.#stats.snapshots;
+      if (await this.#rotate()) ours = { before, snapshot: this.#snapshotting };
     });
     await this.#group.idle();
     const refusal = this.#group.refusal();
     if (refusal !== undefined) throw refusal;
-    if (!isRotated) throw new Error('checkpoint() needs an open store');
-    const written = this.#stats.snapshots;
-    await this.#snapshotting;
-    if (this.#stats.snapshots === written) throw new Error('checkpoint: the snapshot was not written (see the warning above); the log still holds our own writes');
+    if (ours === undefined) throw new Error('checkpoint() needs an open store');
+    await ours.snapshot;
+    if (this.#stats.snapshots === ours.before) throw new Error('checkpoint: the snapshot was not written (see the warning above); the log still holds our own writes');
   }
 
   /** Starts segment n+1 and a snapshot standing in for every segment before it; false if not open. */
