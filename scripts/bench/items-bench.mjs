@@ -59,14 +59,15 @@ async function addRate(fsync, o) {
 }
 
 /**
- * Heap bytes per id of the server's ItemTable holding MEMORY_IDS fresh UUID strings, and of a
+ * Heap bytes per id of the server's item table (a KeyedTable of the item type) holding MEMORY_IDS fresh UUID strings, and of a
  * bare Set<string> of as many fresh UUIDs (the least any in-memory set could cost), each measured
  * from a collected heap to a collected heap with nothing else alive.
  */
 async function bytesPerId() {
   setFlagsFromString('--expose-gc');
   const gc = /** @type {() => void} */ (runInNewContext('gc'));
-  const { ItemTable } = await import('../../packages/server/dist/items/item-table.js');
+  const { KeyedTable } = await import('../../packages/server/dist/keyspace/keyed-table.js');
+  const { itemType } = await import('../../packages/server/dist/items/item-type.js');
   const measure = (fill) => {
     gc();
     const before = process.memoryUsage().heapUsed;
@@ -83,7 +84,7 @@ async function bytesPerId() {
     return set;
   });
   const table = measure(() => {
-    const t = new ItemTable();
+    const t = new KeyedTable(itemType);
     for (let i = 0; i < MEMORY_IDS; i += BATCH) t.add([[`t${(i / BATCH) % TENANTS}`, Array.from({ length: BATCH }, () => flatId())]]);
     return t;
   });

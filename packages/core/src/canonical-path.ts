@@ -14,7 +14,21 @@
 /** Enough for any real path; past it the path is left as the last decoding produced. */
 const MAX_DECODE_ROUNDS = 4;
 
+/**
+ * A path with nothing to undo: it starts with `/` and has no escape, no backslash, no empty
+ * segment (`//`, a trailing `/`) and no segment that starts with a dot (so no `.` or `..`). Its
+ * canonical form is its lower-case spelling, which is what the full rule below produces for it.
+ * Nearly every request is one, and the guard runs on every request; the full rule splits and
+ * joins.
+ */
+const PLAIN_PATH = /^(?:\/[^/%\\.][^/%\\]*)+$/;
+
 export function canonicalPath(path: string): string {
+  return PLAIN_PATH.test(path) ? path.toLowerCase() : resolvePath(path);
+}
+
+/** The full rule, for any path (exported for the test that holds the fast path to it). */
+export function resolvePath(path: string): string {
   let text = path;
   for (let round = 0; round < MAX_DECODE_ROUNDS && text.includes('%'); round++) {
     const decoded = decodeLoosely(text);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { canonicalPath, isUnder } from '../src/canonical-path.js';
+import fc from 'fast-check';
+import { canonicalPath, isUnder, resolvePath } from '../src/canonical-path.js';
 
 describe('canonicalPath()', () => {
   const internal: Array<[string, string]> = [
@@ -41,5 +42,27 @@ describe('isUnder()', () => {
     expect(isUnder('/servers', '/servers')).to.equal(true);
     expect(isUnder('/servers/s1', '/servers')).to.equal(true);
     expect(isUnder('/serversx', '/servers')).to.equal(false);
+  });
+});
+
+describe('canonicalPath() fast path', () => {
+  // Paths from an alphabet of the characters the rule treats specially, plus letters whose
+  // case differs; any fast-path answer must be the full rule's.
+  const alphabet = ['/', '.', '%', '\\', '2', 'e', 'E', 'f', 'F', '5', 'c', 'I', 'n', 'x', 'İ', 'K'];
+  it('agrees with the full rule on every path (seeded)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (chars) => {
+        const path = chars.join('');
+        expect(canonicalPath(path)).to.equal(resolvePath(path));
+        expect(canonicalPath(`/${path}`)).to.equal(resolvePath(`/${path}`));
+      }),
+      { seed: 20261201, numRuns: 5000 },
+    );
+  });
+
+  it('takes the fast path only for plain paths, which it lower-cases', () => {
+    expect(canonicalPath('/Counter/Page.Views')).to.equal('/counter/page.views');
+    expect(canonicalPath('/counter/.hidden/../internal')).to.equal('/counter/internal');
+    expect(canonicalPath('/INTERNAL/state/')).to.equal('/internal/state');
   });
 });

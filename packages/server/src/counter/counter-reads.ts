@@ -35,7 +35,8 @@ export class CounterReads {
   async read(name: string, options: ReadOptions): Promise<ReadOutcome> {
     const { table, replication, metrics } = this.#deps;
     const level = options.level ?? 'local';
-    const required = resolveLevel(level, replication.clusterSize, options.param ?? 'consistency');
+    // `local` (the default) is 1 in any cluster; clusterSize would filter the peer list per read.
+    const required = level === 'local' ? 1 : resolveLevel(level, replication.clusterSize, options.param ?? 'consistency');
     metrics.countRead(level);
     const token = options.token?.name === name ? options.token : undefined;
     const isTokenMet = (): boolean => token === undefined || reflects(table.get(name), token);

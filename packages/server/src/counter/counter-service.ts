@@ -318,7 +318,7 @@ export class CounterService implements CounterApi, PeerApi, SnapshotSource {
 
   /** Pushes our live slot of the counter to peers until `required` servers hold it. */
   async #replicate(outcome: WriteOutcome, required: number): Promise<WriteOutcome> {
-    if (required <= 1) return { ...outcome, required };
+    if (required <= 1) return outcome; // built with required 1: nothing to wait for, nothing to copy
     const started = performance.now();
     const acks = await this.#deps.replication.pushSlot(outcome.name, outcome.slot, required, this.#deps.config.waitTimeoutMs);
     this.#deps.metrics.levelWait.observe({ op: 'write' }, (performance.now() - started) / 1000);

@@ -102,6 +102,11 @@ export class Membership {
     return [...this.#peers.values()];
   }
 
+  /** How many peers there are, without copying them. */
+  get peerCount(): number {
+    return this.#peers.size;
+  }
+
   /** The peer at `url`, if it is one. */
   byUrl(url: string): Peer | undefined {
     return this.#peers.get(url);

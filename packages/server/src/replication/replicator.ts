@@ -142,6 +142,9 @@ export class Replicator implements ReplicationPort {
 
   /** Above `fanoutAbove` servers, deltas spread by gossip to `fanout` peers per round. */
   #isGossiping(): boolean {
+    // Every increment asks. Level peers are a subset of peers, so a small peer list answers
+    // without filtering it (clusterSize builds the list of level peers).
+    if (this.#membership.peerCount < this.#fanoutAbove) return false;
     return this.clusterSize > this.#fanoutAbove;
   }
 

@@ -14,7 +14,7 @@ import {
 } from '@tally/core';
 import { readBody } from '../http/body.js';
 import type { CounterApi } from '../counter/counter-service.js';
-import { sendAnswer } from './answers.js';
+import { answerOf, sendAnswer } from './answers.js';
 
 /** `application/json`, with or without parameters; a regex is far cheaper than `ctx.is()` per request. */
 const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
@@ -30,7 +30,7 @@ export function addPublicRoutes(router: RouteTable, counters: CounterApi, config
       const name = assertCounterName(ctx.params.name ?? '');
       const [level, param] = levelOf(ctx.query);
       const out = await counters.read(name, { level, param, token: tokenOf(ctx.get('tally-token')) });
-      sendAnswer(ctx, { ...out, token: counters.tokenFor(name) });
+      sendAnswer(ctx, answerOf(out, counters.tokenFor(name)));
     };
 
   router.get('/counter/:name/value', read((q) => {
@@ -64,11 +64,11 @@ function postCounter(counters: CounterApi, config: ServerConfig): RouterMiddlewa
     if (amount === 0n) {
       // An amount of 0 is a read (as in CounterDB), and `wait` is then its read level.
       const read = await counters.read(name, { level: wait, param: 'wait', token: tokenOf(ctx.get('tally-token')) });
-      sendAnswer(ctx, { ...read, token: counters.tokenFor(name) });
+      sendAnswer(ctx, answerOf(read, counters.tokenFor(name)));
       return;
     }
     const out = await counters.increment(name, amount, { key, wait });
-    sendAnswer(ctx, { ...out, token: counters.tokenFor(name), write: { slot: out.slot, seq: out.seq } });
+    sendAnswer(ctx, answerOf(out, counters.tokenFor(name), { slot: out.slot, seq: out.seq }));
   };
 }
 

@@ -38,6 +38,8 @@ export class EmbeddedStore implements Store {
   readonly #group: GroupCommit<Buffer>;
   readonly #stats: EmbeddedStoreStats = { appends: 0, batches: 0, writes: 0, fsyncs: 0, rotations: 0, snapshots: 0 };
   readonly #phase = new StorePhase();
+  /** append(), bound once: appendIssued hands it to the phase on every increment. */
+  readonly #appendNumbered = (records: readonly SlotRecord[], onCommitted: () => void): Promise<void> => this.append(records, onCommitted);
   #nextSegment = 1;
   #segment: { n: number; handle: SegmentHandle } | undefined;
   #bytesSinceSnapshot = 0;
@@ -107,7 +109,7 @@ export class EmbeddedStore implements Store {
   }
 
   appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint> {
-    return this.#phase.appendIssued(record, apply, (records, onCommitted) => this.append(records, onCommitted));
+    return this.#phase.appendIssued(record, apply, this.#appendNumbered);
   }
 
   /**

@@ -46,6 +46,8 @@ export class RedisStore implements Store {
   readonly #keys: { slots: string; seq: string; meta: string; requests: string; requestPrefix: string };
   readonly #group: GroupCommit<readonly SlotRecord[]>;
   readonly #phase = new StorePhase();
+  /** append(), bound once: appendIssued hands it to the phase on every increment. */
+  readonly #appendNumbered = (records: readonly SlotRecord[], onCommitted: () => void): Promise<void> => this.append(records, onCommitted);
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions) {
@@ -116,7 +118,7 @@ export class RedisStore implements Store {
   }
 
   appendIssued(record: IssuedRecord, apply: (seq: bigint) => void): Promise<bigint> {
-    return this.#phase.appendIssued(record, apply, (records, onCommitted) => this.append(records, onCommitted));
+    return this.#phase.appendIssued(record, apply, this.#appendNumbered);
   }
 
   /** Drains pending appends and marks a clean close. Leaves the client connected. Idempotent. */

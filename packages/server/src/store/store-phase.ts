@@ -96,7 +96,10 @@ export class StorePhase {
     const refusal = this.appendRefusal();
     if (refusal !== undefined) return Promise.reject(refusal);
     const seq = this.issueSeq();
-    return append([{ ...record, seq }], () => apply(seq)).then(() => seq);
+    // Built field by field: a spread of the record costs several times as much, once per increment.
+    const numbered: SlotRecord = { name: record.name, slot: record.slot, p: record.p, n: record.n, seq };
+    if (record.request !== undefined) numbered.request = record.request;
+    return append([numbered], () => apply(seq)).then(() => seq);
   }
 
   /** Starts closing; returns whether the store was open (and so has something to mark clean). */
