@@ -157,10 +157,18 @@ export class CounterTable implements TableView {
     return replica;
   }
 
-  /** Every slot of every counter, as store records (a snapshot's content). */
+  /**
+   * Every slot of every counter, as store records (a snapshot's content). The snapshot pauses
+   * this between records while writes go on (see SnapshotSource), so each counter's slots are
+   * copied out whole before the first is handed over: a pause never leaves a walk of a counter's
+   * tree half done while that tree changes. The Map's own iterator survives insertions (new
+   * counters come at the end).
+   */
   *records(): Generator<SlotRecord> {
     for (const [name, replica] of this.#replicas) {
-      for (const [slot, { p, n }] of replica.slots()) yield { name, slot, p, n };
+      const records: SlotRecord[] = [];
+      for (const [slot, { p, n }] of replica.slots()) records.push({ name, slot, p, n });
+      yield* records;
     }
   }
 

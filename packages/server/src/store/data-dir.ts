@@ -55,13 +55,15 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Replaces `name` so that a crash leaves either the old or the new content, never a mix:
- * write a temp file, fsync it, rename it over, fsync the dir.
+ * write a temp file, fsync it, rename it over, fsync the dir. `data` may come in parts, written
+ * in order (a 1M-counter snapshot is ~100 MB of chunks, not joined into one buffer first).
  */
-export async function writeFileAtomic(dir: string, name: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(dir: string, name: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const temp = join(dir, `${name}.tmp`);
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(data);
+    // On a handle, writeFile writes from the current position: the parts land one after another.
+    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
     await handle.sync();
   } finally {
     await handle.close();

@@ -31,7 +31,7 @@ export interface GroupCommitOptions<T> {
 export class GroupCommit<T> {
   readonly #options: GroupCommitOptions<T>;
   #queue: Waiter<T>[] = [];
-  readonly #tasks: Array<() => Promise<void>> = [];
+  readonly #tasks: Task[] = [];
   #running: Promise<void> | undefined;
   #failure: Error | undefined;
   #batches = 0;
@@ -59,9 +59,22 @@ export class GroupCommit<T> {
    * committer.
    */
   schedule(task: () => Promise<void>): void {
-    if (this.#failure !== undefined) return;
-    this.#tasks.push(task);
-    this.#kick();
+    // Its error fails the committer, which is where it surfaces: nothing waits on this promise.
+    this.run(task).catch(() => undefined);
+  }
+
+  /**
+   * schedule(), settling once the task has run: with its error, or with the committer's failure
+   * when it failed before the task's turn. A task runs before the next batch, so under a steady
+   * stream of submissions it still runs promptly (waiting for idle() might never end).
+   */
+  run(task: () => Promise<void>): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return new Promise<void>((resolve, reject) => {
+      this.#tasks.push({ task, resolve, reject });
+      this.#kick();
+    });
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -85,8 +98,8 @@ export class GroupCommit<T> {
   async #loop(): Promise<void> {
     try {
       while (this.#failure === undefined) {
-        const task = this.#tasks.shift();
-        if (task !== undefined) await task();
+        const next = this.#tasks.shift();
+        if (next !== undefined) await runTask(next);
         else if (this.#queue.length > 0) await this.#commitNext();
         else break;
       }
@@ -113,19 +126,34 @@ export class GroupCommit<T> {
   #fail(err: Error, batch: Waiter<T>[] = []): void {
     this.#failure = err;
     for (const waiter of batch) waiter.reject(err);
-    const queued = this.#queue;
-    this.#queue = [];
-    const refusal = this.refusal();
-    for (const waiter of queued) if (refusal !== undefined) waiter.reject(refusal);
-    this.#tasks.length = 0;
+    const refusal = refusalAfter(err);
+    for (const waiter of this.#queue.splice(0)) waiter.reject(refusal);
+    for (const dropped of this.#tasks.splice(0)) dropped.reject(refusal);
   }
 
   /** The error new submissions get once the committer has failed; undefined while it is healthy. */
   refusal(): Error | undefined {
-    const cause = this.#failure;
-    if (cause === undefined) return undefined;
-    return new Error(`store refuses appends after a failed write: ${cause.message}`, { cause });
+    return this.#failure === undefined ? undefined : refusalAfter(this.#failure);
   }
+}
+
+const refusalAfter = (cause: Error): Error => new Error(`store refuses appends after a failed write: ${cause.message}`, { cause });
+
+interface Task {
+  task: () => Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Runs a task and settles its caller; its error is rethrown, so that it fails the committer. */
+async function runTask(next: Task): Promise<void> {
+  try {
+    await next.task();
+  } catch (err) {
+    next.reject(asError(err));
+    throw err;
+  }
+  next.resolve();
 }
 
 /** Hands a committed item to its owner, then releases its caller; a throwing callback rejects only its own item. */

@@ -72,9 +72,15 @@ export interface LoadedState {
 }
 
 /**
- * What a snapshot writes: the server's memory, read synchronously. It holds at least every record
- * whose append has committed, because the store itself applies each committed batch to memory
- * (the `apply` callbacks of append and appendIssued) before it does anything else.
+ * What a snapshot writes: the server's memory. It holds at least every record whose append has
+ * committed, because the store itself applies each committed batch to memory (the `apply`
+ * callbacks of append and appendIssued) before it does anything else.
+ *
+ * The embedded store reads `slots()` in slices, with turns of the event loop between them, while
+ * writes go on (compact-snapshot.ts). So the iteration must survive changes made while it is
+ * paused: each counter's records are read at one instant, never from a walk of its tree left half
+ * done while the tree changed. (A counter's records should also come one after another; split up,
+ * they cost a second line in the file, which the reader merges.)
  */
 export interface SnapshotSource {
   slots(): Iterable<SlotRecord>;

@@ -59,6 +59,25 @@ describe('CounterTable#records()', () => {
   });
 });
 
+describe('CounterTable#records() paused while writes go on', () => {
+  it("hands each counter's slots as they were when it reached the counter, and counters added meanwhile", () => {
+    const t = new CounterTable();
+    t.merge('a', 'a:1', 1n, 0n);
+    t.merge('a', 'c:1', 1n, 0n);
+    t.merge('b', 'a:1', 1n, 0n);
+    const records = t.records();
+    const first = records.next().value;
+    expect(first).to.deep.equal({ name: 'a', slot: 'a:1', p: 1n, n: 0n });
+    // While the snapshot is paused on 'a': a new slot enters 'a' between the two it has, 'b' grows
+    // a slot, 'z' is new. The walk of 'a' was finished before the pause, so nothing is skipped.
+    t.merge('a', 'b:1', 7n, 0n);
+    t.merge('b', 'b:1', 5n, 0n);
+    t.merge('z', 'a:1', 2n, 0n);
+    const rest = [...records].map((r) => `${r.name} ${r.slot} ${r.p}`);
+    expect(rest).to.deep.equal(['a c:1 1', 'b a:1 1', 'b b:1 5', 'z a:1 2']);
+  });
+});
+
 describe('CounterTable#adoptAll()', () => {
   const built = (): Map<string, CounterReplica> => {
     const x = new CounterReplica();

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { COMPACT_MAGIC, encodeCompactSnapshot } from '../../src/store/compact-snapshot.js';
+import { COMPACT_MAGIC, encodeCompactSnapshot, encodeCompactSnapshotInSlices } from '../../src/store/compact-snapshot.js';
 import { readCompactSnapshot } from '../../src/store/compact-snapshot-read.js';
 import { segmentFile, snapshotFile, writeMeta } from '../../src/store/data-dir.js';
 import { encodeSnapshot } from '../../src/store/snapshot-format.js';
@@ -64,6 +64,67 @@ describe('encodeCompactSnapshot() / readCompactSnapshot()', () => {
     await readCompactSnapshot(path).then(() => expect.fail('a cut file passed'), (err: Error) => expect(err.message).to.match(/cut short/));
     await writeFile(path, text.replace('#end 1 ', '#end 2 '));
     await readCompactSnapshot(path).then(() => expect.fail('a wrong count passed'), (err: Error) => expect(err.message).to.match(/counts 2 counters, the file holds 1/));
+  });
+});
+
+describe('encodeCompactSnapshotInSlices()', () => {
+  const sliced = async (source: SnapshotSource, sliceMs: number): Promise<Buffer> =>
+    Buffer.concat(await encodeCompactSnapshotInSlices(META, source, { slot: LIVE, seq: 9n }, sliceMs));
+
+  it('writes the same bytes as one pass, for any records (seeded)', async () => {
+    const record = fc.record({ name: fc.constantFrom('a', 'b-1', 'c.x:y', 'ü'), slot: fc.constantFrom('srv-a:1', 'srv-b:7', 'z:3'), p: fc.bigInt(0n, 2n ** 70n), n: fc.bigInt(0n, 9n) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { maxLength: 40 }), async (records) => {
+        const source = sourceOf(records);
+        expect((await sliced(source, 0)).equals(encodeCompactSnapshot(META, source, { slot: LIVE, seq: 9n }))).to.equal(true);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  it('writes the same bytes when the counter lines span several chunks', async () => {
+    // ~3 MB of counter lines: the lines are turned into bytes 1 MB of text at a time.
+    const records = Array.from({ length: 60_000 }, (_, i) => slotRecord(`counter-with-a-longer-name-${i}`, i % 2 === 0 ? LIVE : 'srv-b:7', BigInt(i) * 10n ** 12n, 1n));
+    const source = sourceOf(records);
+    const bytes = await sliced(source, 1);
+    expect(bytes.length).to.be.greaterThan(3_000_000);
+    expect(bytes.equals(encodeCompactSnapshot(META, source, { slot: LIVE, seq: 9n }))).to.equal(true);
+  });
+
+  it('lets the event loop turn while it encodes, and reads a counter as it is when it gets there', async () => {
+    const slots = new Map<string, SlotRecord>();
+    for (let i = 0; i < 100_000; i++) slots.set(`c${i}`, slotRecord(`c${i}`, LIVE, 1n));
+    const source: SnapshotSource = { slots: () => slots.values(), requests: () => [] };
+    let turns = 0;
+    let isDone = false;
+    const encoding = sliced(source, 1).finally(() => {
+      isDone = true;
+    });
+    // A write lands between two slices: the last counter, which the encoder has not reached yet.
+    const writer = (async () => {
+      while (!isDone && turns < 100_000) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turns++;
+        if (turns === 1) slots.set('c99999', slotRecord('c99999', LIVE, 42n));
+      }
+    })();
+    const bytes = await encoding;
+    await writer;
+    expect(turns).to.be.greaterThan(1);
+    const path = join(dir, 'snap');
+    await writeFile(path, bytes);
+    const read = await readCompactSnapshot(path);
+    expect(read.counters.size).to.equal(100_000);
+    expect(read.counters.get('c99999')?.value()).to.equal(42n);
+    expect(read.counters.get('c0')?.value()).to.equal(1n);
+  });
+
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
   });
 });
 

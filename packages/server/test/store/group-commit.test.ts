@@ -92,6 +92,49 @@ describe('GroupCommit#schedule()', () => {
   });
 });
 
+describe('GroupCommit#run()', () => {
+  it('runs its task before the next batch and settles, while submissions never stop', async () => {
+    const group = new GroupCommit<number>({ commit: () => tick() });
+    let isStopped = false;
+    let batchesBefore = -1;
+    // A steady stream: the loop is never idle, so a caller waiting for idle() would wait forever.
+    const stream = (async () => {
+      for (let i = 0; !isStopped && i < 10_000; i++) await group.submit(i);
+    })();
+    await tick();
+    await group.run(async () => {
+      batchesBefore = group.batches;
+    });
+    const batchesAfter = group.batches;
+    isStopped = true;
+    await stream;
+    expect(batchesBefore).to.be.greaterThan(0);
+    expect(batchesAfter - batchesBefore).to.be.at.most(1);
+  });
+
+  it("rejects with the task's error, which fails the committer", async () => {
+    const group = new GroupCommit<number>({ commit: () => tick() });
+    await group.run(async () => {
+      throw new Error('disk gone');
+    }).then(() => expect.fail('the task failed'), (err: Error) => expect(err.message).to.equal('disk gone'));
+    expect(group.failure?.message).to.equal('disk gone');
+    await group.run(async () => undefined).then(() => expect.fail('ran after a failure'), (err: Error) => expect(err.message).to.match(/refuses appends after a failed write: disk gone/));
+  });
+
+  it('rejects a task that the committer dropped when a batch failed before its turn', async () => {
+    const gate = gatedCommit();
+    const group = new GroupCommit<number>({ commit: gate.commit });
+    const first = group.submit(1).catch((err: Error) => err.message);
+    await Promise.resolve();
+    const task = group.run(async () => undefined).then(() => 'ran', (err: Error) => err.message);
+    gate.fail(new Error('EIO'));
+    await tick();
+    gate.release();
+    expect(await first).to.equal('EIO');
+    expect(await task).to.match(/refuses appends after a failed write: EIO/);
+  });
+});
+
 describe('GroupCommit#submit() onCommitted', () => {
   it('runs each callback after the commit, before its promise settles and before afterCommit', async () => {
     const gate = gatedCommit();
