@@ -23,7 +23,8 @@
  * --fsync none server and print its top self-time functions; in section 8, the restart and the joiner),
  * BENCH_SCALE_SKIP_V1=1 (section 8 without the version 1 restart).
  * BENCH_BASELINE_TREE=<dir> (section `baseline`: an earlier built checkout's server against this one, several
- * processes each, with the same-run A/A noise; BENCH_BASELINE_INSTANCES, default 4, BENCH_BASELINE_ROUNDS, default 5).
+ * processes each, then both builds served by one process, each way with the same-run A/A noise;
+ * BENCH_BASELINE_INSTANCES, default 4, BENCH_BASELINE_ROUNDS, default 5).
  * Needs the built packages: `npm run bench` builds first.
  */
 import { writeFileSync } from 'node:fs';

@@ -13,15 +13,22 @@
  *
  * Besides throughput it reports each group's server CPU per answer (from /proc, Linux only), which
  * does not depend on how the load generator and the servers share the two cores.
+ *
+ * Then the same comparison with both builds in one process (pair-host.mjs), which takes the
+ * per-process luck out altogether: BENCH_BASELINE_INSTANCES / 2 processes (at least 2) each serve
+ * the earlier build and this one, measured in alternating 1-s slices; as many more serve this
+ * tree twice, for the A/A.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { makeTempDir, spawnTallyServer, stop, waitReady } from './processes.mjs';
+import { fileURLToPath } from 'node:url';
+import { REPO, makeTempDir, spawnNode, spawnTallyServer, stop, waitReady } from './processes.mjs';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
 const SLICE_SECONDS = 1;
+const PAIR_HOST = fileURLToPath(new URL('pair-host.mjs', import.meta.url));
 
 /**
  * @typedef {import('./processes.mjs').Proc} Proc
@@ -44,6 +51,9 @@ export async function benchBaseline(o) {
   const rows = [];
   for (const [fsync, method] of /** @type {const} */ ([['none', 'POST'], ['always', 'POST'], ['always', 'GET']])) {
     rows.push(...await compare({ ...o, bin, dir, fsync, method }));
+  }
+  for (const [fsync, method] of /** @type {const} */ ([['none', 'POST'], ['always', 'POST'], ['always', 'GET']])) {
+    rows.push(await compareInOneProcess({ ...o, dir, fsync, method }));
   }
   return rows;
 }
@@ -92,6 +102,52 @@ async function compare(o) {
   }
 }
 
+/**
+ * Both builds in each process (see the file comment): per round, the summed rate of this tree's
+ * apps over the summed rate of the baseline's, and the same for the A/A processes.
+ * @param {{ instances: number, rounds: number, log: (line: string) => void, dir: string, fsync: string, method: 'GET' | 'POST' }} o
+ * @returns {Promise<Row>}
+ */
+async function compareInOneProcess(o) {
+  const hosts = Math.max(2, Math.floor(o.instances / 2));
+  /** @type {Array<{ proc: Proc, isAA: boolean, urls: [string, string] }>} */
+  const pairs = [];
+  try {
+    for (let k = 0; k < hosts; k++) {
+      for (const isAA of [false, true]) {
+        const proc = await spawnNode(`pair-${isAA ? 'aa' : 'tree'}-${k}`, PAIR_HOST, [o.fsync, isAA ? REPO : o.dir, REPO], { timeoutMs: 30_000 });
+        const other = /pair (http:\/\/\S+)/.exec(proc.output.join(''))?.[1];
+        if (other === undefined) throw new Error(`${proc.name} printed no second URL`);
+        pairs.push({ proc, isAA, urls: [proc.url, other] });
+      }
+    }
+    const path = o.method === 'POST' ? '/counter/bench' : '/counter/bench/value';
+    for (const { urls } of pairs) for (const url of urls) await sliceOf(url, o.method, path, WARMUP_SECONDS);
+    /** @type {{ tree: number[], aa: number[] }} */
+    const ratios = { tree: [], aa: [] };
+    for (let round = 0; round < o.rounds; round++) {
+      const rates = { tree: [0, 0], aa: [0, 0] };
+      for (const { isAA, urls } of pairs) {
+        // Alternating which app goes first, so neither always meets the warmer process.
+        for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
+          const r = await sliceOf(/** @type {string} */ (urls[side]), o.method, path, SLICE_SECONDS);
+          (isAA ? rates.aa : rates.tree)[side] += r.ok / r.seconds;
+        }
+      }
+      ratios.tree.push(/** @type {number} */ (rates.tree[1]) / /** @type {number} */ (rates.tree[0]));
+      ratios.aa.push(/** @type {number} */ (rates.aa[1]) / /** @type {number} */ (rates.aa[0]));
+    }
+    const what = `${o.method === 'POST' ? 'increments' : 'reads'}/s, --fsync ${o.fsync}`;
+    o.log(`  ${what}, both builds in one process: this tree / baseline ${spread(ratios.tree)}; A/A ${spread(ratios.aa)}`);
+    return {
+      section: 'baseline', what: `${what}: this tree ÷ ${o.dir}, both served by one process (${hosts} processes, ${o.rounds} rounds)`,
+      result: spread(ratios.tree), baseline: `A/A, this tree twice in one process: ${spread(ratios.aa)}`,
+    };
+  } finally {
+    await Promise.all(pairs.map((p) => stop(p.proc)));
+  }
+}
+
 /** @typedef {{ ok: number, seconds: number, ticks: number }} Sum */
 
 /**
@@ -128,12 +184,22 @@ const merge = (a, b) => ({ ok: a.ok + b.ok, seconds: a.seconds + b.seconds, tick
  * @param {string} path
  * @param {number} seconds
  */
-async function slice(proc, method, path, seconds) {
+function slice(proc, method, path, seconds) {
+  return sliceOf(proc.url, method, path, seconds);
+}
+
+/**
+ * @param {string} url
+ * @param {'GET' | 'POST'} method
+ * @param {string} path
+ * @param {number} seconds
+ */
+async function sliceOf(url, method, path, seconds) {
   const result = await autocannon({
-    url: proc.url + path, method, connections: CONNECTIONS, duration: seconds, timeout: 10,
+    url: url + path, method, connections: CONNECTIONS, duration: seconds, timeout: 10,
     ...(method === 'POST' && { body: '1', headers: { 'content-type': 'text/plain' } }),
   });
-  if (result.non2xx + result.errors > 0) throw new Error(`${proc.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+  if (result.non2xx + result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
   return { ok: result['2xx'], seconds: result.duration };
 }
 
