@@ -10,9 +10,12 @@
  *   #end <counter lines> <crc32 of every byte before this line, 8 hex>
  *
  * It is read as a stream (compact-snapshot-read.ts) and each counter's summation tree is built
- * bottom-up from its sorted slots. The server writes it in slices (encodeCompactSnapshotInSlices):
- * at 1M counters one synchronous pass held the event loop for about a second at every rotation. Names never hold a space and start with a letter or digit (core/names.ts), so no counter line looks like the header or the end line; numbers
- * never hold a colon after the index, so the separators are unambiguous.
+ * bottom-up from its sorted slots. Names never hold a space and start with a letter or digit
+ * (core/names.ts), so no counter line looks like the header or the end line; numbers never hold a
+ * colon after the index, so the separators are unambiguous.
+ *
+ * The server writes it in slices (encodeCompactSnapshotInSlices): at 1M counters one synchronous
+ * pass held the event loop for about a second, at every rotation.
  */
 import { crc32 } from 'node:zlib';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';

@@ -56,7 +56,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * Replaces `name` so that a crash leaves either the old or the new content, never a mix:
  * write a temp file, fsync it, rename it over, fsync the dir. `data` may come in parts, written
- * in order (a 1M-counter snapshot is ~100 MB of chunks, not joined into one buffer first).
+ * in order (a 1M-counter snapshot comes as tens of MB of chunks, not joined into one buffer first).
  */
 export async function writeFileAtomic(dir: string, name: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const temp = join(dir, `${name}.tmp`);
