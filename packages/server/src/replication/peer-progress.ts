@@ -12,10 +12,14 @@ export interface PendingBatch {
   since: number | undefined;
 }
 
+const NOTHING: ReadonlySet<string> = new Set();
+
 export class PeerProgress {
   /** Acknowledgement times, for the lag gauges and the visibility-lag histogram. */
   readonly lag: PeerLag;
   #pending = new Set<string>();
+  /** The names of the push under way: taken from #pending, not yet acknowledged. */
+  #inFlight: ReadonlySet<string> = NOTHING;
   #lastSlot: SlotId | undefined;
   // A peer we haven't talked to gets our full state first: it may know nothing of us.
   #needsFullSync = true;
@@ -34,14 +38,26 @@ export class PeerProgress {
     this.#pending.add(name);
   }
 
+  /** Names waiting for the next push (what the publisher decides on). */
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Counters the peer has not acknowledged: those waiting and those of a push under way, each
+   * once. What the gauges show: a scrape during a push to a dead peer must not read 0.
+   */
+  get unacknowledgedCount(): number {
+    let count = this.#pending.size;
+    for (const name of this.#inFlight) if (!this.#pending.has(name)) count++;
+    return count;
   }
 
   /** Takes the pending names for a push, with the time of the oldest; later changes land in a fresh set. */
   takePending(): PendingBatch {
     const batch = { names: this.#pending, since: this.lag.take() };
     this.#pending = new Set();
+    this.#inFlight = batch.names;
     return batch;
   }
 
@@ -49,6 +65,12 @@ export class PeerProgress {
   restorePending(batch: PendingBatch): void {
     for (const name of batch.names) this.#pending.add(name);
     this.lag.restore(batch.since);
+    this.#inFlight = NOTHING;
+  }
+
+  /** A push's names all reached the peer. */
+  delivered(): void {
+    this.#inFlight = NOTHING;
   }
 
   /** The live slot the peer last answered with; undefined before its first answer. */

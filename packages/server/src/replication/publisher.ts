@@ -178,6 +178,7 @@ export class Publisher {
       progress.restorePending(taken);
       return;
     }
+    progress.delivered();
     this.#observeVisibility(peer, taken);
   }
 
@@ -210,6 +211,7 @@ export class Publisher {
         return;
       }
     }
+    progress.delivered();
     this.#observeVisibility(peer, taken);
     progress.endFullSync(true, this.#deps.now());
   }

@@ -44,6 +44,7 @@ export interface ReplicationPort {
 export interface PeerProgressView {
   readonly peer: Peer;
   readonly lag: Pick<PeerLag, 'lastAckAt' | 'lagSeconds'>;
+  /** Not yet acknowledged: waiting for a push, or in one under way. */
   readonly pendingCounters: number;
 }
 
@@ -160,7 +161,7 @@ export class Replicator implements ReplicationPort {
   peerProgress(): PeerProgressView[] {
     return this.peers().map((peer) => {
       const progress = this.#progressOf(peer);
-      return { peer, lag: progress.lag, pendingCounters: progress.pendingCount };
+      return { peer, lag: progress.lag, pendingCounters: progress.unacknowledgedCount };
     });
   }
 

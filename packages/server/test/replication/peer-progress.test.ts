@@ -35,6 +35,24 @@ describe('PeerProgress', () => {
     expect(progress.pendingCount).to.equal(0);
   });
 
+  it('counts a push under way as unacknowledged until it is delivered or taken back, each name once', () => {
+    const progress = new PeerProgress(0);
+    progress.markChanged('a', () => 1);
+    progress.markChanged('b', () => 1);
+    const batch = progress.takePending();
+    // What a scrape sees while the push is under way (to a dead peer, say): still two.
+    expect(progress.pendingCount).to.equal(0);
+    expect(progress.unacknowledgedCount).to.equal(2);
+    progress.markChanged('b', () => 2);
+    progress.markChanged('c', () => 2);
+    expect(progress.unacknowledgedCount).to.equal(3);
+    progress.restorePending(batch);
+    expect(progress.unacknowledgedCount).to.equal(3);
+    progress.takePending();
+    progress.delivered();
+    expect(progress.unacknowledgedCount).to.equal(0);
+  });
+
   it('makes a repair urgent when the peer is new or restarted, and a failed one only once per interval', () => {
     const progress = new PeerProgress(0);
     expect(progress.isRepairUrgent(0, 10_000)).to.equal(true);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MemberBook } from '../../src/members/member-book.js';
 import { digestNodes } from '../../src/counter/state-pages.js';
+import type { PushResult } from '../../src/replication/peer-client.js';
 import { Replicator } from '../../src/replication/replicator.js';
 import { CounterTable } from '../../src/state/counter-table.js';
 import { FakePeerClient, ackFrom, testMetrics } from '../support/fake-peers.js';
@@ -68,6 +69,26 @@ describe('Replicator#publishRound()', () => {
     await replicator.publishRound();
     expect(client.namesTo(B)).to.deep.equal([['x']]);
     expect(client.namesTo(C)).to.deep.equal([]);
+  });
+
+  it('counts a counter as pending to a peer while its push is under way, and after that push failed', async () => {
+    const { table, client, replicator } = setup();
+    await replicator.publishRound(); // full syncs done
+    client.pushes.length = 0;
+    table.merge('x', 'a:1', 1n, 0n);
+    replicator.markChanged('x');
+    let answerB: (result: PushResult) => void = () => undefined;
+    client.answer = (url) => (url === B ? new Promise<PushResult>((resolve) => (answerB = resolve)) : ackFrom('p3:1', 1));
+    const pendingTo = (url: string): number | undefined => replicator.peerProgress().find((p) => p.peer.url === url)?.pendingCounters;
+    const round = replicator.publishRound();
+    for (let i = 0; i < 100 && client.namesTo(B).length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(client.namesTo(B)).to.deep.equal([['x']]);
+    // The push to B is under way (B hangs, as a dead peer does until the timeout): not delivered.
+    expect(pendingTo(B)).to.equal(1);
+    answerB({ isOk: false, status: 503, body: '' });
+    await round;
+    expect(pendingTo(B)).to.equal(1);
+    expect(pendingTo(C)).to.equal(0);
   });
 
   it('sends a full sync again to a peer that answers with a new live slot (it restarted)', async () => {
