@@ -17,6 +17,8 @@ export const itemType: KeyedType<ItemSet, bigint> = {
   digestPrefix: 'i',
   isKey: isCounterName,
   keyMessage: TENANT_RULE,
+  // As /internal/items/:tenant answered before the keyed-state engine existed.
+  badKeyCode: 'bad_tenant',
   isPart: isItemId,
   partMessage: ITEM_ID_RULE,
   isNews: (set, id) => !set.has(id),

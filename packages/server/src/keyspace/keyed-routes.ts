@@ -44,7 +44,7 @@ export function addKeyedRoutes<S, V>(router: RouteTable, type: KeyedType<S, V>, 
   });
   router.get(`${paths.frames}/:key`, (ctx) => {
     const key = ctx.params.key ?? '';
-    if (!type.isKey(key)) throw new TallyError(400, `bad_key`, `${type.keyMessage}, got ${quote(key)}`);
+    if (!type.isKey(key)) throw new TallyError(400, type.badKeyCode, `${type.keyMessage}, got ${quote(key)}`);
     ctx.body = service.keyPull(key);
   });
 }

@@ -25,6 +25,8 @@ export interface KeyedType<State, Value> extends KeyedRules {
   readonly name: string;
   /** The durable log's file name in the data dir. */
   readonly logFile: string;
+  /** The error code of a malformed key in a route, with `keyMessage` (items: `bad_tenant`). */
+  readonly badKeyCode: string;
   /** Prefix of a key in the type's digest (`i` makes a tenant's key `i/<tenant>`). */
   readonly digestPrefix: string;
   /** True when `part` would change `state` (so it must be logged and journaled). */

@@ -54,6 +54,7 @@ export const maxRegisterType: KeyedType<MaxRegister, bigint> = {
   digestPrefix: 'm',
   isKey: isCounterName,
   keyMessage: 'a register name follows the counter-name rule',
+  badKeyCode: 'bad_register',
   isPart: (part) => VALUE.test(part),
   partMessage: VALUE_RULE,
   isNews: (state, part) => state.max === undefined || BigInt(part) > state.max,
