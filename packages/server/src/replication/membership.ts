@@ -52,6 +52,10 @@ export class Membership {
   #actors = new Set<string>();
   // A Set: levelPeers() asks it for every peer, and a 1,000-server list made that O(N^2) per call.
   readonly #staticPeers: ReadonlySet<string>;
+  /** Bumped by every change to what levelPeers() reads here: the peers, their ids, the actors. */
+  #version = 0;
+  /** The last levelPeers() answer, with what it was computed from (the member set by identity). */
+  #levelPeers: { version: number; members: MemberBook['set']; peers: readonly Peer[] } | undefined;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -62,15 +66,24 @@ export class Membership {
     options.book.onChange(() => this.#followMembers());
   }
 
-  /** The peers levels count: active members, and static peers not yet known by id. */
-  levelPeers(): Peer[] {
+  /**
+   * The peers levels count: active members, and static peers not yet known by id. Every increment
+   * asks (through clusterSize, once the cluster is larger than fanoutAbove), so the answer is kept
+   * until a peer, an id, the actors or the member set changes (the book replaces its set on every
+   * change, so its identity says when).
+   */
+  levelPeers(): readonly Peer[] {
     const { book } = this.#options;
+    const cached = this.#levelPeers;
+    if (cached !== undefined && cached.version === this.#version && cached.members === book.set) return cached.peers;
     const isCounted = (peer: Peer): boolean => {
       const isStatic = this.#staticPeers.has(peer.url) || this.#actors.has(peer.url);
       if (peer.id === undefined) return isStatic;
       return book.isActive(peer.id) || (isStatic && !book.set.has(peer.id));
     };
-    return this.peers().filter(isCounted);
+    const peers = this.peers().filter(isCounted);
+    this.#levelPeers = { version: this.#version, members: book.set, peers };
+    return peers;
   }
 
   /** Discovered URLs (static and the balancer's), this server excluded: where a joiner looks. */
@@ -85,7 +98,7 @@ export class Membership {
       if (member.id === self.id) continue;
       for (const [url, peer] of this.#peers) {
         const isStale = peer.id === member.id && (member.state !== 'active' || url !== member.url);
-        if (isStale && !this.#staticPeers.has(url)) this.#peers.delete(url);
+        if (isStale && !this.#staticPeers.has(url)) this.#remove(url);
       }
       if (member.state === 'active') this.#add(member.url, member.id);
     }
@@ -137,9 +150,10 @@ export class Membership {
   setActors(urls: readonly string[]): void {
     const next = new Set(urls.filter((url) => url !== this.#options.self.url));
     for (const url of this.#actors) {
-      if (!next.has(url) && !this.#staticPeers.has(url) && !this.#balancerUrls.has(url)) this.#peers.delete(url);
+      if (!next.has(url) && !this.#staticPeers.has(url) && !this.#balancerUrls.has(url)) this.#remove(url);
     }
     this.#actors = next;
+    this.#version++;
     for (const url of next) this.#add(url, undefined);
   }
 
@@ -148,8 +162,11 @@ export class Membership {
     const member = this.#peers.get(url);
     const id = parseSlotId(slot)?.serverId;
     // An actor list named us by another address: we are not our own peer.
-    if (id === this.#options.self.id) this.#peers.delete(url);
-    else if (member !== undefined) member.id ??= id;
+    if (id === this.#options.self.id) this.#remove(url);
+    else if (member !== undefined && member.id === undefined && id !== undefined) {
+      member.id = id;
+      this.#version++;
+    }
   }
 
   /** Registers (or heartbeats) with the balancer, then refreshes the peer list from it. */
@@ -198,7 +215,7 @@ export class Membership {
         seen.add(url);
       } else {
         this.#misses.delete(url);
-        this.#peers.delete(url);
+        this.#remove(url);
       }
     }
     for (const url of seen) if (list.some((s) => s.url === url)) this.#misses.delete(url);
@@ -209,9 +226,17 @@ export class Membership {
     if (url === this.#options.self.url) return;
     const known = this.#peers.get(url);
     if (known !== undefined) {
-      if (id !== undefined) known.id = id;
+      if (id !== undefined && known.id !== id) {
+        known.id = id;
+        this.#version++;
+      }
       return;
     }
     this.#peers.set(url, { url, id });
+    this.#version++;
+  }
+
+  #remove(url: string): void {
+    if (this.#peers.delete(url)) this.#version++;
   }
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { membersFromJSON, type ServerInfo } from '@tally/core';
 import { MemberBook } from '../../src/members/member-book.js';
 import { Membership } from '../../src/replication/membership.js';
@@ -95,5 +96,53 @@ describe('Membership#learnId()', () => {
     members.learnId('http://localhost:1', `${SELF.id}:1700000000000`);
     members.learnId('http://127.0.0.1:5', 'p5:1700000000000');
     expect(members.peers().map((p) => [p.url, p.id])).to.deep.equal([['http://127.0.0.1:5', 'p5']]);
+  });
+});
+
+describe('Membership#levelPeers() kept between changes', () => {
+  // The rule, recomputed from public state after every step: the kept answer must always equal it.
+  const STATIC = ['http://127.0.0.1:2', 'http://127.0.0.1:9'];
+  function expected(members: Membership, book: MemberBook): string[] {
+    const isStatic = (url: string): boolean => STATIC.includes(url) || members.actors().includes(url);
+    const counted = members.peers().filter((p) => (p.id === undefined ? isStatic(p.url) : book.isActive(p.id) || (isStatic(p.url) && !book.set.has(p.id))));
+    return counted.map((p) => `${p.url} ${p.id}`);
+  }
+  const port = fc.integer({ min: 2, max: 9 });
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('list' as const), ports: fc.uniqueArray(port, { maxLength: 5 }) }),
+    fc.record({ kind: fc.constant('actors' as const), ports: fc.uniqueArray(port, { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('learn' as const), port }),
+    fc.record({ kind: fc.constant('member' as const), port, state: fc.constantFrom('active' as const, 'decommissioned' as const) }),
+    fc.record({ kind: fc.constant('touch' as const), port }),
+  );
+
+  it('answers what the rule gives after any sequence of lists, actors, ids, member changes and touches (seeded)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        const { client, members, book } = membership(STATIC);
+        let epoch = 1;
+        for (const s of steps) {
+          if (s.kind === 'list') {
+            client.servers = s.ports.map(server);
+            await members.refresh();
+          } else if (s.kind === 'actors') members.setActors(s.ports.map((p) => `http://127.0.0.1:${p}`));
+          else if (s.kind === 'learn') members.learnId(`http://127.0.0.1:${s.port}`, `p${s.port}:1`);
+          else if (s.kind === 'touch') book.touch(`p${s.port}`);
+          else await book.merge(membersFromJSON([{ id: `p${s.port}`, epoch: epoch++, url: `http://127.0.0.1:${s.port}`, urlAt: epoch, state: s.state, lastContactAt: 0 }]));
+          expect(members.levelPeers().map((p) => `${p.url} ${p.id}`)).to.deep.equal(expected(members, book));
+          expect(members.clusterSize).to.equal(expected(members, book).length + 1);
+        }
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
+  });
+
+  it('hands out the same list until something changes', async () => {
+    const { client, members } = membership(STATIC);
+    const first = members.levelPeers();
+    expect(members.levelPeers()).to.equal(first);
+    client.servers = [server(3)];
+    await members.refresh();
+    expect(members.levelPeers()).to.not.equal(first);
   });
 });
