@@ -17,7 +17,8 @@
  *   9 repl     replication bytes per link and CPU per server at rest, 3 servers holding
  *              BENCH_REPL_COUNTERS (default 100,000) counters, digest vs full anti-entropy
  *
- * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up),
+ * Environment: BENCH_SECONDS (per HTTP measurement, default 5, after a 1 s warm-up), BENCH_HTTP_PROCESSES
+ * (section 1's processes per server kind, default 3),
  * BENCH_CLUSTER_SECONDS (default 3), BENCH_TREE_MS (per tree measurement, default 1000),
  * BENCH_SEED (default 20261122), BENCH_MEMORY_COUNTERS and BENCH_SCALE_COUNTERS (default 1000000 each), BENCH_ONLY (e.g. "http,tree"), BENCH_PROFILE=1 (CPU-profile the
  * --fsync none server and print its top self-time functions; in section 8, the restart and the joiner),
@@ -86,7 +87,7 @@ async function main() {
   /** @type {Record<string, () => Promise<import('./bench/report.mjs').Row[]>>} */
   const runners = {
     http: async () => {
-      const out = await benchHttp({ seconds: settings.seconds, configPath, isProfiled: settings.isProfiled, log });
+      const out = await benchHttp({ seconds: settings.seconds, processes: numberFromEnv('BENCH_HTTP_PROCESSES', 3), configPath, isProfiled: settings.isProfiled, log });
       if (out.profileReport !== undefined) log(out.profileReport);
       return out.rows;
     },

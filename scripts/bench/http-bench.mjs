@@ -1,11 +1,13 @@
 /**
- * Section 1: increments/s and reads/s of one tally-server per fsync policy, against a bare
- * node:http counter and a koa + @koa/router counter. Each server is its own process; all are
- * started first and then measured in interleaved slices (see load.mjs), the same way.
+ * Section 1: increments/s and reads/s of tally-servers per fsync policy, against a bare node:http
+ * counter and a koa + @koa/router counter. Each kind runs BENCH_HTTP_PROCESSES processes (default
+ * 3): on this VM one process runs 10-20 % faster or slower than another of the same code for its
+ * whole life, so one process per kind made the shares swing (`none` once measured below `always`).
+ * All are started first and then measured in interleaved slices (see load.mjs); a kind's rate is
+ * its processes' answers over their measured seconds, its p50 and p99 the median of theirs.
  *
  * A change to the hot path is judged against the code before it in section `baseline`
- * (baseline-bench.mjs), which runs several processes per tree: one process against one differs
- * by up to 20 % between identical builds on this VM.
+ * (baseline-bench.mjs), which also serves both builds from one process.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,61 +32,96 @@ const AIMS = /** @type {Record<string, number | undefined>} */ ({ always: 0.3, n
  */
 
 /**
- * @param {{ seconds: number, configPath: string, isProfiled: boolean, log: (line: string) => void }} o
+ * @param {{ seconds: number, processes: number, configPath: string, isProfiled: boolean, log: (line: string) => void }} o
  * @returns {Promise<{ rows: Row[], profileReport?: string }>}
  */
 export async function benchHttp(o) {
   const profileDir = o.isProfiled ? makeTempDir('tally-bench-prof-') : undefined;
-  /** @type {Proc[]} */
-  const procs = [];
+  /** @type {Proc[][]} bare, koa, then Tally per FSYNCS; each o.processes processes */
+  const kinds = [[], [], ...FSYNCS.map(() => [])];
+  const procs = () => kinds.flat();
   try {
-    procs.push(await spawnNode('bare-counter', BARE, []), await spawnNode('koa-counter', KOA, []));
-    for (const fsync of FSYNCS) {
-      const isProfiled = profileDir !== undefined && fsync === 'none';
-      procs.push(await spawnTallyServer({
-        id: `b-${fsync}`, dataDir: makeTempDir('tally-bench-data-'), configPath: o.configPath, fsync,
-        ...(isProfiled && { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
-      }));
+    for (let k = 0; k < o.processes; k++) {
+      kinds[0]?.push(await spawnNode(`bare-counter-${k}`, BARE, []));
+      kinds[1]?.push(await spawnNode(`koa-counter-${k}`, KOA, []));
+      for (const [i, fsync] of FSYNCS.entries()) {
+        const isProfiled = profileDir !== undefined && fsync === 'none' && k === 0;
+        kinds[2 + i]?.push(await spawnTallyServer({
+          id: `b-${fsync}-${k}`, dataDir: makeTempDir('tally-bench-data-'), configPath: o.configPath, fsync,
+          ...(isProfiled && { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
+        }));
+      }
     }
-    await Promise.all(procs.map((p) => waitReady(p)));
-    const rows = await measure(procs, o);
+    await Promise.all(procs().map((p) => waitReady(p)));
+    const rows = await measure(kinds, o);
     if (profileDir === undefined) return { rows };
-    await Promise.all(procs.map((p) => stop(p)));
+    await Promise.all(procs().map((p) => stop(p)));
     return { rows, profileReport: profileReport(profileDir) };
   } finally {
-    await Promise.all(procs.map((p) => stop(p)));
+    await Promise.all(procs().map((p) => stop(p)));
   }
 }
 
 /**
- * @param {Proc[]} procs bare, koa, then Tally per FSYNCS
- * @param {{ seconds: number, log: (line: string) => void }} o
+ * @param {Proc[][]} kinds bare, koa, then Tally per FSYNCS
+ * @param {{ seconds: number, processes: number, log: (line: string) => void }} o
  * @returns {Promise<Row[]>}
  */
-async function measure(procs, o) {
-  const [bare, koa, ...tally] = procs;
+async function measure(kinds, o) {
+  const [bare, koa, ...tally] = kinds;
   const labels = ['bare node:http', 'koa + @koa/router (no Tally logic)', ...FSYNCS.map((f) => `Tally --fsync ${f}`)];
-  const load = { connections: CONNECTIONS, seconds: o.seconds };
+  // Each kind gets about o.seconds measured in all, shared by its processes.
+  const load = { connections: CONNECTIONS, seconds: o.seconds / o.processes };
 
-  const incs = await measureInterleaved(procs.map((p) => ({ url: p.url, method: 'POST', path: '/counter/bench', body: '1' })), load);
+  const incs = await measureKinds(kinds, { method: 'POST', path: '/counter/bench', body: '1' }, load);
   incs.forEach((r, i) => o.log(`  ${labels[i]}: ${rate(r.rps)} increments, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${problems(r)}`));
-  for (const [i, p] of procs.entries()) await checkCount(p.url, /** @type {LoadResult} */ (incs[i]), labels[i] ?? '', o.log);
+  for (const [i, kind] of kinds.entries()) {
+    for (const [k, p] of kind.entries()) await checkCount(p.url, /** @type {LoadResult} */ (incs[i]?.each[k]), labels[i] ?? '', o.log);
+  }
 
-  const readProcs = [bare, koa, tally[FSYNCS.indexOf(READ_FSYNC)]].map((p) => /** @type {Proc} */ (p));
+  const readKinds = [bare, koa, tally[FSYNCS.indexOf(READ_FSYNC)]].map((k) => /** @type {Proc[]} */ (k));
   const readLabels = [labels[0], labels[1], labels[2 + FSYNCS.indexOf(READ_FSYNC)]];
-  const reads = await measureInterleaved(readProcs.map((p) => ({ url: p.url, method: 'GET', path: '/counter/bench/value' })), load);
+  const reads = await measureKinds(readKinds, { method: 'GET', path: '/counter/bench/value' }, load);
   reads.forEach((r, i) => o.log(`  ${readLabels[i]}: ${rate(r.rps)} reads, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${problems(r)}`));
 
   const [bareInc, koaInc, ...tallyIncs] = incs;
   const [bareRead, koaRead, tallyRead] = reads;
+  const each = `${o.processes} process${o.processes === 1 ? '' : 'es'} each`;
   return [
-    row(`POST increments/s, bare node:http, ${CONNECTIONS} conns`, bareInc),
+    row(`POST increments/s, bare node:http, ${CONNECTIONS} conns, ${each}`, bareInc),
     row('POST increments/s, koa + @koa/router (no Tally logic)', koaInc, bareInc),
     ...FSYNCS.map((fsync, i) => row(`POST increments/s, Tally --fsync ${fsync}`, tallyIncs[i], bareInc, AIMS[fsync])),
-    row(`GET reads/s, bare node:http, ${CONNECTIONS} conns`, bareRead),
+    row(`GET reads/s, bare node:http, ${CONNECTIONS} conns, ${each}`, bareRead),
     row('GET reads/s, koa + @koa/router', koaRead, bareRead),
     row(`GET reads/s, Tally (--fsync ${READ_FSYNC})`, tallyRead, bareRead),
   ];
+}
+
+/**
+ * Measures every process of every kind in one interleaved run, then pools each kind: answers and
+ * seconds summed, p50 and p99 the median of its processes'. `each` keeps the per-process results.
+ * @param {Proc[][]} kinds
+ * @param {Omit<import('./load.mjs').LoadRequest, 'url'>} request
+ * @param {import('./load.mjs').LoadOptions} load
+ * @returns {Promise<Array<LoadResult & { each: LoadResult[] }>>}
+ */
+async function measureKinds(kinds, request, load) {
+  const flat = kinds.flatMap((procs, kind) => procs.map((p) => ({ kind, url: p.url })));
+  const results = await measureInterleaved(flat.map(({ url }) => ({ ...request, url })), load);
+  return kinds.map((_, kind) => {
+    const each = results.filter((_, i) => flat[i]?.kind === kind);
+    const sum = (/** @type {(r: LoadResult) => number} */ f) => each.reduce((total, r) => total + f(r), 0);
+    const median = (/** @type {(r: LoadResult) => number} */ f) => {
+      const sorted = each.map(f).sort((a, b) => a - b);
+      return /** @type {number} */ (sorted[Math.floor(sorted.length / 2)]);
+    };
+    const ok = sum((r) => r.ok);
+    const seconds = sum((r) => r.seconds);
+    return {
+      ok, seconds, rps: ok / seconds, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors),
+      warmupOk: sum((r) => r.warmupOk), runs: sum((r) => r.runs), p50: median((r) => r.p50), p99: median((r) => r.p99), each,
+    };
+  });
 }
 
 /**
