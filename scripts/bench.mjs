@@ -87,7 +87,7 @@ async function main() {
   /** @type {Record<string, () => Promise<import('./bench/report.mjs').Row[]>>} */
   const runners = {
     http: async () => {
-      const out = await benchHttp({ seconds: settings.seconds, processes: numberFromEnv('BENCH_HTTP_PROCESSES', 3), configPath, isProfiled: settings.isProfiled, log });
+      const out = await benchHttp({ seconds: settings.seconds, processes: Math.max(1, Math.round(numberFromEnv('BENCH_HTTP_PROCESSES', 3))), configPath, isProfiled: settings.isProfiled, log });
       if (out.profileReport !== undefined) log(out.profileReport);
       return out.rows;
     },

@@ -2,7 +2,7 @@
  * Section 1: increments/s and reads/s of tally-servers per fsync policy, against a bare node:http
  * counter and a koa + @koa/router counter. Each kind runs BENCH_HTTP_PROCESSES processes (default
  * 3): on this VM one process runs 10-20 % faster or slower than another of the same code for its
- * whole life, so one process per kind made the shares swing (`none` once measured below `always`).
+ * whole life, so one process per kind made the shares swing (`none` once measured at `always`'s level).
  * All are started first and then measured in interleaved slices (see load.mjs); a kind's rate is
  * its processes' answers over their measured seconds, its p50 and p99 the median of theirs.
  *
